@@ -1,0 +1,191 @@
+import { z } from 'zod';
+
+/**
+ * Development-only secrets. They let `npm start` work on a fresh machine; `NODE_ENV=production`
+ * refuses to start while any of them is still in use.
+ */
+const DEV_ENCRYPTION_KEYS = 'dev1:ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=';
+const DEV_BLIND_INDEX_KEY = 'ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LTMyLWJ5dGVzIQ==';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Every environment variable payval reads, with its default. The README's configuration table mirrors this. */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(0, 65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.url({ protocol: /^mysql$/ }).default('mysql://root@127.0.0.1:3306/payval'),
+  DATABASE_POOL_MAX: int(1, 200).default(10),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('payval'),
+
+  ENCRYPTION_KEYS: z.string().min(1).default(DEV_ENCRYPTION_KEYS),
+  ENCRYPTION_ACTIVE_KEY_ID: z.string().optional(),
+  BLIND_INDEX_KEY: z.string().min(1).default(DEV_BLIND_INDEX_KEY),
+
+  BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
+  RATE_LIMIT_POINTS: int(1, 1_000_000).default(50),
+  RATE_LIMIT_WINDOW_SECONDS: int(1, 3600).default(1),
+  IDEMPOTENCY_TTL_HOURS: int(24, 24 * 30).default(48),
+  IDEMPOTENCY_LOCK_TIMEOUT_MS: int(1000, 600_000).default(60_000),
+
+  WORKER_CONCURRENCY: int(1, 500).default(16),
+  JOB_ATTEMPTS: int(1, 20).default(5),
+  RETRY_BASE_MS: int(10, 600_000).default(1000),
+  RETRY_MAX_MS: int(10, 3_600_000).default(60_000),
+  RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.5),
+  MAX_TOTAL_ATTEMPTS: int(1, 100).default(10),
+  JOB_LOCK_MS: int(1000, 600_000).default(30_000),
+  JOB_STALLED_INTERVAL_MS: int(500, 600_000).default(30_000),
+  SWEEPER_ENABLED: bool.default(true),
+  SWEEPER_INTERVAL_MS: int(100, 3_600_000).default(15_000),
+  SWEEPER_STUCK_AFTER_MS: int(500, 86_400_000).default(120_000),
+  SWEEPER_BATCH_SIZE: int(1, 10_000).default(500),
+
+  PARTNER_SANDBOX_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]).default(''),
+  PARTNER_SANDBOX_API_KEY: z.string().default(''),
+  PARTNER_SANDBOX_PORT: int(0, 65535).default(0),
+  PARTNER_CALL_TIMEOUT_MS: int(50, 120_000).default(5000),
+  PARTNER_CONNECT_TIMEOUT_MS: int(50, 60_000).default(2000),
+  BREAKER_ERROR_THRESHOLD_PERCENT: int(1, 100).default(50),
+  BREAKER_VOLUME_THRESHOLD: int(1, 10_000).default(10),
+  BREAKER_ROLLING_WINDOW_MS: int(1000, 600_000).default(10_000),
+  BREAKER_ROLLING_BUCKETS: int(1, 100).default(10),
+  BREAKER_RESET_TIMEOUT_MS: int(100, 600_000).default(30_000),
+
+  SHUTDOWN_TIMEOUT_MS: int(1000, 120_000).default(25_000),
+  VALIDATE_RESPONSES: bool.default(false),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  role: Env['ROLE'];
+  http: { host: string; port: number; bodyLimitBytes: number; validateResponses: boolean };
+  logLevel: Env['LOG_LEVEL'];
+  database: { url: string; poolMax: number };
+  redis: { url: string; queuePrefix: string };
+  crypto: { keys: Record<string, Buffer>; activeKeyId: string; blindIndexKey: Buffer };
+  rateLimit: { points: number; windowSeconds: number };
+  idempotency: { ttlHours: number; lockTimeoutMs: number };
+  worker: {
+    concurrency: number;
+    attempts: number;
+    retry: { baseMs: number; maxMs: number; jitter: number };
+    maxTotalAttempts: number;
+    lockMs: number;
+    stalledIntervalMs: number;
+  };
+  sweeper: { enabled: boolean; intervalMs: number; stuckAfterMs: number; batchSize: number };
+  partners: {
+    sandbox: { url: string | null; apiKey: string | null; port: number };
+    callTimeoutMs: number;
+    connectTimeoutMs: number;
+    breaker: {
+      errorThresholdPercentage: number;
+      volumeThreshold: number;
+      rollingCountTimeoutMs: number;
+      rollingCountBuckets: number;
+      resetTimeoutMs: number;
+    };
+  };
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+function parseKeyring(raw: string): { keys: Record<string, Buffer>; firstId: string } {
+  const keys: Record<string, Buffer> = {};
+  let firstId = '';
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const sep = entry.indexOf(':');
+    const id = entry.slice(0, sep);
+    if (sep < 1 || !/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new Error('each entry must be KEY_ID:BASE64_KEY');
+    const key = Buffer.from(entry.slice(sep + 1), 'base64');
+    if (key.length !== 32) throw new Error(`key "${id}" must decode to 32 bytes`);
+    keys[id] = key;
+    firstId ||= id;
+  }
+  if (!firstId) throw new Error('at least one key is required');
+  return { keys, firstId };
+}
+
+/** Parses and checks the environment; throws ConfigError naming every bad key. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  let keyring: { keys: Record<string, Buffer>; firstId: string } = { keys: {}, firstId: '' };
+  try {
+    keyring = parseKeyring(e.ENCRYPTION_KEYS);
+  } catch (err) {
+    problems.push(`ENCRYPTION_KEYS: ${(err as Error).message}`);
+  }
+  const activeKeyId = e.ENCRYPTION_ACTIVE_KEY_ID ?? keyring.firstId;
+  if (keyring.firstId && !keyring.keys[activeKeyId]) {
+    problems.push(`ENCRYPTION_ACTIVE_KEY_ID: "${activeKeyId}" is not in ENCRYPTION_KEYS`);
+  }
+  const blindIndexKey = Buffer.from(e.BLIND_INDEX_KEY, 'base64');
+  if (blindIndexKey.length < 32) problems.push('BLIND_INDEX_KEY: must decode to at least 32 bytes');
+  if (e.NODE_ENV === 'production') {
+    if (e.ENCRYPTION_KEYS === DEV_ENCRYPTION_KEYS) problems.push('ENCRYPTION_KEYS: the development key cannot be used in production');
+    if (e.BLIND_INDEX_KEY === DEV_BLIND_INDEX_KEY) problems.push('BLIND_INDEX_KEY: the development key cannot be used in production');
+  }
+  if (e.RETRY_MAX_MS < e.RETRY_BASE_MS) problems.push('RETRY_MAX_MS: must be >= RETRY_BASE_MS');
+  if (e.MAX_TOTAL_ATTEMPTS < e.JOB_ATTEMPTS) problems.push('MAX_TOTAL_ATTEMPTS: must be >= JOB_ATTEMPTS');
+  if (e.SWEEPER_STUCK_AFTER_MS <= e.PARTNER_CALL_TIMEOUT_MS) {
+    problems.push('SWEEPER_STUCK_AFTER_MS: must be longer than PARTNER_CALL_TIMEOUT_MS');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  return Object.freeze({
+    env: e.NODE_ENV,
+    role: e.ROLE,
+    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.BODY_LIMIT_BYTES, validateResponses: e.VALIDATE_RESPONSES },
+    logLevel: e.LOG_LEVEL,
+    database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX },
+    redis: { url: e.REDIS_URL, queuePrefix: e.QUEUE_PREFIX },
+    crypto: { keys: keyring.keys, activeKeyId, blindIndexKey },
+    rateLimit: { points: e.RATE_LIMIT_POINTS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
+    idempotency: { ttlHours: e.IDEMPOTENCY_TTL_HOURS, lockTimeoutMs: e.IDEMPOTENCY_LOCK_TIMEOUT_MS },
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      attempts: e.JOB_ATTEMPTS,
+      retry: { baseMs: e.RETRY_BASE_MS, maxMs: e.RETRY_MAX_MS, jitter: e.RETRY_JITTER },
+      maxTotalAttempts: e.MAX_TOTAL_ATTEMPTS,
+      lockMs: e.JOB_LOCK_MS,
+      stalledIntervalMs: e.JOB_STALLED_INTERVAL_MS,
+    },
+    sweeper: {
+      enabled: e.SWEEPER_ENABLED,
+      intervalMs: e.SWEEPER_INTERVAL_MS,
+      stuckAfterMs: e.SWEEPER_STUCK_AFTER_MS,
+      batchSize: e.SWEEPER_BATCH_SIZE,
+    },
+    partners: {
+      sandbox: { url: e.PARTNER_SANDBOX_URL || null, apiKey: e.PARTNER_SANDBOX_API_KEY || null, port: e.PARTNER_SANDBOX_PORT },
+      callTimeoutMs: e.PARTNER_CALL_TIMEOUT_MS,
+      connectTimeoutMs: e.PARTNER_CONNECT_TIMEOUT_MS,
+      breaker: {
+        errorThresholdPercentage: e.BREAKER_ERROR_THRESHOLD_PERCENT,
+        volumeThreshold: e.BREAKER_VOLUME_THRESHOLD,
+        rollingCountTimeoutMs: e.BREAKER_ROLLING_WINDOW_MS,
+        rollingCountBuckets: e.BREAKER_ROLLING_BUCKETS,
+        resetTimeoutMs: e.BREAKER_RESET_TIMEOUT_MS,
+      },
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,93 @@
+import knexFactory, { type Knex } from 'knex';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export type Db = Knex;
+export type Trx = Knex.Transaction;
+
+const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+function connectionFromUrl(url: string, withDatabase: boolean): Knex.MySql2ConnectionConfig {
+  const u = new URL(url);
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username || 'root'),
+    password: decodeURIComponent(u.password),
+    ...(withDatabase && database ? { database } : {}),
+    charset: 'utf8mb4',
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    connectTimeout: 5000,
+  };
+}
+
+export function databaseName(url: string): string {
+  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error('DATABASE_URL must name a database of letters, digits and _');
+  return name;
+}
+
+export function createDb(url: string, poolMax = 10): Db {
+  return knexFactory({
+    client: 'mysql2',
+    connection: connectionFromUrl(url, true),
+    pool: {
+      min: 0,
+      max: poolMax,
+      // Every session works in UTC and gives up on a row lock quickly instead of InnoDB's 50 s default,
+      // so a stuck lock surfaces as a retryable 1205 well inside a job's lock duration.
+      afterCreate(conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, c: unknown) => void) {
+        conn.query("SET time_zone = '+00:00', innodb_lock_wait_timeout = 5", (err) => done(err, conn));
+      },
+    },
+    acquireConnectionTimeout: 5000,
+    migrations: { directory: MIGRATIONS_DIR, tableName: 'knex_migrations', loadExtensions: ['.ts', '.js'] },
+  });
+}
+
+/** Creates the database named in the URL if it does not exist (first start on a fresh machine). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const name = databaseName(url);
+  const admin = knexFactory({ client: 'mysql2', connection: connectionFromUrl(url, false), pool: { min: 0, max: 1 } });
+  try {
+    await admin.raw(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  } finally {
+    await admin.destroy();
+  }
+}
+
+export async function dropDatabase(url: string): Promise<void> {
+  const name = databaseName(url);
+  const admin = knexFactory({ client: 'mysql2', connection: connectionFromUrl(url, false), pool: { min: 0, max: 1 } });
+  try {
+    await admin.raw(`DROP DATABASE IF EXISTS \`${name}\``);
+  } finally {
+    await admin.destroy();
+  }
+}
+
+export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest()) as [number, string[]];
+  return applied;
+}
+
+const RETRYABLE_ERRNOS = new Set([1213 /* deadlock */, 1205 /* lock wait timeout */]);
+
+/**
+ * Runs `work` in a transaction and re-runs the whole transaction on deadlock or lock-wait timeout:
+ * InnoDB rolls back the victim, so retrying the complete unit is the only correct recovery.
+ */
+export async function withTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(work);
+    } catch (err) {
+      const errno = (err as { errno?: number }).errno;
+      if (attempt >= attempts || errno === undefined || !RETRYABLE_ERRNOS.has(errno)) throw err;
+      await new Promise((r) => setTimeout(r, 10 * 2 ** attempt + Math.random() * 20));
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import type { KeyMode } from '../tenants/api-key.js';
+
+export interface AuthContext { tenantId: string; keyId: string; mode: KeyMode }
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by the request-id middleware on every request. */
+      requestId: string;
+      /** Set by the auth middleware on /v1 routes. */
+      auth?: AuthContext;
+    }
+  }
+}
+
+export function requireAuth(req: Express.Request): AuthContext {
+  if (!req.auth) throw new Error('route mounted without auth middleware');
+  return req.auth;
+}

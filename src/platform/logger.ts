@@ -1,0 +1,52 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths that may carry secrets or full account numbers. Bodies are never logged, but errors and
+ * ad-hoc objects can be, so the usual suspects are censored wherever they appear.
+ */
+const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["idempotency-key"]',
+  'req.headers.cookie',
+  'account_number',
+  'accountNumber',
+  '*.account_number',
+  '*.accountNumber',
+  '*.*.account_number',
+  '*.*.accountNumber',
+  'apiKey',
+  '*.apiKey',
+  'key',
+];
+
+const LONG_DIGIT_RUN = /\d{9,}/g;
+
+/** Masks any run of 9+ digits in a log message: a last line of defence against account numbers. */
+export function scrubDigits(text: string): string {
+  return text.replace(LONG_DIGIT_RUN, (m) => 'X'.repeat(Math.max(0, m.length - 4)) + m.slice(-4));
+}
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'payval' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: {
+        err: (err: unknown) => {
+          const s = pino.stdSerializers.err(err as Error);
+          return { ...s, message: scrubDigits(String(s.message ?? '')), stack: scrubDigits(String(s.stack ?? '')) };
+        },
+      },
+      hooks: {
+        logMethod(args, method) {
+          const mapped = args.map((a) => (typeof a === 'string' ? scrubDigits(a) : a)) as typeof args;
+          method.apply(this, mapped);
+        },
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,66 @@
+import type { Db, Trx } from '../platform/db.js';
+import type { KeyMode } from './api-key.js';
+
+export interface Tenant { id: string; name: string; status: 'active' | 'disabled'; createdAt: Date }
+export interface ApiKeyRecord {
+  id: string;
+  tenantId: string;
+  displayPrefix: string;
+  mode: KeyMode;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+export interface AuthenticatedKey { keyId: string; tenantId: string; mode: KeyMode }
+
+export async function insertTenant(db: Db | Trx, t: { id: string; name: string }): Promise<void> {
+  await db('tenants').insert({ id: t.id, name: t.name, status: 'active', created_at: new Date() });
+}
+
+export async function findTenant(db: Db | Trx, id: string): Promise<Tenant | undefined> {
+  const row = await db('tenants').where({ id }).first();
+  return row ? { id: row.id, name: row.name, status: row.status, createdAt: row.created_at } : undefined;
+}
+
+export async function insertApiKey(
+  db: Db | Trx,
+  k: { id: string; tenantId: string; keyHash: string; displayPrefix: string; mode: KeyMode },
+): Promise<void> {
+  await db('api_keys').insert({
+    id: k.id,
+    tenant_id: k.tenantId,
+    key_hash: k.keyHash,
+    display_prefix: k.displayPrefix,
+    mode: k.mode,
+    created_at: new Date(),
+  });
+}
+
+export async function findApiKey(db: Db | Trx, id: string): Promise<ApiKeyRecord | undefined> {
+  const row = await db('api_keys').where({ id }).first();
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    displayPrefix: row.display_prefix,
+    mode: row.mode,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+/** Returns true if the key was active and is now revoked. */
+export async function revokeApiKey(db: Db | Trx, id: string): Promise<boolean> {
+  const n = await db('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: new Date() });
+  return n > 0;
+}
+
+/** Looks a presented key up by its hash; only active keys of active tenants authenticate. */
+export async function findActiveKeyByHash(db: Db, keyHash: string): Promise<AuthenticatedKey | undefined> {
+  const row = await db('api_keys as k')
+    .join('tenants as t', 't.id', 'k.tenant_id')
+    .where('k.key_hash', keyHash)
+    .whereNull('k.revoked_at')
+    .where('t.status', 'active')
+    .first('k.id as key_id', 'k.tenant_id', 'k.mode');
+  return row ? { keyId: row.key_id, tenantId: row.tenant_id, mode: row.mode } : undefined;
+}

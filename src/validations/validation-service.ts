@@ -1,0 +1,144 @@
+import type { Logger } from '../platform/logger.js';
+import type { Db } from '../platform/db.js';
+import type { FieldCipher } from '../platform/field-cipher.js';
+import type { IdempotencyStore, StoredResponse } from '../platform/idempotency.js';
+import type { AuthContext } from '../platform/http-context.js';
+import { AppError } from '../platform/app-error.js';
+import { appendAudit } from '../platform/audit-store.js';
+import { newId } from '../platform/ids.js';
+import { enqueueValidations, type ValidationQueue } from '../platform/queues.js';
+import { last4 } from '../bank-data/account-number.js';
+import { precheckPayee, type PayeeInput } from './payee-precheck.js';
+import { findValidation, insertValidation, listValidations, type NewValidation } from './validation-store.js';
+import { isFinal, type Validation, type ValidationStatus } from './validation-types.js';
+import { toValidationView } from './validation-view.js';
+import type { CompletionListener } from './completion-notifier.js';
+
+export interface CreateValidationInput extends PayeeInput {
+  reference_id?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface ServiceDeps {
+  db: Db;
+  cipher: FieldCipher;
+  blindIndex: (parts: readonly string[]) => string;
+  idempotency: IdempotencyStore;
+  queue: ValidationQueue;
+  completions: CompletionListener | null;
+  logger: Logger;
+}
+
+export type CreateOutcome = { replayed: true; response: StoredResponse } | { replayed: false; validation: Validation };
+
+/** AAD binds each ciphertext to its row, so a ciphertext copied onto another row will not decrypt. */
+export const accountAad = (validationId: string): string => `validations.account_number:${validationId}`;
+
+export function createValidationService(deps: ServiceDeps) {
+  const { db, cipher, blindIndex, idempotency, queue, logger } = deps;
+
+  /** Offline checks, then a row (the source of truth), then a job carrying only the id. */
+  async function create(
+    auth: AuthContext,
+    input: CreateValidationInput,
+    ctx: { requestId: string; idempotency?: { key: string; fingerprint: string } },
+  ): Promise<CreateOutcome> {
+    const checked = precheckPayee(input);
+    if (!checked.ok) {
+      throw new AppError(checked.error.code, checked.error.message, { details: { field: checked.error.field } });
+    }
+    const payee = checked.payee;
+
+    const reservation = ctx.idempotency ? await idempotency.reserve(auth.tenantId, ctx.idempotency.key, ctx.idempotency.fingerprint) : null;
+    if (reservation?.kind === 'replay') return { replayed: true, response: reservation.response };
+
+    const id = newId('val');
+    const row: NewValidation = {
+      id,
+      tenantId: auth.tenantId,
+      type: payee.type,
+      rail: payee.rail,
+      accountCiphertext: payee.type === 'bank_account' ? cipher.encrypt(payee.accountNumber, accountAad(id)) : null,
+      accountBlindIndex:
+        payee.type === 'bank_account' ? blindIndex(['bank_account', auth.tenantId, payee.ifsc, payee.accountNumber]) : blindIndex(['vpa', auth.tenantId, payee.vpa]),
+      accountLast4: payee.type === 'bank_account' ? last4(payee.accountNumber) : null,
+      ifsc: payee.type === 'bank_account' ? payee.ifsc : null,
+      bankName: payee.type === 'bank_account' ? payee.bankName : null,
+      vpa: payee.type === 'vpa' ? payee.vpa : null,
+      expectedName: payee.expectedName,
+      referenceId: input.reference_id ?? null,
+      metadata: input.metadata ?? null,
+    };
+
+    let validation: Validation;
+    try {
+      validation = await db.transaction(async (trx) => {
+        const v = await insertValidation(trx, row);
+        await appendAudit(trx, {
+          tenantId: auth.tenantId,
+          actor: `api_key:${auth.keyId}`,
+          action: 'validation.created',
+          targetType: 'validation',
+          targetId: id,
+          requestId: ctx.requestId,
+          details: { type: payee.type, rail: payee.rail },
+        });
+        if (ctx.idempotency) {
+          await idempotency.complete(trx, auth.tenantId, ctx.idempotency.key, { status: 202, body: toValidationView(v) }, id);
+        }
+        return v;
+      });
+    } catch (err) {
+      if (reservation?.kind === 'new') await reservation.release().catch(() => undefined);
+      throw err;
+    }
+
+    try {
+      await enqueueValidations(queue, [id]);
+    } catch (err) {
+      // The row is committed; the sweeper enqueues it once Redis is back. The client still gets its 202.
+      logger.warn({ err, validationId: id }, 'enqueue failed; the sweeper will retry it');
+    }
+    return { replayed: false, validation };
+  }
+
+  async function get(tenantId: string, id: string): Promise<Validation> {
+    const v = await findValidation(db, tenantId, id);
+    if (!v) throw new AppError('validation.not_found', `No validation ${id}.`);
+    return v;
+  }
+
+  /** Waits up to `seconds` for a final state; returns whatever state the row is in then. */
+  async function waitForFinal(tenantId: string, id: string, seconds: number): Promise<Validation> {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+      const v = await get(tenantId, id);
+      const left = deadline - Date.now();
+      if (isFinal(v.status) || left <= 0) return v;
+      // The listener wakes us early on completion; the 250 ms cap is the fallback when pub/sub is lost.
+      if (deps.completions) await deps.completions.waitFor(id, Math.min(left, 250));
+      else await new Promise((r) => setTimeout(r, Math.min(left, 100)));
+    }
+  }
+
+  async function list(q: { tenantId: string; status?: ValidationStatus; referenceId?: string; cursor?: string; limit: number }) {
+    const beforeId = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const rows = await listValidations(db, { tenantId: q.tenantId, status: q.status, referenceId: q.referenceId, beforeId, limit: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    const hasMore = rows.length > q.limit;
+    const lastRow = page[page.length - 1];
+    return { data: page, hasMore, nextCursor: hasMore && lastRow ? encodeCursor(lastRow.id) : null };
+  }
+
+  return { create, get, waitForFinal, list };
+}
+
+export type ValidationService = ReturnType<typeof createValidationService>;
+
+export const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
+
+export function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^val_[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) throw new AppError('pagination.invalid_cursor', 'The cursor is not valid.');
+  return id;
+}

@@ -1,0 +1,141 @@
+import type { Db, Trx } from '../platform/db.js';
+import type { CompletedResult, Validation, ValidationStatus } from './validation-types.js';
+
+type Row = Record<string, unknown>;
+
+function parseJson(v: unknown): Record<string, string> | null {
+  if (v === null || v === undefined) return null;
+  return (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, string>;
+}
+
+function fromRow(r: Row): Validation {
+  return {
+    id: r.id as string,
+    tenantId: r.tenant_id as string,
+    type: r.type as Validation['type'],
+    rail: r.rail as Validation['rail'],
+    status: r.status as ValidationStatus,
+    accountCiphertext: (r.account_ciphertext as string | null) ?? null,
+    accountBlindIndex: (r.account_blind_index as string | null) ?? null,
+    accountLast4: (r.account_last4 as string | null) ?? null,
+    ifsc: (r.ifsc as string | null) ?? null,
+    bankName: (r.bank_name as string | null) ?? null,
+    vpa: (r.vpa as string | null) ?? null,
+    expectedName: (r.expected_name as string | null) ?? null,
+    referenceId: (r.reference_id as string | null) ?? null,
+    metadata: parseJson(r.metadata),
+    accountStatus: (r.account_status as Validation['accountStatus']) ?? null,
+    registeredName: (r.registered_name as string | null) ?? null,
+    nameMatchScore: r.name_match_score === null || r.name_match_score === undefined ? null : Number(r.name_match_score),
+    nameMatchResult: (r.name_match_result as Validation['nameMatchResult']) ?? null,
+    partner: (r.partner as string | null) ?? null,
+    partnerReference: (r.partner_reference as string | null) ?? null,
+    failureCode: (r.failure_code as string | null) ?? null,
+    failureMessage: (r.failure_message as string | null) ?? null,
+    attempts: Number(r.attempts),
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+    processingStartedAt: (r.processing_started_at as Date | null) ?? null,
+    completedAt: (r.completed_at as Date | null) ?? null,
+  };
+}
+
+export type NewValidation = Pick<
+  Validation,
+  'id' | 'tenantId' | 'type' | 'rail' | 'accountCiphertext' | 'accountBlindIndex' | 'accountLast4' | 'ifsc' | 'bankName' | 'vpa' | 'expectedName' | 'referenceId' | 'metadata'
+>;
+
+export async function insertValidation(db: Db | Trx, v: NewValidation, now = new Date()): Promise<Validation> {
+  const row = {
+    id: v.id,
+    tenant_id: v.tenantId,
+    type: v.type,
+    rail: v.rail,
+    status: 'queued',
+    account_ciphertext: v.accountCiphertext,
+    account_blind_index: v.accountBlindIndex,
+    account_last4: v.accountLast4,
+    ifsc: v.ifsc,
+    bank_name: v.bankName,
+    vpa: v.vpa,
+    expected_name: v.expectedName,
+    reference_id: v.referenceId,
+    metadata: v.metadata ? JSON.stringify(v.metadata) : null,
+    attempts: 0,
+    created_at: now,
+    updated_at: now,
+  };
+  await db('validations').insert(row);
+  return fromRow({ ...row, metadata: v.metadata });
+}
+
+/** Tenant-scoped read: another tenant's id simply does not exist. */
+export async function findValidation(db: Db | Trx, tenantId: string, id: string): Promise<Validation | undefined> {
+  const row = await db('validations').where({ id, tenant_id: tenantId }).first();
+  return row ? fromRow(row) : undefined;
+}
+
+export interface ListQuery { tenantId: string; status?: ValidationStatus; referenceId?: string; beforeId?: string; limit: number }
+
+/** Newest first; ids are time-ordered so `id < cursor` is a stable keyset page. */
+export async function listValidations(db: Db, q: ListQuery): Promise<Validation[]> {
+  const query = db('validations').where('tenant_id', q.tenantId);
+  if (q.status) query.where('status', q.status);
+  if (q.referenceId) query.where('reference_id', q.referenceId);
+  if (q.beforeId) query.where('id', '<', q.beforeId);
+  const rows = await query.orderBy('id', 'desc').limit(q.limit);
+  return rows.map(fromRow);
+}
+
+/** Row lock for the worker's claim and finalise steps; must run inside a short transaction. */
+export async function lockValidation(trx: Trx, id: string): Promise<Validation | undefined> {
+  const row = await trx('validations').where({ id }).forUpdate().first();
+  return row ? fromRow(row) : undefined;
+}
+
+export async function markProcessing(trx: Trx, id: string, now = new Date()): Promise<void> {
+  await trx('validations')
+    .where({ id })
+    .update({ status: 'processing', attempts: trx.raw('attempts + 1'), processing_started_at: now, updated_at: now });
+}
+
+export async function markCompleted(trx: Trx, id: string, r: CompletedResult, now = new Date()): Promise<void> {
+  await trx('validations').where({ id }).update({
+    status: 'completed',
+    account_status: r.accountStatus,
+    registered_name: r.registeredName,
+    name_match_score: r.nameMatchScore,
+    name_match_result: r.nameMatchResult,
+    partner: r.partner,
+    partner_reference: r.partnerReference,
+    failure_code: null,
+    failure_message: null,
+    completed_at: now,
+    updated_at: now,
+  });
+}
+
+export async function markFailed(trx: Trx, id: string, f: { code: string; message: string; partner?: string | null }, now = new Date()): Promise<void> {
+  await trx('validations').where({ id }).update({
+    status: 'failed',
+    failure_code: f.code,
+    failure_message: f.message.slice(0, 255),
+    partner: f.partner ?? null,
+    completed_at: now,
+    updated_at: now,
+  });
+}
+
+/** Unfinished rows untouched since `cutoff`: candidates for the sweeper to re-enqueue. */
+export async function findStaleUnfinished(db: Db, cutoff: Date, limit: number): Promise<Array<{ id: string; status: ValidationStatus }>> {
+  return db('validations')
+    .whereIn('status', ['queued', 'processing'])
+    .where('updated_at', '<', cutoff)
+    .orderBy('updated_at', 'asc')
+    .limit(limit)
+    .select('id', 'status');
+}
+
+export async function touchValidation(db: Db, id: string, now = new Date()): Promise<void> {
+  await db('validations').where({ id }).whereIn('status', ['queued', 'processing']).update({ updated_at: now });
+}

@@ -1,0 +1,47 @@
+import type { AccountStatus, Rail } from '../partners/partner-types.js';
+import type { NameMatchResult } from '../name-match/simple-name-match.js';
+
+export type ValidationStatus = 'queued' | 'processing' | 'completed' | 'failed';
+export type PayeeType = 'bank_account' | 'vpa';
+
+export const FINAL_STATUSES: readonly ValidationStatus[] = ['completed', 'failed'];
+export const isFinal = (s: ValidationStatus): boolean => s === 'completed' || s === 'failed';
+
+export interface Validation {
+  id: string;
+  tenantId: string;
+  type: PayeeType;
+  rail: Rail;
+  status: ValidationStatus;
+  accountCiphertext: string | null;
+  accountBlindIndex: string | null;
+  accountLast4: string | null;
+  ifsc: string | null;
+  bankName: string | null;
+  vpa: string | null;
+  expectedName: string | null;
+  referenceId: string | null;
+  metadata: Record<string, string> | null;
+  accountStatus: AccountStatus | null;
+  registeredName: string | null;
+  nameMatchScore: number | null;
+  nameMatchResult: NameMatchResult | null;
+  partner: string | null;
+  partnerReference: string | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+  attempts: number;
+  createdAt: Date;
+  updatedAt: Date;
+  processingStartedAt: Date | null;
+  completedAt: Date | null;
+}
+
+export interface CompletedResult {
+  accountStatus: AccountStatus;
+  registeredName: string | null;
+  nameMatchScore: number | null;
+  nameMatchResult: NameMatchResult;
+  partner: string;
+  partnerReference: string;
+}

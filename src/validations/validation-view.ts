@@ -1,0 +1,43 @@
+import type { Validation } from './validation-types.js';
+
+const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
+
+/**
+ * The public shape of a validation (see openapi.yaml `Validation`). The account number appears only
+ * as its last four digits, behind a fixed-width mask that does not reveal its length.
+ */
+export function toValidationView(v: Validation) {
+  return {
+    id: v.id,
+    object: 'validation' as const,
+    type: v.type,
+    status: v.status,
+    rail: v.rail,
+    bank_account:
+      v.type === 'bank_account'
+        ? { masked_account_number: `XXXXXX${v.accountLast4 ?? ''}`, ifsc: v.ifsc, bank_name: v.bankName }
+        : null,
+    vpa: v.type === 'vpa' ? v.vpa : null,
+    name: v.expectedName,
+    reference_id: v.referenceId,
+    metadata: v.metadata,
+    result:
+      v.status === 'completed' && v.accountStatus
+        ? {
+            account_status: v.accountStatus,
+            registered_name: v.registeredName,
+            name_match: { score: v.nameMatchScore, result: v.nameMatchResult ?? 'not_checked' },
+            partner: v.partner,
+            partner_reference: v.partnerReference,
+            verified_at: iso(v.completedAt),
+          }
+        : null,
+    failure: v.status === 'failed' ? { code: v.failureCode ?? 'internal.error', message: v.failureMessage ?? 'Validation failed.' } : null,
+    attempts: v.attempts,
+    created_at: iso(v.createdAt),
+    updated_at: iso(v.updatedAt),
+    completed_at: iso(v.completedAt),
+  };
+}
+
+export type ValidationView = ReturnType<typeof toValidationView>;

@@ -1,0 +1,54 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../src/platform/logger.js';
+import { VALIDATION_QUEUE, type ValidationJobData } from '../src/platform/queues.js';
+import { retryDelayMs, type RetryPolicy } from '../src/validations/retry-policy.js';
+import type { ValidationProcessor } from '../src/validations/process-validation.js';
+
+export interface ValidationWorkerOptions {
+  prefix: string;
+  concurrency: number;
+  lockMs: number;
+  stalledIntervalMs: number;
+  retry: RetryPolicy;
+}
+
+/**
+ * Thin BullMQ processor: the use case owns the decisions. Lock and stall settings are explicit so a
+ * BullMQ upgrade cannot silently change how fast a crashed worker's job is redelivered.
+ */
+export function startValidationWorker(connection: Redis, processor: ValidationProcessor, logger: Logger, opts: ValidationWorkerOptions) {
+  const worker = new Worker<ValidationJobData, void, 'validate'>(
+    VALIDATION_QUEUE,
+    async (job: Job<ValidationJobData, void, 'validate'>) => {
+      const attempts = job.opts.attempts ?? 1;
+      const finalAttempt = job.attemptsMade + 1 >= attempts;
+      const outcome = await processor.process(job.data.validationId, { finalAttempt });
+      logger.debug({ validationId: job.data.validationId, outcome }, 'validation job done');
+    },
+    {
+      connection,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency,
+      lockDuration: opts.lockMs,
+      stalledInterval: opts.stalledIntervalMs,
+      maxStalledCount: 1,
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
+      settings: {
+        backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => {
+          const hinted = (err as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+          const computed = retryDelayMs(attemptsMade, opts.retry);
+          return hinted ? Math.max(hinted, computed) : computed;
+        },
+      },
+    },
+  );
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const level = err instanceof UnrecoverableError ? 'warn' : 'info';
+    logger[level]({ validationId: job.data.validationId, attemptsMade: job.attemptsMade, reason: err.message }, 'validation job attempt failed');
+  });
+  worker.on('error', (err) => logger.error({ err }, 'validation worker error'));
+  return worker;
+}
