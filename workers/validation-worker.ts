@@ -5,6 +5,8 @@ import { VALIDATION_QUEUE, type ValidationJobData } from '../src/platform/queues
 import { retryDelayMs, type RetryPolicy } from '../src/validations/retry-policy.js';
 import type { ValidationProcessor } from '../src/validations/process-validation.js';
 
+export type ValidationWorker = Worker<ValidationJobData, void, 'validate'>;
+
 export interface ValidationWorkerOptions {
   prefix: string;
   concurrency: number;
@@ -17,7 +19,7 @@ export interface ValidationWorkerOptions {
  * Thin BullMQ processor: the use case owns the decisions. Lock and stall settings are explicit so a
  * BullMQ upgrade cannot silently change how fast a crashed worker's job is redelivered.
  */
-export function startValidationWorker(connection: Redis, processor: ValidationProcessor, logger: Logger, opts: ValidationWorkerOptions) {
+export function startValidationWorker(connection: Redis, processor: ValidationProcessor, logger: Logger, opts: ValidationWorkerOptions): ValidationWorker {
   const worker = new Worker<ValidationJobData, void, 'validate'>(
     VALIDATION_QUEUE,
     async (job: Job<ValidationJobData, void, 'validate'>) => {

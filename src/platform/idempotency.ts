@@ -85,10 +85,15 @@ export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTim
     });
   }
 
-  async function complete(trx: Trx | Db, tenantId: string, key: string, response: StoredResponse, resourceId: string | null): Promise<void> {
+  async function complete(trx: Trx | Db, tenantId: string, key: string, response: StoredResponse, resourceId?: string): Promise<void> {
     await trx('idempotency_keys')
       .where({ tenant_id: tenantId, idem_key: key })
-      .update({ state: 'completed', response_status: response.status, response_body: JSON.stringify(response.body), resource_id: resourceId });
+      .update({
+        state: 'completed',
+        response_status: response.status,
+        response_body: JSON.stringify(response.body),
+        ...(resourceId ? { resource_id: resourceId } : {}),
+      });
   }
 
   async function release(tenantId: string, key: string): Promise<void> {

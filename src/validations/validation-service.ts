@@ -130,7 +130,17 @@ export function createValidationService(deps: ServiceDeps) {
     return { data: page, hasMore, nextCursor: hasMore && lastRow ? encodeCursor(lastRow.id) : null };
   }
 
-  return { create, get, waitForFinal, list };
+  /**
+   * After a `?wait=` request finished, a replay of its Idempotency-Key should return what the client
+   * actually received (the final object), not the 202 stored at creation. Best effort.
+   */
+  async function recordFinalResponse(tenantId: string, key: string, status: number, body: unknown): Promise<void> {
+    await idempotency.complete(db, tenantId, key, { status, body }).catch((err: unknown) => {
+      logger.warn({ err }, 'could not update the stored idempotent response');
+    });
+  }
+
+  return { create, get, waitForFinal, list, recordFinalResponse };
 }
 
 export type ValidationService = ReturnType<typeof createValidationService>;

@@ -1,0 +1,85 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import * as OpenApiValidator from 'express-openapi-validator';
+import type { Redis } from 'ioredis';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { Config } from './config.js';
+import type { Db } from './platform/db.js';
+import type { Logger } from './platform/logger.js';
+import { newId } from './platform/ids.js';
+import { errorHandler, notFoundHandler } from './platform/error-handler.js';
+import { healthRoutes } from './platform/health-routes.js';
+import { authMiddleware } from './tenants/auth-middleware.js';
+import { rateLimitMiddleware } from './tenants/rate-limit-middleware.js';
+import { validationRoutes } from './validations/validation-routes.js';
+import type { ValidationService } from './validations/validation-service.js';
+import './platform/http-context.js';
+
+export const OPENAPI_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../openapi.yaml');
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  /** Fail-fast connections (no offline queue): a Redis outage answers 503 instead of hanging. */
+  rateLimitRedis: Redis;
+  healthRedis: Redis;
+  validations: ValidationService;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Builds the Express app from its dependencies; no globals, so tests build as many as they like. */
+export function buildApp(deps: AppDeps): Express {
+  const { config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.use((req, res, next) => {
+    const incoming = req.get('x-request-id');
+    req.requestId = incoming && REQUEST_ID.test(incoming) ? incoming : newId('req');
+    res.set('X-Request-Id', req.requestId);
+    next();
+  });
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req) => (req as express.Request).requestId,
+      // Only method, path and status: bodies and headers can carry account numbers and keys.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    }),
+  );
+  app.use(helmet());
+  app.use(express.json({ limit: config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+
+  app.use(healthRoutes(deps.db, deps.healthRedis));
+  app.use('/v1', authMiddleware(deps.db));
+  app.use(
+    '/v1',
+    rateLimitMiddleware(deps.rateLimitRedis, {
+      points: config.rateLimit.points,
+      windowSeconds: config.rateLimit.windowSeconds,
+      keyPrefix: `${config.redis.queuePrefix}:ratelimit`,
+    }),
+  );
+  app.use(
+    OpenApiValidator.middleware({
+      apiSpec: OPENAPI_PATH,
+      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+      validateResponses: config.http.validateResponses ? { removeAdditional: false } : false,
+      validateSecurity: false,
+      validateFormats: true,
+    }),
+  );
+  app.use(validationRoutes(deps.validations));
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,138 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { createDb, ensureDatabase, migrateLatest } from '../platform/db.js';
+import { createLogger } from '../platform/logger.js';
+import { ApiKeyNotFoundError, createTenantService, TenantNotFoundError } from '../tenants/tenant-service.js';
+import { startSandboxServer } from '../partners/sandbox/sandbox-server.js';
+
+const USAGE = `Usage: payval <command> [options]
+
+Commands:
+  serve                               Run the service (ROLE=all|api|worker); what \`npm start\` does
+  migrate                             Create the database if missing and apply migrations
+  tenants create --name NAME [--live] [--json]
+                                      Create a tenant and print its first API key (shown once)
+  keys create --tenant ID [--live] [--json]
+                                      Create another API key for a tenant (shown once)
+  keys revoke KEY_ID [--json]         Revoke an API key; it stops working immediately
+  partner-sim [--port N] [--host H] [--latency-ms N] [--api-key KEY]
+                                      Run the sandbox bank partner as its own HTTP server
+
+Configuration comes from environment variables (DATABASE_URL, REDIS_URL, …); see README.md.
+`;
+
+class UsageError extends Error {}
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`payval: ${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}
+
+async function withDb<T>(work: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {
+  const c = config();
+  await ensureDatabase(c.database.url);
+  const db = createDb(c.database.url, 2);
+  try {
+    await migrateLatest(db);
+    return await work(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+function print(json: boolean, data: Record<string, unknown>, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${text}\n`);
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  const [command, sub, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve': {
+        const { serve } = await import('../main.js');
+        await serve();
+        return;
+      }
+      case 'migrate': {
+        const applied = await withDb((db) => migrateLatest(db));
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+        return;
+      }
+      case 'tenants': {
+        if (sub !== 'create') throw new UsageError('expected: tenants create --name NAME');
+        const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, live: { type: 'boolean' }, json: { type: 'boolean' } } });
+        const name = values.name?.trim();
+        if (!name || name.length > 200) throw new UsageError('--name is required (1–200 characters)');
+        const t = await withDb((db) => createTenantService(db).createTenant(name, values.live ? 'live' : 'test'));
+        print(
+          !!values.json,
+          { tenant_id: t.tenantId, name: t.name, key_id: t.keyId, api_key: t.apiKey, mode: t.mode },
+          `tenant ${t.tenantId} (${t.name}) created\nAPI key ${t.keyId}: ${t.apiKey}\nStore the key now: it is shown only once.`,
+        );
+        return;
+      }
+      case 'keys': {
+        if (sub === 'create') {
+          const { values } = parseArgs({ args: rest, options: { tenant: { type: 'string' }, live: { type: 'boolean' }, json: { type: 'boolean' } } });
+          if (!values.tenant) throw new UsageError('--tenant is required');
+          const k = await withDb((db) => createTenantService(db).createKey(values.tenant!, values.live ? 'live' : 'test'));
+          print(!!values.json, { tenant_id: k.tenantId, key_id: k.keyId, api_key: k.apiKey, mode: k.mode }, `API key ${k.keyId}: ${k.apiKey}\nStore the key now: it is shown only once.`);
+          return;
+        }
+        if (sub === 'revoke') {
+          const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
+          const keyId = positionals[0];
+          if (!keyId) throw new UsageError('expected: keys revoke KEY_ID');
+          const r = await withDb((db) => createTenantService(db).revokeKey(keyId));
+          print(!!values.json, { key_id: keyId, revoked: r.revoked }, r.revoked ? `API key ${keyId} revoked` : `API key ${keyId} was already revoked`);
+          return;
+        }
+        throw new UsageError('expected: keys create|revoke');
+      }
+      case 'partner-sim': {
+        const { values } = parseArgs({
+          args: sub === undefined ? [] : [sub, ...rest],
+          options: { port: { type: 'string' }, host: { type: 'string' }, 'latency-ms': { type: 'string' }, 'api-key': { type: 'string' } },
+        });
+        const port = Number(values.port ?? 4010);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0–65535');
+        const sim = await startSandboxServer({
+          port,
+          host: values.host ?? '127.0.0.1',
+          latencyMs: Number(values['latency-ms'] ?? 0),
+          ...(values['api-key'] ? { apiKey: values['api-key'] } : {}),
+        });
+        createLogger('info').info({ url: sim.url }, `sandbox partner listening on ${sim.url}`);
+        const stop = () => void sim.close().then(() => process.exit(0));
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+        return;
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`payval: ${err.message}\n\n${USAGE}`);
+      process.exit(64);
+    }
+    if (err instanceof TenantNotFoundError || err instanceof ApiKeyNotFoundError) {
+      process.stderr.write(`payval: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

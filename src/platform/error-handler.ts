@@ -1,0 +1,62 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from './logger.js';
+import { AppError, isInfrastructureError, type ErrorCode } from './app-error.js';
+
+interface ValidatorError extends Error {
+  status: number;
+  errors?: Array<{ path?: string; message?: string; errorCode?: string }>;
+}
+
+const VALIDATOR_CODES: Record<number, ErrorCode> = {
+  400: 'request.invalid',
+  404: 'route.not_found',
+  405: 'route.method_not_allowed',
+  413: 'request.body_too_large',
+  415: 'request.unsupported_media_type',
+};
+
+/** Turns anything thrown into the one error body shape; never leaks a stack or a dependency's message. */
+export function toAppError(err: unknown): { error: AppError; unexpected: boolean } {
+  if (err instanceof AppError) return { error: err, unexpected: false };
+  const e = err as Partial<ValidatorError> & { type?: string; expose?: boolean };
+  // body-parser
+  if (e?.type === 'entity.too.large') return { error: new AppError('request.body_too_large', 'The request body is too large.'), unexpected: false };
+  if (e?.type === 'entity.parse.failed') return { error: new AppError('request.malformed_json', 'The request body is not valid JSON.'), unexpected: false };
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return { error: new AppError('request.unsupported_media_type', 'Unsupported body encoding.'), unexpected: false };
+  }
+  // express-openapi-validator (request side; a response-validation failure is a 500 = our bug)
+  if (typeof e?.status === 'number' && Array.isArray(e.errors) && e.status < 500) {
+    const code = VALIDATOR_CODES[e.status] ?? 'request.invalid';
+    const details = e.status === 400 ? { errors: e.errors.map((i) => ({ path: i.path ?? '', message: i.message ?? '' })) } : undefined;
+    const message =
+      e.status === 400 ? 'The request does not match the API schema; see details.errors.' : e.status === 404 ? 'No such route.' : (e.message ?? 'Bad request');
+    return { error: new AppError(code, message, details ? { details } : {}), unexpected: false };
+  }
+  if (isInfrastructureError(err)) {
+    return { error: new AppError('service.unavailable', 'The service is temporarily unavailable; retry shortly.', { retryAfterSeconds: 5, cause: err }), unexpected: false };
+  }
+  return { error: new AppError('internal.error', 'An internal error occurred.', { cause: err }), unexpected: true };
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const { error, unexpected } = toAppError(err);
+    if (unexpected) logger.error({ err, requestId: req.requestId }, 'unhandled error');
+    else if (error.status >= 500) logger.warn({ err: error.cause ?? error, requestId: req.requestId, code: error.code }, 'dependency unavailable');
+    if (res.headersSent) return;
+    if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
+    res.status(error.status).json({
+      error: {
+        code: error.code,
+        message: error.message,
+        request_id: req.requestId,
+        ...(error.details ? { details: error.details } : {}),
+      },
+    });
+  };
+}
+
+export const notFoundHandler: RequestHandler = () => {
+  throw new AppError('route.not_found', 'No such route.');
+};

@@ -1,0 +1,150 @@
+import type { Server } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { Express } from 'express';
+import type { Config } from './config.js';
+import type { Logger } from './platform/logger.js';
+import { createDb, ensureDatabase, migrateLatest, type Db } from './platform/db.js';
+import { createRedis, waitForRedis } from './platform/redis.js';
+import { createValidationQueue, type ValidationQueue } from './platform/queues.js';
+import { createFieldCipher } from './platform/field-cipher.js';
+import { createBlindIndexer } from './platform/blind-index.js';
+import { createIdempotencyStore } from './platform/idempotency.js';
+import { buildApp } from './app.js';
+import { createValidationService } from './validations/validation-service.js';
+import { createValidationProcessor } from './validations/process-validation.js';
+import { createValidationSweeper, type ValidationSweeper } from './validations/validation-sweeper.js';
+import { createCompletionListener, createCompletionPublisher, type CompletionListener } from './validations/completion-notifier.js';
+import { startPartners, type PartnerSetup } from './partners/partner-setup.js';
+import { startValidationWorker, type ValidationWorker } from '../workers/validation-worker.js';
+
+export interface Runtime {
+  config: Config;
+  db: Db;
+  queue: ValidationQueue;
+  app: Express | null;
+  server: Server | null;
+  /** Base URL of the HTTP API when it listens. */
+  url: string | null;
+  partners: PartnerSetup | null;
+  worker: ValidationWorker | null;
+  sweeper: ValidationSweeper | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * The only place that constructs real clients. `config.role` decides what runs: the API, the
+ * workers (with the sweeper and, unless PARTNER_SANDBOX_URL is set, an embedded sandbox partner), or both.
+ */
+export async function startRuntime(config: Config, logger: Logger, opts: { listen?: boolean } = {}): Promise<Runtime> {
+  const listen = opts.listen ?? true;
+  const closers: Array<() => Promise<unknown>> = [];
+  const redisClients: Redis[] = [];
+  const channel = `${config.redis.queuePrefix}:validation-final`;
+
+  await ensureDatabase(config.database.url);
+  const db = createDb(config.database.url, config.database.poolMax);
+  const applied = await migrateLatest(db);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+
+  const redis = (role: 'worker' | 'fail-fast', name: string) => {
+    const client = createRedis(config.redis.url, role, name);
+    redisClients.push(client);
+    return client;
+  };
+  const producerRedis = redis('fail-fast', 'producer');
+  await waitForRedis(producerRedis);
+  const queue = createValidationQueue(producerRedis, config.redis.queuePrefix, config.worker.attempts);
+  const cipher = createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId });
+  const blindIndex = createBlindIndexer(config.crypto.blindIndexKey);
+  const idempotency = createIdempotencyStore(db, config.idempotency);
+
+  let app: Express | null = null;
+  let server: Server | null = null;
+  let url: string | null = null;
+  let completions: CompletionListener | null = null;
+  if (config.role !== 'worker') {
+    completions = createCompletionListener(redis('worker', 'subscriber'), channel);
+    const rateLimitRedis = redis('fail-fast', 'rate-limit');
+    await waitForRedis(rateLimitRedis);
+    const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue, completions, logger });
+    app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: producerRedis, validations });
+    if (listen) {
+      server = await new Promise<Server>((resolve, reject) => {
+        const s = app!.listen(config.http.port, config.http.host, () => resolve(s));
+        s.once('error', reject);
+      });
+      server.keepAliveTimeout = 65_000;
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : config.http.port;
+      url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
+    }
+  }
+
+  let partners: PartnerSetup | null = null;
+  let worker: ValidationWorker | null = null;
+  let sweeper: ValidationSweeper | null = null;
+  if (config.role !== 'api') {
+    partners = await startPartners(config, logger);
+    const processor = createValidationProcessor({
+      db,
+      cipher,
+      partner: partners.partner,
+      publisher: createCompletionPublisher(producerRedis, channel),
+      logger,
+      maxTotalAttempts: config.worker.maxTotalAttempts,
+    });
+    worker = startValidationWorker(redis('worker', 'worker'), processor, logger, {
+      prefix: config.redis.queuePrefix,
+      concurrency: config.worker.concurrency,
+      lockMs: config.worker.lockMs,
+      stalledIntervalMs: config.worker.stalledIntervalMs,
+      retry: config.worker.retry,
+    });
+    if (config.sweeper.enabled) {
+      sweeper = createValidationSweeper({ db, queue, idempotency, logger, ...config.sweeper });
+      sweeper.start();
+    }
+  }
+
+  // Shutdown order: stop taking HTTP requests, let in-flight jobs finish, then close clients.
+  if (server) {
+    const s = server;
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeIdleConnections();
+        }),
+    );
+  }
+  if (worker) closers.push(() => worker!.close());
+  if (sweeper) closers.push(() => sweeper!.stop());
+  if (partners) closers.push(() => partners!.close());
+  if (completions) closers.push(() => completions!.close());
+  closers.push(() => queue.close());
+  closers.push(async () => {
+    await Promise.all(redisClients.map((c) => c.quit().catch(() => c.disconnect())));
+  });
+  closers.push(() => db.destroy());
+
+  let stopping: Promise<void> | null = null;
+  return {
+    config,
+    db,
+    queue,
+    app,
+    server,
+    url,
+    partners,
+    worker,
+    sweeper,
+    stop() {
+      stopping ??= (async () => {
+        for (const close of closers) {
+          await close().catch((err) => logger.warn({ err }, 'error during shutdown'));
+        }
+      })();
+      return stopping;
+    },
+  };
+}
