@@ -13,7 +13,7 @@ export interface SandboxServer {
   /** Calls accepted for this reference (the callNumber the rules last saw). */
   callsFor(reference: string): number;
   totalCalls(): number;
-  /** Requests the server is still holding (latency or hang), to check that aborted clients free them. */
+  /** Requests parked in latency or a hang, so tests can check that an aborted client frees them. */
   inFlight(): number;
   setLatency(ms: number): void;
   /** Forgets all call counts and restores the starting latency. */
@@ -38,12 +38,11 @@ const ROUTES: Readonly<Record<string, SandboxRoute>> = {
 
 export async function startSandboxServer(opts: SandboxServerOptions = {}): Promise<SandboxServer> {
   const host = opts.host ?? '127.0.0.1';
-  const initialLatencyMs = opts.latencyMs ?? 0;
+  const initialLatencyMs = sanitiseLatency(opts.latencyMs ?? 0);
   let latencyMs = initialLatencyMs;
   // Map iteration order is insertion order, so the first key is the oldest reference.
   const calls = new Map<string, number>();
   let total = 0;
-  let inFlight = 0;
   const waiters = new Set<() => void>();
   const keyDigest = opts.apiKey === undefined ? null : digest(opts.apiKey);
 
@@ -114,10 +113,6 @@ export async function startSandboxServer(opts: SandboxServerOptions = {}): Promi
   };
 
   const server = createServer((req, res) => {
-    inFlight += 1;
-    res.once('close', () => {
-      inFlight -= 1;
-    });
     handle(req, res).catch(() => send(res, 500, { error: 'internal_error' }));
   });
 
@@ -136,9 +131,9 @@ export async function startSandboxServer(opts: SandboxServerOptions = {}): Promi
     port,
     callsFor: (reference) => calls.get(reference) ?? 0,
     totalCalls: () => total,
-    inFlight: () => inFlight,
+    inFlight: () => waiters.size,
     setLatency: (ms) => {
-      latencyMs = Math.max(0, ms);
+      latencyMs = sanitiseLatency(ms);
     },
     reset: () => {
       calls.clear();
@@ -178,6 +173,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_la
     req.on('end', onEnd);
     req.once('error', reject);
   });
+}
+
+function sanitiseLatency(ms: number): number {
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
 function clientGone(res: ServerResponse): boolean {
