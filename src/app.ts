@@ -72,7 +72,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use(
     OpenApiValidator.middleware({
       apiSpec: OPENAPI_PATH,
-      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+      // No body coercion: a numeric account_number must be refused, not turned into a string (leading zeros lost).
+      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false },
       validateResponses: config.http.validateResponses ? { removeAdditional: false } : false,
       validateSecurity: false,
       validateFormats: true,

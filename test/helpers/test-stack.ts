@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import supertest from 'supertest';
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger, type Logger } from '../../src/platform/logger.js';
+import { dropDatabase } from '../../src/platform/db.js';
+import { startRuntime, type Runtime } from '../../src/runtime.js';
+import { createTenantService } from '../../src/tenants/tenant-service.js';
+import { startSandboxServer, type SandboxServer } from '../../src/partners/sandbox/sandbox-server.js';
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const MYSQL_BASE = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+
+/** Log lines written by every runtime in this test process, so tests can scan them for leaks. */
+export class LogCapture {
+  readonly lines: string[] = [];
+  stream(): Writable {
+    return new Writable({
+      write: (chunk, _enc, cb) => {
+        this.lines.push(...String(chunk).split('\n').filter(Boolean));
+        cb();
+      },
+    });
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+/** Fast timings for tests; any key can be overridden per stack. */
+export const TEST_ENV: Record<string, string> = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'debug',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  VALIDATE_RESPONSES: 'true',
+  RATE_LIMIT_POINTS: '10000',
+  WORKER_CONCURRENCY: '8',
+  JOB_ATTEMPTS: '3',
+  MAX_TOTAL_ATTEMPTS: '6',
+  RETRY_BASE_MS: '100',
+  RETRY_MAX_MS: '400',
+  RETRY_JITTER: '0.5',
+  JOB_LOCK_MS: '2000',
+  JOB_STALLED_INTERVAL_MS: '1000',
+  PARTNER_CALL_TIMEOUT_MS: '300',
+  PARTNER_CONNECT_TIMEOUT_MS: '300',
+  BREAKER_VOLUME_THRESHOLD: '5',
+  BREAKER_ERROR_THRESHOLD_PERCENT: '50',
+  BREAKER_ROLLING_WINDOW_MS: '10000',
+  BREAKER_ROLLING_BUCKETS: '10',
+  BREAKER_RESET_TIMEOUT_MS: '30000',
+  SWEEPER_INTERVAL_MS: '300',
+  SWEEPER_STUCK_AFTER_MS: '1500',
+  SHUTDOWN_TIMEOUT_MS: '10000',
+};
+
+export interface TestContext {
+  /** Unique per test file: database `payval_test_<id>`, queue prefix `t<id>`. */
+  id: string;
+  env: Record<string, string>;
+  logs: LogCapture;
+  logger: Logger;
+  /** The sandbox partner the workers call (shared by every runtime of this context). */
+  sandbox: SandboxServer;
+  redis: Redis;
+  runtimes: Runtime[];
+  config(overrides?: Record<string, string>): Config;
+  start(overrides?: Record<string, string>): Promise<Runtime>;
+  http(runtime: Runtime): ReturnType<typeof supertest>;
+  createTenant(name?: string): Promise<{ tenantId: string; apiKey: string; keyId: string }>;
+  /** Every Redis key and value under this context's prefix, as one string. */
+  dumpRedis(): Promise<string>;
+  /** Deletes every Redis key under this context's prefix (an "emptied Redis" for this stack). */
+  flushRedis(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function createTestContext(overrides: Record<string, string> = {}): Promise<TestContext> {
+  const id = randomBytes(5).toString('hex');
+  const logs = new LogCapture();
+  const sandbox = await startSandboxServer({ port: 0 });
+  const env: Record<string, string> = {
+    ...TEST_ENV,
+    DATABASE_URL: `${MYSQL_BASE}/payval_test_${id}`,
+    REDIS_URL,
+    QUEUE_PREFIX: `t${id}`,
+    PARTNER_SANDBOX_URL: sandbox.url,
+    ...overrides,
+  };
+  const logger = createLogger(env.LOG_LEVEL ?? 'debug', logs.stream());
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const runtimes: Runtime[] = [];
+
+  const keysUnderPrefix = async (): Promise<string[]> => {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${env.QUEUE_PREFIX}:*`, 'COUNT', '1000');
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    return keys;
+  };
+
+  const ctx: TestContext = {
+    id,
+    env,
+    logs,
+    logger,
+    sandbox,
+    redis,
+    runtimes,
+    config: (o = {}) => loadConfig({ ...env, ...o }),
+    async start(o = {}) {
+      const runtime = await startRuntime(ctx.config(o), logger, { listen: false });
+      runtimes.push(runtime);
+      return runtime;
+    },
+    http: (runtime) => supertest(runtime.app!),
+    async createTenant(name = 'Acme') {
+      const db = runtimes[0]?.db;
+      if (!db) throw new Error('start a runtime before creating tenants');
+      const t = await createTenantService(db, 'test').createTenant(name);
+      return { tenantId: t.tenantId, apiKey: t.apiKey, keyId: t.keyId };
+    },
+    async dumpRedis() {
+      const parts: string[] = [];
+      for (const key of await keysUnderPrefix()) {
+        const type = await redis.type(key);
+        parts.push(key);
+        if (type === 'string') parts.push(String(await redis.get(key)));
+        else if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
+        else if (type === 'list') parts.push(JSON.stringify(await redis.lrange(key, 0, -1)));
+        else if (type === 'set') parts.push(JSON.stringify(await redis.smembers(key)));
+        else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
+        else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
+      }
+      return parts.join('\n');
+    },
+    async flushRedis() {
+      const keys = await keysUnderPrefix();
+      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+      return keys.length;
+    },
+    async close() {
+      for (const r of runtimes.splice(0).reverse()) await r.stop();
+      await ctx.flushRedis().catch(() => undefined);
+      await redis.quit().catch(() => undefined);
+      await sandbox.close();
+      await dropDatabase(env.DATABASE_URL!).catch(() => undefined);
+    },
+  };
+  return ctx;
+}
+
+/** Polls until `check` returns a truthy value or the timeout passes (then throws with `what`). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const bankAccount = (accountNumber: string, extra: Record<string, unknown> = {}) => ({
+  type: 'bank_account',
+  bank_account: { account_number: accountNumber, ifsc: 'HDFC0000001' },
+  rail: 'IMPS',
+  ...extra,
+});
