@@ -53,7 +53,9 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
   };
   const producerRedis = redis('fail-fast', 'producer');
   await waitForRedis(producerRedis);
-  const queue = createValidationQueue(producerRedis, config.redis.queuePrefix, config.worker.attempts);
+  const queue = createValidationQueue(producerRedis, config.redis.queuePrefix, config.worker.attempts, (err) =>
+    logger.warn({ err }, 'validation queue connection error'),
+  );
   const cipher = createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId });
   const blindIndex = createBlindIndexer(config.crypto.blindIndexKey);
   const idempotency = createIdempotencyStore(db, config.idempotency);

@@ -14,22 +14,45 @@ export const validationJobId = (validationId: string): string => `validation-${v
 
 export type ValidationQueue = Queue<ValidationJobData, void, 'validate'>;
 
-export function createValidationQueue(connection: Redis, prefix: string, attempts: number): ValidationQueue {
-  return new Queue<ValidationJobData, void, 'validate'>(VALIDATION_QUEUE, {
+export function createValidationQueue(
+  connection: Redis,
+  prefix: string,
+  attempts: number,
+  onError: (err: Error) => void = () => undefined,
+): ValidationQueue {
+  const queue = new Queue<ValidationJobData, void, 'validate'>(VALIDATION_QUEUE, {
     connection,
     prefix,
     defaultJobOptions: { attempts, backoff: { type: 'payval' } },
   });
+  // Connection errors surface on the calls that fail; without a listener BullMQ prints each one.
+  queue.on('error', onError);
+  return queue;
 }
 
 export function validationJobOptions(validationId: string): JobsOptions {
   return { jobId: validationJobId(validationId) };
 }
 
-export async function enqueueValidations(queue: ValidationQueue, ids: readonly string[]): Promise<void> {
-  if (ids.length === 1) {
-    await queue.add('validate', { validationId: ids[0]! }, validationJobOptions(ids[0]!));
-    return;
+/**
+ * BullMQ waits for its connection to become ready before sending anything, whatever the client's
+ * offline-queue setting, so a Redis that is down when the API starts would hang the request. The
+ * timeout bounds that; the caller decides what a failed enqueue means (usually: the sweeper retries).
+ */
+export async function enqueueValidations(queue: ValidationQueue, ids: readonly string[], timeoutMs = 2000): Promise<void> {
+  const add =
+    ids.length === 1
+      ? queue.add('validate', { validationId: ids[0]! }, validationJobOptions(ids[0]!))
+      : queue.addBulk(ids.map((id) => ({ name: 'validate' as const, data: { validationId: id }, opts: validationJobOptions(id) })));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      add,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('enqueue timed out: Redis unavailable')), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
-  await queue.addBulk(ids.map((id) => ({ name: 'validate' as const, data: { validationId: id }, opts: validationJobOptions(id) })));
 }

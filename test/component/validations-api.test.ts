@@ -191,11 +191,12 @@ describe('reading validations', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await ctx.http(rt).get('/v1/validations').query({ reference_id: ref, limit: 2, ...(cursor ? { cursor } : {}) }).set(auth());
+      const query: Record<string, string | number> = { reference_id: ref, limit: 2, ...(cursor ? { cursor } : {}) };
+      const res = await ctx.http(rt).get('/v1/validations').query(query).set(auth());
       assert.equal(res.status, 200);
       assert.ok(res.body.data.length <= 2);
       seen.push(...res.body.data.map((v: { id: string }) => v.id));
-      cursor = res.body.next_cursor;
+      cursor = res.body.next_cursor as string | null;
       assert.equal(res.body.has_more, cursor !== null);
     } while (cursor);
     assert.deepEqual(seen, [...ids].reverse());
@@ -244,7 +245,7 @@ describe('authentication and rate limits', () => {
     const a = await ctx.createTenant('Busy');
     const b = await ctx.createTenant('Quiet');
     const statuses: number[] = [];
-    let last;
+    let last: Awaited<ReturnType<ReturnType<TestContext["http"]>["get"]>> | undefined;
     for (let i = 0; i < 4; i++) {
       last = await ctx.http(limited).get('/v1/validations').set('Authorization', `Bearer ${a.apiKey}`);
       statuses.push(last.status);

@@ -1,0 +1,68 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { createDb, dropDatabase } from '../../src/platform/db.js';
+import { hashApiKey } from '../../src/tenants/api-key.js';
+
+const run = promisify(execFile);
+const DB_URL = `${process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'}/payval_test_cli_${randomBytes(4).toString('hex')}`;
+const env = { ...process.env, DATABASE_URL: DB_URL, LOG_LEVEL: 'silent' };
+
+async function payval(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const r = await run(process.execPath, ['bin/payval.mjs', ...args], { env, timeout: 60_000 });
+    return { ...r, code: 0 };
+  } catch (err) {
+    const e = err as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+after(() => dropDatabase(DB_URL));
+
+describe('payval CLI', () => {
+  it('creates a tenant with a key shown once and stored only as a hash; creates and revokes more keys', async () => {
+    const created = await payval('tenants', 'create', '--name', 'Acme', '--json');
+    assert.equal(created.code, 0, created.stderr);
+    const t = JSON.parse(created.stdout);
+    assert.match(t.tenant_id, /^ten_/);
+    assert.match(t.api_key, /^pv_test_[A-Za-z0-9]{40}$/);
+    const db = createDb(DB_URL, 1);
+    try {
+      const keys = await db('api_keys').where({ tenant_id: t.tenant_id });
+      assert.equal(keys.length, 1);
+      assert.equal(keys[0].key_hash, hashApiKey(t.api_key));
+      assert.ok(!JSON.stringify(await db('api_keys')).includes(t.api_key), 'plaintext key stored');
+
+      const live = JSON.parse((await payval('keys', 'create', '--tenant', t.tenant_id, '--live', '--json')).stdout);
+      assert.match(live.api_key, /^pv_live_/);
+      const revoked = await payval('keys', 'revoke', live.key_id, '--json');
+      assert.deepEqual(JSON.parse(revoked.stdout), { key_id: live.key_id, revoked: true });
+      const row = await db('api_keys').where({ id: live.key_id }).first();
+      assert.ok(row.revoked_at);
+      const actions = await db('audit_log').where({ tenant_id: t.tenant_id }).orderBy('id').pluck('action');
+      assert.deepEqual(actions, ['tenant.created', 'api_key.created', 'api_key.created', 'api_key.revoked']);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('reports unknown tenants and keys, and bad usage, with non-zero exits', async () => {
+    const noTenant = await payval('keys', 'create', '--tenant', 'ten_nope');
+    assert.equal(noTenant.code, 1);
+    assert.match(noTenant.stderr, /tenant ten_nope not found/);
+    const noKey = await payval('keys', 'revoke', 'key_nope');
+    assert.equal(noKey.code, 1);
+    const usage = await payval('tenants', 'create');
+    assert.equal(usage.code, 64);
+    assert.match(usage.stderr, /--name is required/);
+  });
+
+  it('serve exits at once with a message naming a bad configuration key', async () => {
+    const r = await run(process.execPath, ['bin/payval.mjs', 'serve'], { env: { ...env, PORT: 'not-a-port' }, timeout: 30_000 }).catch((e) => e);
+    assert.equal(r.code, 78);
+    assert.match(r.stderr, /PORT/);
+  });
+});

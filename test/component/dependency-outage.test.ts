@@ -1,0 +1,122 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import supertest from 'supertest';
+import { createRedis } from '../../src/platform/redis.js';
+import { createDb } from '../../src/platform/db.js';
+import { buildApp } from '../../src/app.js';
+import { createValidationService } from '../../src/validations/validation-service.js';
+import { createIdempotencyStore } from '../../src/platform/idempotency.js';
+import { createValidationQueue } from '../../src/platform/queues.js';
+import { createFieldCipher } from '../../src/platform/field-cipher.js';
+import { createBlindIndexer } from '../../src/platform/blind-index.js';
+import { bankAccount, createTestContext, type TestContext } from '../helpers/test-stack.js';
+import type { Runtime } from '../../src/runtime.js';
+
+// Port 1 on loopback refuses connections: a dependency that is down.
+const DEAD_REDIS = 'redis://127.0.0.1:1';
+const DEAD_MYSQL = 'mysql://root@127.0.0.1:1/payval';
+
+let ctx: TestContext;
+let rt: Runtime;
+let key: string;
+before(async () => {
+  ctx = await createTestContext();
+  rt = await ctx.start({ ROLE: 'api' });
+  ({ apiKey: key } = await ctx.createTenant());
+});
+after(() => ctx.close());
+
+function appWith(opts: { redisUrl?: string; mysqlUrl?: string }) {
+  const config = ctx.config();
+  const logger = ctx.logger;
+  const db = opts.mysqlUrl ? createDb(opts.mysqlUrl, 1) : rt.db;
+  const redis = createRedis(opts.redisUrl ?? ctx.env.REDIS_URL!, 'fail-fast', 'outage-test');
+  const queue = createValidationQueue(redis, ctx.env.QUEUE_PREFIX!, 3);
+  const validations = createValidationService({
+    db,
+    cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }),
+    blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
+    idempotency: createIdempotencyStore(db, config.idempotency),
+    queue,
+    completions: null,
+    logger,
+  });
+  const app = buildApp({ config, logger, db, rateLimitRedis: redis, healthRedis: redis, validations });
+  return {
+    http: supertest(app),
+    async close() {
+      await queue.close().catch(() => undefined);
+      redis.disconnect();
+      if (opts.mysqlUrl) await db.destroy();
+    },
+  };
+}
+
+describe('dependency outages answer 503 with Retry-After, never hang', () => {
+  it('Redis down: API requests are 503 service.unavailable and readyz reports redis down', async () => {
+    const a = appWith({ redisUrl: DEAD_REDIS });
+    try {
+      const started = Date.now();
+      const res = await a.http.post('/v1/validations').set('Authorization', `Bearer ${key}`).send(bankAccount('123456789012'));
+      assert.equal(res.status, 503);
+      assert.equal(res.body.error.code, 'service.unavailable');
+      assert.ok(Number(res.headers['retry-after']) > 0);
+      assert.ok(Date.now() - started < 5000, 'request hung');
+      assert.ok(!JSON.stringify(res.body).includes('ECONNREFUSED'), 'dependency error leaked');
+      const ready = await a.http.get('/readyz');
+      assert.equal(ready.status, 503);
+      assert.deepEqual(ready.body.checks, { mysql: 'ok', redis: 'down' });
+      assert.equal((await a.http.get('/healthz')).status, 200);
+    } finally {
+      await a.close();
+    }
+  });
+
+  it('MySQL down: API requests are 503 and readyz reports mysql down', async () => {
+    const a = appWith({ mysqlUrl: DEAD_MYSQL });
+    try {
+      const res = await a.http.get('/v1/validations').set('Authorization', `Bearer ${key}`);
+      assert.equal(res.status, 503);
+      assert.equal(res.body.error.code, 'service.unavailable');
+      assert.ok(Number(res.headers['retry-after']) > 0);
+      const ready = await a.http.get('/readyz');
+      assert.equal(ready.status, 503);
+      assert.deepEqual(ready.body.checks, { mysql: 'down', redis: 'ok' });
+    } finally {
+      await a.close();
+    }
+  });
+
+  it('an enqueue that fails after the row is committed still answers 202; the sweeper enqueues it later', async () => {
+    // The rate limiter uses the healthy Redis; only the queue's connection is dead.
+    const config = ctx.config();
+    const deadRedis = createRedis(DEAD_REDIS, 'fail-fast', 'dead-queue');
+    const queue = createValidationQueue(deadRedis, ctx.env.QUEUE_PREFIX!, 3);
+    const liveRedis = createRedis(ctx.env.REDIS_URL!, 'fail-fast', 'live');
+    const validations = createValidationService({
+      db: rt.db,
+      cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }),
+      blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
+      idempotency: createIdempotencyStore(rt.db, config.idempotency),
+      queue,
+      completions: null,
+      logger: ctx.logger,
+    });
+    const app = buildApp({ config, logger: ctx.logger, db: rt.db, rateLimitRedis: liveRedis, healthRedis: liveRedis, validations });
+    try {
+      const res = await supertest(app).post('/v1/validations').set('Authorization', `Bearer ${key}`).send(bankAccount('123456789012'));
+      assert.equal(res.status, 202);
+      const row = await rt.db('validations').where({ id: res.body.id }).first();
+      assert.equal(row.status, 'queued');
+      assert.equal(await rt.queue.getJob(`validation-${res.body.id}`), undefined);
+      // A worker runtime's sweeper picks the orphaned row up and finishes it.
+      const worker = await ctx.start({ ROLE: 'worker' });
+      const { eventually } = await import('../helpers/test-stack.js');
+      await eventually(async () => (await worker.db('validations').where({ id: res.body.id }).first()).status === 'completed', 'sweeper to finish the row');
+    } finally {
+      await queue.close().catch(() => undefined);
+      deadRedis.disconnect();
+      liveRedis.disconnect();
+    }
+  });
+});
