@@ -84,3 +84,11 @@ export function buildApp(deps: AppDeps): Express {
   app.use(errorHandler(logger));
   return app;
 }
+
+/** The probe-only app a worker process serves. */
+export function buildHealthApp(db: Db, redis: Redis): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(healthRoutes(db, redis));
+  return app;
+}

@@ -24,7 +24,7 @@ export async function serve(): Promise<void> {
     logger.fatal({ err }, 'payval could not start (is MySQL at DATABASE_URL and Redis at REDIS_URL running?)');
     process.exit(1);
   }
-  logger.info({ role: config.role, url: runtime.url }, runtime.url ? `payval listening on ${runtime.url}` : 'payval worker running');
+  logger.info({ role: config.role, url: runtime.url }, config.role === 'worker' ? `payval worker running (probes on ${runtime.url})` : `payval listening on ${runtime.url}`);
 
   let shuttingDown = false;
   const shutdown = (signal: string) => {

@@ -9,7 +9,7 @@ import { createValidationQueue, type ValidationQueue } from './platform/queues.j
 import { createFieldCipher } from './platform/field-cipher.js';
 import { createBlindIndexer } from './platform/blind-index.js';
 import { createIdempotencyStore } from './platform/idempotency.js';
-import { buildApp } from './app.js';
+import { buildApp, buildHealthApp } from './app.js';
 import { createValidationService } from './validations/validation-service.js';
 import { createValidationProcessor } from './validations/process-validation.js';
 import { createValidationSweeper, type ValidationSweeper } from './validations/validation-sweeper.js';
@@ -70,16 +70,19 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     await waitForRedis(rateLimitRedis);
     const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue, completions, logger });
     app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: producerRedis, validations });
-    if (listen) {
-      server = await new Promise<Server>((resolve, reject) => {
-        const s = app!.listen(config.http.port, config.http.host, () => resolve(s));
-        s.once('error', reject);
-      });
-      server.keepAliveTimeout = 65_000;
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : config.http.port;
-      url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
-    }
+  } else {
+    // Workers serve only /healthz and /readyz, for orchestrators' probes.
+    app = buildHealthApp(db, producerRedis);
+  }
+  if (listen) {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app!.listen(config.http.port, config.http.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    server.keepAliveTimeout = 65_000;
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.http.port;
+    url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
   }
 
   let partners: PartnerSetup | null = null;
