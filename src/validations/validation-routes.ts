@@ -16,7 +16,7 @@ export function validationRoutes(service: ValidationService): Router {
 
   router.post('/v1/validations', async (req, res) => {
     const auth = requireAuth(req);
-    const wait = Number(queryString(req, 'wait') ?? (req.query as Record<string, unknown>).wait ?? 0);
+    const wait = Number((req.query as Record<string, unknown>).wait ?? 0); // 0–10, checked by openapi.yaml
     const key = req.get('idempotency-key');
     const body = req.body as CreateValidationInput;
     const outcome = await service.create(auth, body, {

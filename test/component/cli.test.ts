@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createDb, dropDatabase } from '../../src/platform/db.js';
@@ -64,5 +64,30 @@ describe('payval CLI', () => {
     const r = await run(process.execPath, ['bin/payval.mjs', 'serve'], { env: { ...env, PORT: 'not-a-port' }, timeout: 30_000 }).catch((e) => e);
     assert.equal(r.code, 78);
     assert.match(r.stderr, /PORT/);
+  });
+
+  it('serve starts the API, logs its URL, answers, and exits 0 on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['bin/payval.mjs', 'serve'], {
+      env: { ...env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', QUEUE_PREFIX: `cli${randomBytes(3).toString('hex')}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL logged: ${out}`)), 30_000);
+      child.stdout.on('data', () => {
+        const m = /payval listening on (http:\/\/[^"\s]+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+    const health = await fetch(`${url}/readyz`);
+    assert.equal(health.status, 200);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.match(out, /shutting down gracefully/);
   });
 });
