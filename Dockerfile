@@ -4,11 +4,13 @@
 FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY scripts/stubs scripts/stubs
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:22-bookworm-slim AS check
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY scripts/stubs scripts/stubs
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json openapi.yaml ./
 COPY bin bin
