@@ -4,7 +4,6 @@ import type { NameMatchResult } from '../name-match/simple-name-match.js';
 export type ValidationStatus = 'queued' | 'processing' | 'completed' | 'failed';
 export type PayeeType = 'bank_account' | 'vpa';
 
-export const FINAL_STATUSES: readonly ValidationStatus[] = ['completed', 'failed'];
 export const isFinal = (s: ValidationStatus): boolean => s === 'completed' || s === 'failed';
 
 export interface Validation {

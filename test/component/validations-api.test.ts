@@ -143,6 +143,7 @@ describe('offline pre-checks', () => {
     ['IMPS rail for a VPA', { type: 'vpa', vpa: 'a.b@okaxis', rail: 'IMPS' }, 'validation.invalid_rail', 'rail'],
     ['bank account without details', { type: 'bank_account' }, 'validation.missing_field', 'bank_account'],
     ['VPA alongside a bank account', bankAccount('123456789012', { vpa: 'a.b@okaxis' }), 'validation.unexpected_field', 'vpa'],
+    ['a name with no letters', bankAccount('123456789012', { name: '12345 !!' }), 'validation.invalid_name', 'name'],
   ];
   for (const [what, body, code, field] of cases) {
     it(`${what} → 400 ${code}, no row, no partner call`, async () => {
@@ -322,6 +323,11 @@ describe('health', () => {
     const ready = await ctx.http(rt).get('/readyz');
     assert.equal(ready.status, 200);
     assert.deepEqual(ready.body, { status: 'ready', checks: { mysql: 'ok', redis: 'ok' } });
+    // helmet's headers, and no framework fingerprint.
+    assert.equal(ready.headers['x-content-type-options'], 'nosniff');
+    assert.ok(ready.headers['strict-transport-security']);
+    assert.equal(ready.headers['x-powered-by'], undefined);
+    assert.match(ready.headers['x-request-id'] ?? '', /^req_/);
   });
 
   it('unknown routes are a 404 with the error envelope', async () => {

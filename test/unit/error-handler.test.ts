@@ -1,0 +1,50 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { AppError } from '../../src/platform/app-error.js';
+import { toAppError } from '../../src/platform/error-handler.js';
+
+describe('toAppError', () => {
+  it('passes AppErrors through', () => {
+    const e = new AppError('validation.not_found', 'No validation x.');
+    assert.equal(toAppError(e).error, e);
+  });
+
+  it('turns an unknown error into a generic 500 that carries none of its text', () => {
+    const { error, unexpected } = toAppError(new Error("ER_BAD_FIELD_ERROR: Unknown column 'x' at /app/src/secret.ts:12"));
+    assert.equal(unexpected, true);
+    assert.equal(error.status, 500);
+    assert.equal(error.code, 'internal.error');
+    assert.equal(error.message, 'An internal error occurred.');
+  });
+
+  it('maps MySQL/Redis outages to 503 with Retry-After', () => {
+    for (const err of [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' }),
+      Object.assign(new Error('Knex: Timeout acquiring a connection'), { name: 'KnexTimeoutError' }),
+      new Error("Stream isn't writeable and enableOfflineQueue options is false"),
+      Object.assign(new Error('Deadlock found'), { code: 'ER_LOCK_DEADLOCK' }),
+    ]) {
+      const { error } = toAppError(err);
+      assert.equal(error.status, 503, err.message);
+      assert.equal(error.code, 'service.unavailable');
+      assert.ok((error.retryAfterSeconds ?? 0) > 0);
+      assert.ok(!error.message.includes('3306'));
+    }
+  });
+
+  it('maps body-parser and schema-validator errors to stable 4xx codes', () => {
+    assert.equal(toAppError(Object.assign(new Error('too large'), { type: 'entity.too.large' })).error.code, 'request.body_too_large');
+    assert.equal(toAppError(Object.assign(new Error('bad json'), { type: 'entity.parse.failed' })).error.code, 'request.malformed_json');
+    const schema = toAppError(Object.assign(new Error('x'), { status: 400, errors: [{ path: '/body/type', message: 'must be equal to one of' }] })).error;
+    assert.equal(schema.code, 'request.invalid');
+    assert.deepEqual(schema.details, { errors: [{ path: '/body/type', message: 'must be equal to one of' }] });
+    assert.equal(toAppError(Object.assign(new Error('x'), { status: 415, errors: [] })).error.code, 'request.unsupported_media_type');
+    assert.equal(toAppError(Object.assign(new Error('x'), { status: 405, errors: [] })).error.code, 'route.method_not_allowed');
+  });
+
+  it('treats a response-validation failure (status 500 from the validator) as our bug', () => {
+    const { error, unexpected } = toAppError(Object.assign(new Error('/response must NOT have additional properties'), { status: 500, errors: [] }));
+    assert.equal(unexpected, true);
+    assert.equal(error.code, 'internal.error');
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createLogger, scrubDigits } from '../../src/platform/logger.js';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  return { logger: createLogger('debug', stream), text: () => lines.join('') };
+}
+
+describe('logger', () => {
+  it('scrubDigits masks runs of 9+ digits except the last four, and leaves shorter numbers alone', () => {
+    assert.equal(scrubDigits('acct 50100012345678 failed'), 'acct XXXXXXXXXX5678 failed');
+    assert.equal(scrubDigits('port 3306, 12345678 rows'), 'port 3306, 12345678 rows');
+  });
+
+  it('redacts account-number fields, API keys and auth headers, and masks digits in messages and errors', () => {
+    const { logger, text } = capture();
+    logger.info({ account_number: '501000123456781', nested: { accountNumber: '501000123456782' } }, 'payee 501000123456783');
+    logger.error({ err: new Error('partner said 501000123456784 is invalid') }, 'failed');
+    logger.info({ req: { headers: { authorization: 'Bearer pv_test_secret' } }, apiKey: 'pv_live_secret' }, 'auth');
+    const out = text();
+    for (const n of ['501000123456781', '501000123456782', '501000123456783', '501000123456784']) assert.ok(!out.includes(n), n);
+    assert.ok(!out.includes('pv_test_secret') && !out.includes('pv_live_secret'));
+    assert.ok(out.includes('[redacted]'));
+    assert.ok(out.includes('XXXXXXXXXXX6783'));
+  });
+});
