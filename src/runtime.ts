@@ -10,6 +10,7 @@ import { createFieldCipher } from './platform/field-cipher.js';
 import { createBlindIndexer } from './platform/blind-index.js';
 import { createIdempotencyStore } from './platform/idempotency.js';
 import { buildApp, buildHealthApp } from './app.js';
+import { warmIfscDirectory } from './bank-data/ifsc-directory.js';
 import { createValidationService } from './validations/validation-service.js';
 import { createValidationProcessor } from './validations/process-validation.js';
 import { createValidationSweeper, type ValidationSweeper } from './validations/validation-sweeper.js';
@@ -68,6 +69,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     completions = createCompletionListener(redis('worker', 'subscriber'), channel);
     const rateLimitRedis = redis('fail-fast', 'rate-limit');
     await waitForRedis(rateLimitRedis);
+    warmIfscDirectory();
     const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue, completions, logger });
     app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: producerRedis, validations });
   } else {
