@@ -15,6 +15,8 @@ import { authMiddleware } from './tenants/auth-middleware.js';
 import { rateLimitMiddleware } from './tenants/rate-limit-middleware.js';
 import { validationRoutes } from './validations/validation-routes.js';
 import type { ValidationService } from './validations/validation-service.js';
+import type { BatchService } from './batches/batch-service.js';
+import { batchRoutes, csvUploadRoute } from './batches/batch-routes.js';
 import './platform/http-context.js';
 
 export const OPENAPI_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../openapi.yaml');
@@ -27,6 +29,7 @@ export interface AppDeps {
   rateLimitRedis: Redis;
   healthRedis: Redis;
   validations: ValidationService;
+  batches: BatchService;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -57,7 +60,10 @@ export function buildApp(deps: AppDeps): Express {
     }),
   );
   app.use(helmet());
-  app.use(express.json({ limit: config.http.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  const jsonTypes = ['application/json', 'application/*+json'];
+  // JSON batches carry up to BATCH_JSON_MAX_ITEMS payees; everything else keeps the small limit.
+  app.use('/v1/batches', express.json({ limit: config.batches.jsonLimitBytes, type: jsonTypes }));
+  app.use(express.json({ limit: config.http.bodyLimitBytes, type: jsonTypes }));
 
   app.use(healthRoutes(deps.db, deps.healthRedis));
   app.use('/v1', authMiddleware(deps.db));
@@ -69,6 +75,7 @@ export function buildApp(deps: AppDeps): Express {
       keyPrefix: `${config.redis.queuePrefix}:ratelimit`,
     }),
   );
+  app.use(csvUploadRoute(deps.batches, { maxBytes: config.batches.maxBytes }));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: OPENAPI_PATH,
@@ -80,6 +87,7 @@ export function buildApp(deps: AppDeps): Express {
     }),
   );
   app.use(validationRoutes(deps.validations));
+  app.use(batchRoutes(deps.batches, deps.validations, deps.db, { jsonMaxItems: config.batches.jsonMaxItems }));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

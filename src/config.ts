@@ -56,6 +56,13 @@ const envSchema = z.object({
   BREAKER_ROLLING_BUCKETS: int(1, 100).default(10),
   BREAKER_RESET_TIMEOUT_MS: int(100, 600_000).default(30_000),
 
+  BATCH_MAX_ROWS: int(1, 10_000_000).default(1_000_000),
+  BATCH_MAX_BYTES: int(1024, 4 * 1024 ** 3).default(256 * 1024 * 1024),
+  BATCH_JSON_MAX_ITEMS: int(1, 100_000).default(10_000),
+  BATCH_JSON_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(8 * 1024 * 1024),
+  BATCH_FEED_MAX_WAITING: int(1000, 10_000_000).default(200_000),
+  BATCH_UPLOAD_ABANDONED_MS: int(10_000, 86_400_000).default(10 * 60_000),
+
   SHUTDOWN_TIMEOUT_MS: int(1000, 120_000).default(25_000),
   VALIDATE_RESPONSES: bool.default(false),
 });
@@ -93,6 +100,7 @@ export interface Config {
       resetTimeoutMs: number;
     };
   };
+  batches: { maxRows: number; maxBytes: number; jsonMaxItems: number; jsonLimitBytes: number; feedMaxWaiting: number; abandonedAfterMs: number };
   shutdownTimeoutMs: number;
 }
 
@@ -185,6 +193,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         rollingCountBuckets: e.BREAKER_ROLLING_BUCKETS,
         resetTimeoutMs: e.BREAKER_RESET_TIMEOUT_MS,
       },
+    },
+    batches: {
+      maxRows: e.BATCH_MAX_ROWS,
+      maxBytes: e.BATCH_MAX_BYTES,
+      jsonMaxItems: e.BATCH_JSON_MAX_ITEMS,
+      jsonLimitBytes: e.BATCH_JSON_LIMIT_BYTES,
+      feedMaxWaiting: e.BATCH_FEED_MAX_WAITING,
+      abandonedAfterMs: e.BATCH_UPLOAD_ABANDONED_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });

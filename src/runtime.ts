@@ -5,7 +5,12 @@ import type { Config } from './config.js';
 import type { Logger } from './platform/logger.js';
 import { createDb, ensureDatabase, migrateLatest, type Db } from './platform/db.js';
 import { createRedis, waitForRedis } from './platform/redis.js';
-import { createValidationQueue, type ValidationQueue } from './platform/queues.js';
+import { createBatchFeedQueue, createValidationQueue, type ValidationQueue } from './platform/queues.js';
+import { createBatchService } from './batches/batch-service.js';
+import { createBatchFeeder } from './batches/batch-feeder.js';
+import { batchCountersHook } from './batches/batch-counters.js';
+import { batchSweepTask } from './batches/batch-sweep.js';
+import { startBatchFeedWorker, type BatchFeedWorker } from '../workers/batch-feed-worker.js';
 import { createFieldCipher } from './platform/field-cipher.js';
 import { createBlindIndexer } from './platform/blind-index.js';
 import { createIdempotencyStore } from './platform/idempotency.js';
@@ -57,6 +62,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
   const queue = createValidationQueue(producerRedis, config.redis.queuePrefix, config.worker.attempts, (err) =>
     logger.warn({ err }, 'validation queue connection error'),
   );
+  const feedQueue = createBatchFeedQueue(producerRedis, config.redis.queuePrefix, (err) => logger.warn({ err }, 'batch feed queue connection error'));
   const cipher = createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId });
   const blindIndex = createBlindIndexer(config.crypto.blindIndexKey);
   const idempotency = createIdempotencyStore(db, config.idempotency);
@@ -71,7 +77,8 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     await waitForRedis(rateLimitRedis);
     warmIfscDirectory();
     const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue, completions, logger });
-    app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: producerRedis, validations });
+    const batches = createBatchService({ db, cipher, blindIndex, idempotency, feedQueue, logger, maxRows: config.batches.maxRows });
+    app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: producerRedis, validations, batches });
   } else {
     // Workers serve only /healthz and /readyz, for orchestrators' probes.
     app = buildHealthApp(db, producerRedis);
@@ -90,6 +97,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
   let partners: PartnerSetup | null = null;
   let worker: ValidationWorker | null = null;
   let sweeper: ValidationSweeper | null = null;
+  let feedWorker: BatchFeedWorker | null = null;
   if (config.role !== 'api') {
     partners = await startPartners(config, logger);
     const processor = createValidationProcessor({
@@ -97,6 +105,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
       cipher,
       partner: partners.partner,
       publisher: createCompletionPublisher(producerRedis, channel),
+      onStatusChange: batchCountersHook(logger),
       logger,
       maxTotalAttempts: config.worker.maxTotalAttempts,
     });
@@ -107,8 +116,11 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
       stalledIntervalMs: config.worker.stalledIntervalMs,
       retry: config.worker.retry,
     });
+    const feeder = createBatchFeeder({ db, queue, logger, maxWaiting: config.batches.feedMaxWaiting });
+    feedWorker = startBatchFeedWorker(redis('worker', 'feed-worker'), feeder, logger, { prefix: config.redis.queuePrefix, lockMs: config.worker.lockMs });
     if (config.sweeper.enabled) {
-      sweeper = createValidationSweeper({ db, queue, idempotency, logger, ...config.sweeper });
+      const batchTask = batchSweepTask({ db, feedQueue, logger, stuckAfterMs: config.sweeper.stuckAfterMs, abandonedAfterMs: config.batches.abandonedAfterMs });
+      sweeper = createValidationSweeper({ db, queue, idempotency, logger, ...config.sweeper, tasks: [batchTask] });
       sweeper.start();
     }
   }
@@ -125,10 +137,12 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     );
   }
   if (worker) closers.push(() => worker!.close());
+  if (feedWorker) closers.push(() => feedWorker!.close());
   if (sweeper) closers.push(() => sweeper!.stop());
   if (partners) closers.push(() => partners!.close());
   if (completions) closers.push(() => completions!.close());
   closers.push(() => queue.close());
+  closers.push(() => feedQueue.close());
   closers.push(async () => {
     await Promise.all(redisClients.map((c) => c.quit().catch(() => c.disconnect())));
   });

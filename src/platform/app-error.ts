@@ -25,6 +25,13 @@ export const ERROR_STATUS = {
   'validation.invalid_rail': 400,
   'validation.invalid_name': 400,
   'pagination.invalid_cursor': 400,
+  'batch.not_found': 404,
+  'batch.too_large': 413,
+  'batch.unreadable_csv': 400,
+  'batch.missing_columns': 400,
+  'batch.duplicate_column': 400,
+  'batch.missing_file': 400,
+  'batch.not_acceptable': 406,
   'service.unavailable': 503,
   'internal.error': 500,
 } as const;

@@ -56,3 +56,33 @@ export async function enqueueValidations(queue: ValidationQueue, ids: readonly s
     clearTimeout(timer);
   }
 }
+
+export const BATCH_FEED_QUEUE = 'batch-feeds';
+export interface BatchFeedJobData { batchId: string }
+export type BatchFeedQueue = Queue<BatchFeedJobData, void, 'feed'>;
+export const batchFeedJobId = (batchId: string): string => `batch-feed-${batchId}`;
+
+export function createBatchFeedQueue(connection: Redis, prefix: string, onError: (err: Error) => void = () => undefined): BatchFeedQueue {
+  const queue = new Queue<BatchFeedJobData, void, 'feed'>(BATCH_FEED_QUEUE, {
+    connection,
+    prefix,
+    defaultJobOptions: { attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 86400 } },
+  });
+  queue.on('error', onError);
+  return queue;
+}
+
+/** Bounded like enqueueValidations: a down Redis must not hang the upload's response. */
+export async function enqueueBatchFeed(queue: BatchFeedQueue, batchId: string, timeoutMs = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      queue.add('feed', { batchId }, { jobId: batchFeedJobId(batchId) }),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('enqueue timed out: Redis unavailable')), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,5 +1,5 @@
 import type { Logger } from '../platform/logger.js';
-import { withTransaction, type Db } from '../platform/db.js';
+import { withTransaction, type Db, type Trx } from '../platform/db.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import type { GuardedPartner } from '../partners/partner-breaker.js';
 import type { PartnerRequest } from '../partners/partner-types.js';
@@ -12,8 +12,8 @@ import {
 } from '../partners/partner-errors.js';
 import { matchNames } from '../name-match/simple-name-match.js';
 import { lockValidation, markCompleted, markFailed, markProcessing } from './validation-store.js';
-import { isFinal, type Validation } from './validation-types.js';
-import { accountAad } from './validation-service.js';
+import { isFinal, type Validation, type ValidationStatus } from './validation-types.js';
+import { accountAad } from './new-validation.js';
 import type { CompletionPublisher } from './completion-notifier.js';
 
 export type ProcessOutcome = 'completed' | 'failed' | 'skipped';
@@ -39,8 +39,15 @@ const FAILURE_MESSAGES: Record<string, string> = {
   'internal.error': 'The validation could not be completed.',
 };
 
+/**
+ * Called inside the transaction that changes a validation's status, so whatever it keeps (batch row
+ * counts) changes atomically with the row.
+ */
+export type StatusChangeHook = (trx: Trx, v: Validation, from: ValidationStatus, to: ValidationStatus) => Promise<void>;
+
 export interface ProcessorDeps {
   db: Db;
+  onStatusChange?: StatusChangeHook;
   cipher: FieldCipher;
   partner: GuardedPartner;
   publisher: CompletionPublisher;
@@ -50,12 +57,14 @@ export interface ProcessorDeps {
 
 export function createValidationProcessor(deps: ProcessorDeps) {
   const { db, cipher, partner, logger } = deps;
+  const changed: StatusChangeHook = deps.onStatusChange ?? (async () => undefined);
 
   async function fail(id: string, code: string, partnerName: string | null): Promise<ProcessOutcome> {
     const done = await withTransaction(db, async (trx) => {
       const row = await lockValidation(trx, id);
       if (!row || isFinal(row.status)) return false;
       await markFailed(trx, id, { code, message: FAILURE_MESSAGES[code] ?? FAILURE_MESSAGES['internal.error']!, partner: partnerName });
+      await changed(trx, row, row.status, 'failed');
       return true;
     });
     if (!done) return 'skipped';
@@ -71,6 +80,7 @@ export function createValidationProcessor(deps: ProcessorDeps) {
       if (isFinal(row.status)) return 'final';
       if (row.attempts >= deps.maxTotalAttempts) return 'exhausted';
       await markProcessing(trx, id);
+      await changed(trx, row, row.status, 'processing');
       return { ...row, status: 'processing', attempts: row.attempts + 1 };
     });
   }
@@ -130,6 +140,7 @@ export function createValidationProcessor(deps: ProcessorDeps) {
         partner: partner.name,
         partnerReference: result.partnerReference,
       });
+      await changed(trx, row, row.status, 'completed');
       return true;
     });
     if (!done) return 'skipped';

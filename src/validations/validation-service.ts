@@ -7,9 +7,9 @@ import { AppError } from '../platform/app-error.js';
 import { appendAudit } from '../platform/audit-store.js';
 import { newId } from '../platform/ids.js';
 import { enqueueValidations, type ValidationQueue } from '../platform/queues.js';
-import { last4 } from '../bank-data/account-number.js';
 import { precheckPayee, type PayeeInput } from './payee-precheck.js';
-import { findValidation, insertValidation, listValidations, type NewValidation } from './validation-store.js';
+import { findValidation, insertValidation, listValidations } from './validation-store.js';
+import { buildNewValidation, type BlindIndexer } from './new-validation.js';
 import { isFinal, type Validation, type ValidationStatus } from './validation-types.js';
 import { toValidationView } from './validation-view.js';
 import type { CompletionListener } from './completion-notifier.js';
@@ -22,7 +22,7 @@ export interface CreateValidationInput extends PayeeInput {
 export interface ServiceDeps {
   db: Db;
   cipher: FieldCipher;
-  blindIndex: (parts: readonly string[]) => string;
+  blindIndex: BlindIndexer;
   idempotency: IdempotencyStore;
   queue: ValidationQueue;
   completions: CompletionListener | null;
@@ -30,9 +30,6 @@ export interface ServiceDeps {
 }
 
 export type CreateOutcome = { replayed: true; response: StoredResponse } | { replayed: false; validation: Validation };
-
-/** AAD binds each ciphertext to its row, so a ciphertext copied onto another row will not decrypt. */
-export const accountAad = (validationId: string): string => `validations.account_number:${validationId}`;
 
 export function createValidationService(deps: ServiceDeps) {
   const { db, cipher, blindIndex, idempotency, queue, logger } = deps;
@@ -53,22 +50,7 @@ export function createValidationService(deps: ServiceDeps) {
     if (reservation?.kind === 'replay') return { replayed: true, response: reservation.response };
 
     const id = newId('val');
-    const row: NewValidation = {
-      id,
-      tenantId: auth.tenantId,
-      type: payee.type,
-      rail: payee.rail,
-      accountCiphertext: payee.type === 'bank_account' ? cipher.encrypt(payee.accountNumber, accountAad(id)) : null,
-      accountBlindIndex:
-        payee.type === 'bank_account' ? blindIndex(['bank_account', auth.tenantId, payee.ifsc, payee.accountNumber]) : blindIndex(['vpa', auth.tenantId, payee.vpa]),
-      accountLast4: payee.type === 'bank_account' ? last4(payee.accountNumber) : null,
-      ifsc: payee.type === 'bank_account' ? payee.ifsc : null,
-      bankName: payee.type === 'bank_account' ? payee.bankName : null,
-      vpa: payee.type === 'vpa' ? payee.vpa : null,
-      expectedName: payee.expectedName,
-      referenceId: input.reference_id ?? null,
-      metadata: input.metadata ?? null,
-    };
+    const row = buildNewValidation(payee, { id, tenantId: auth.tenantId, referenceId: input.reference_id ?? null, metadata: input.metadata ?? null }, cipher, blindIndex);
 
     let validation: Validation;
     try {
@@ -121,9 +103,9 @@ export function createValidationService(deps: ServiceDeps) {
     }
   }
 
-  async function list(q: { tenantId: string; status?: ValidationStatus; referenceId?: string; cursor?: string; limit: number }) {
+  async function list(q: { tenantId: string; status?: ValidationStatus; referenceId?: string; batchId?: string; cursor?: string; limit: number }) {
     const beforeId = q.cursor ? decodeCursor(q.cursor) : undefined;
-    const rows = await listValidations(db, { tenantId: q.tenantId, status: q.status, referenceId: q.referenceId, beforeId, limit: q.limit + 1 });
+    const rows = await listValidations(db, { tenantId: q.tenantId, status: q.status, referenceId: q.referenceId, batchId: q.batchId, beforeId, limit: q.limit + 1 });
     const page = rows.slice(0, q.limit);
     const hasMore = rows.length > q.limit;
     const lastRow = page[page.length - 1];

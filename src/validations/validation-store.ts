@@ -24,6 +24,8 @@ function fromRow(r: Row): Validation {
     expectedName: (r.expected_name as string | null) ?? null,
     referenceId: (r.reference_id as string | null) ?? null,
     metadata: parseJson(r.metadata),
+    batchId: (r.batch_id as string | null) ?? null,
+    batchRowCount: r.batch_row_count === undefined || r.batch_row_count === null ? 1 : Number(r.batch_row_count),
     accountStatus: (r.account_status as Validation['accountStatus']) ?? null,
     registeredName: (r.registered_name as string | null) ?? null,
     nameMatchScore: r.name_match_score === null || r.name_match_score === undefined ? null : Number(r.name_match_score),
@@ -45,8 +47,9 @@ export type NewValidation = Pick<
   'id' | 'tenantId' | 'type' | 'rail' | 'accountCiphertext' | 'accountBlindIndex' | 'accountLast4' | 'ifsc' | 'bankName' | 'vpa' | 'expectedName' | 'referenceId' | 'metadata'
 >;
 
-export async function insertValidation(db: Db | Trx, v: NewValidation, now = new Date()): Promise<Validation> {
-  const row = {
+/** The column values of a new `queued` row; shared by single inserts and the batch ingestor's multi-row inserts. */
+export function newValidationRow(v: NewValidation, now: Date, batchId: string | null = null): Record<string, unknown> {
+  return {
     id: v.id,
     tenant_id: v.tenantId,
     type: v.type,
@@ -62,9 +65,15 @@ export async function insertValidation(db: Db | Trx, v: NewValidation, now = new
     reference_id: v.referenceId,
     metadata: v.metadata ? JSON.stringify(v.metadata) : null,
     attempts: 0,
+    batch_id: batchId,
+    batch_row_count: 1,
     created_at: now,
     updated_at: now,
   };
+}
+
+export async function insertValidation(db: Db | Trx, v: NewValidation, now = new Date()): Promise<Validation> {
+  const row = newValidationRow(v, now);
   await db('validations').insert(row);
   return fromRow({ ...row, metadata: v.metadata });
 }
@@ -75,13 +84,14 @@ export async function findValidation(db: Db | Trx, tenantId: string, id: string)
   return row ? fromRow(row) : undefined;
 }
 
-export interface ListQuery { tenantId: string; status?: ValidationStatus; referenceId?: string; beforeId?: string; limit: number }
+export interface ListQuery { tenantId: string; status?: ValidationStatus; referenceId?: string; batchId?: string; beforeId?: string; limit: number }
 
 /** Newest first; ids are time-ordered so `id < cursor` is a stable keyset page. */
 export async function listValidations(db: Db, q: ListQuery): Promise<Validation[]> {
   const query = db('validations').where('tenant_id', q.tenantId);
   if (q.status) query.where('status', q.status);
   if (q.referenceId) query.where('reference_id', q.referenceId);
+  if (q.batchId) query.where('batch_id', q.batchId);
   if (q.beforeId) query.where('id', '<', q.beforeId);
   const rows = await query.orderBy('id', 'desc').limit(q.limit);
   return rows.map(fromRow);
@@ -126,14 +136,32 @@ export async function markFailed(trx: Trx, id: string, f: { code: string; messag
   });
 }
 
-/** Unfinished rows untouched since `cutoff`: candidates for the sweeper to re-enqueue. */
-export async function findStaleUnfinished(db: Db, cutoff: Date, limit: number): Promise<Array<{ id: string; status: ValidationStatus }>> {
-  return db('validations')
-    .whereIn('status', ['queued', 'processing'])
-    .where('updated_at', '<', cutoff)
-    .orderBy('updated_at', 'asc')
+export interface StaleCursor { updatedAt: Date; id: string }
+
+/**
+ * Unfinished rows untouched since `cutoff`: candidates for the sweeper to re-enqueue. Keyset-paged on
+ * (updated_at, id) so rows whose jobs are merely waiting do not hide the ones behind them. Rows of a
+ * batch whose feeder has not finished are the feeder's business and are skipped.
+ */
+export async function findStaleUnfinished(
+  db: Db,
+  cutoff: Date,
+  limit: number,
+  after: StaleCursor | null = null,
+): Promise<Array<{ id: string; status: ValidationStatus; updatedAt: Date }>> {
+  const q = db('validations as v')
+    .leftJoin('batches as b', 'b.id', 'v.batch_id')
+    .whereIn('v.status', ['queued', 'processing'])
+    .where('v.updated_at', '<', cutoff)
+    .where((w) => w.whereNull('v.batch_id').orWhereNotNull('b.feed_done_at'))
+    .orderBy([{ column: 'v.updated_at' }, { column: 'v.id' }])
     .limit(limit)
-    .select('id', 'status');
+    .select('v.id', 'v.status', 'v.updated_at');
+  if (after) {
+    q.where((w) => w.where('v.updated_at', '>', after.updatedAt).orWhere((x) => x.where('v.updated_at', '=', after.updatedAt).where('v.id', '>', after.id)));
+  }
+  const rows = await q;
+  return rows.map((r) => ({ id: r.id, status: r.status, updatedAt: r.updated_at }));
 }
 
 export async function touchValidation(db: Db, id: string, now = new Date()): Promise<void> {

@@ -2,9 +2,12 @@ import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { IdempotencyStore } from '../platform/idempotency.js';
 import { enqueueValidations, validationJobId, type ValidationQueue } from '../platform/queues.js';
-import { findStaleUnfinished, touchValidation } from './validation-store.js';
+import { findStaleUnfinished, touchValidation, type StaleCursor } from './validation-store.js';
 
 const LIVE_JOB_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+/** Extra duties run on every sweep (batch feeds, abandoned uploads), kept outside this component. */
+export type SweepTask = () => Promise<void>;
 
 /**
  * MySQL is the source of truth, Redis is not: a row still `queued`/`processing` long after it was
@@ -20,13 +23,18 @@ export function createValidationSweeper(deps: {
   intervalMs: number;
   stuckAfterMs: number;
   batchSize: number;
+  tasks?: SweepTask[];
 }) {
   const { db, queue, logger } = deps;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
+  // Where the previous sweep stopped; a short page means the scan reached the end and starts over.
+  let cursor: StaleCursor | null = null;
 
   async function sweepOnce(): Promise<{ requeued: number; alive: number }> {
-    const stale = await findStaleUnfinished(db, new Date(Date.now() - deps.stuckAfterMs), deps.batchSize);
+    const stale = await findStaleUnfinished(db, new Date(Date.now() - deps.stuckAfterMs), deps.batchSize, cursor);
+    const last = stale[stale.length - 1];
+    cursor = stale.length === deps.batchSize && last ? { updatedAt: last.updatedAt, id: last.id } : null;
     let requeued = 0;
     let alive = 0;
     for (const row of stale) {
@@ -45,6 +53,7 @@ export function createValidationSweeper(deps: {
     }
     if (requeued) logger.warn({ requeued, scanned: stale.length }, 'sweeper re-enqueued validations that had lost their job');
     await deps.idempotency.purgeExpired();
+    for (const task of deps.tasks ?? []) await task();
     return { requeued, alive };
   }
 

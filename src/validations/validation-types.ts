@@ -21,6 +21,9 @@ export interface Validation {
   expectedName: string | null;
   referenceId: string | null;
   metadata: Record<string, string> | null;
+  batchId: string | null;
+  /** Input rows of the batch that share this validation (in-batch duplicates); 1 outside batches. */
+  batchRowCount: number;
   accountStatus: AccountStatus | null;
   registeredName: string | null;
   nameMatchScore: number | null;

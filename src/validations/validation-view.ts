@@ -21,6 +21,7 @@ export function toValidationView(v: Validation) {
     name: v.expectedName,
     reference_id: v.referenceId,
     metadata: v.metadata,
+    batch_id: v.batchId,
     result:
       v.status === 'completed' && v.accountStatus
         ? {

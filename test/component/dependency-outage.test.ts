@@ -6,7 +6,8 @@ import { createDb } from '../../src/platform/db.js';
 import { buildApp } from '../../src/app.js';
 import { createValidationService } from '../../src/validations/validation-service.js';
 import { createIdempotencyStore } from '../../src/platform/idempotency.js';
-import { createValidationQueue } from '../../src/platform/queues.js';
+import { createBatchFeedQueue, createValidationQueue } from '../../src/platform/queues.js';
+import { createBatchService } from '../../src/batches/batch-service.js';
 import { createFieldCipher } from '../../src/platform/field-cipher.js';
 import { createBlindIndexer } from '../../src/platform/blind-index.js';
 import { bankAccount, createTestContext, type TestContext } from '../helpers/test-stack.js';
@@ -41,11 +42,22 @@ function appWith(opts: { redisUrl?: string; mysqlUrl?: string }) {
     completions: null,
     logger,
   });
-  const app = buildApp({ config, logger, db, rateLimitRedis: redis, healthRedis: redis, validations });
+  const feedQueue = createBatchFeedQueue(redis, ctx.env.QUEUE_PREFIX!);
+  const batches = createBatchService({
+    db,
+    cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }),
+    blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
+    idempotency: createIdempotencyStore(db, config.idempotency),
+    feedQueue,
+    logger,
+    maxRows: config.batches.maxRows,
+  });
+  const app = buildApp({ config, logger, db, rateLimitRedis: redis, healthRedis: redis, validations, batches });
   return {
     http: supertest(app),
     async close() {
       await queue.close().catch(() => undefined);
+      await feedQueue.close().catch(() => undefined);
       redis.disconnect();
       if (opts.mysqlUrl) await db.destroy();
     },
@@ -102,7 +114,17 @@ describe('dependency outages answer 503 with Retry-After, never hang', () => {
       completions: null,
       logger: ctx.logger,
     });
-    const app = buildApp({ config, logger: ctx.logger, db: rt.db, rateLimitRedis: liveRedis, healthRedis: liveRedis, validations });
+    const feedQueue = createBatchFeedQueue(deadRedis, ctx.env.QUEUE_PREFIX!);
+    const batches = createBatchService({
+      db: rt.db,
+      cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }),
+      blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
+      idempotency: createIdempotencyStore(rt.db, config.idempotency),
+      feedQueue,
+      logger: ctx.logger,
+      maxRows: config.batches.maxRows,
+    });
+    const app = buildApp({ config, logger: ctx.logger, db: rt.db, rateLimitRedis: liveRedis, healthRedis: liveRedis, validations, batches });
     try {
       const res = await supertest(app).post('/v1/validations').set('Authorization', `Bearer ${key}`).send(bankAccount('123456789012'));
       assert.equal(res.status, 202);
@@ -115,6 +137,7 @@ describe('dependency outages answer 503 with Retry-After, never hang', () => {
       await eventually(async () => (await worker.db('validations').where({ id: res.body.id }).first()).status === 'completed', 'sweeper to finish the row');
     } finally {
       await queue.close().catch(() => undefined);
+      await feedQueue.close().catch(() => undefined);
       deadRedis.disconnect();
       liveRedis.disconnect();
     }

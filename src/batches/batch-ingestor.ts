@@ -1,0 +1,131 @@
+import type { Knex } from 'knex';
+import type { Db, Trx } from '../platform/db.js';
+import type { FieldCipher } from '../platform/field-cipher.js';
+import { AppError } from '../platform/app-error.js';
+import { newId } from '../platform/ids.js';
+import { precheckPayee, type PayeeInput } from '../validations/payee-precheck.js';
+import { buildNewValidation, type BlindIndexer } from '../validations/new-validation.js';
+import { newValidationRow } from '../validations/validation-store.js';
+import { addIngestCounts } from './batch-store.js';
+import type { BatchRejection } from './batch-types.js';
+
+/** One input row, already mapped from CSV or JSON: a payee to pre-check, or a row rejected while reading it. */
+export type IngestItem =
+  | { row: number; ok: true; payee: PayeeInput; referenceId: string | null; metadata?: Record<string, string> | null }
+  | { row: number; ok: false; column: string | null; code: string; message: string; referenceId?: string | null };
+
+export interface IngestDeps { db: Db; cipher: FieldCipher; blindIndex: BlindIndexer }
+export interface IngestTotals { total: number; rejected: number; accepted: number }
+
+const FIRST_REJECTIONS = 100;
+
+/** Maps a pre-check field path to the CSV column / JSON field a person would look at. */
+export type FieldToColumn = (field: string) => string | null;
+
+/**
+ * Streams rows into MySQL in chunks: each chunk is one transaction of multi-row INSERTs (validations,
+ * then batch_rows) plus the batch's counters. One chunk is written while the next is being prepared,
+ * and `add` waits when a second one is ready — that wait is the backpressure that pauses the request
+ * stream. Duplicate payees inside the batch collapse onto one validation through the
+ * `(batch_id, account_blind_index)` unique key, which counts the rows sharing it.
+ */
+export function createBatchIngestor(
+  deps: IngestDeps,
+  batch: { id: string; tenantId: string },
+  opts: { maxRows: number; chunkSize?: number; fieldToColumn: FieldToColumn },
+) {
+  const chunkSize = opts.chunkSize ?? 1000;
+  const totals: IngestTotals = { total: 0, rejected: 0, accepted: 0 };
+  const firstRejections: BatchRejection[] = [];
+  let pending: IngestItem[] = [];
+  let inFlight: Promise<void> | null = null;
+  let lastRow = 0;
+
+  function reject(row: number, referenceId: string | null, column: string | null, code: string, message: string, into: Record<string, unknown>[]): void {
+    if (firstRejections.length < FIRST_REJECTIONS) firstRejections.push({ row, column, code, message });
+    into.push({ batch_id: batch.id, row_number: row, validation_id: null, reference_id: referenceId, rejected: true, rejection_code: code, rejection_column: column, rejection_message: message.slice(0, 255) });
+  }
+
+  async function writeChunk(items: IngestItem[]): Promise<void> {
+    const now = new Date();
+    const validationRows: Record<string, unknown>[] = [];
+    const rowsByIndex: Array<{ row: number; blind: string; referenceId: string | null }> = [];
+    const batchRows: Record<string, unknown>[] = [];
+    for (const item of items) {
+      if (!item.ok) {
+        reject(item.row, item.referenceId ?? null, item.column, item.code, item.message, batchRows);
+        continue;
+      }
+      const checked = precheckPayee(item.payee);
+      if (!checked.ok) {
+        reject(item.row, item.referenceId, opts.fieldToColumn(checked.error.field), checked.error.code, checked.error.message, batchRows);
+        continue;
+      }
+      const v = buildNewValidation(checked.payee, { id: newId('val'), tenantId: batch.tenantId, referenceId: item.referenceId, metadata: item.metadata ?? null }, deps.cipher, deps.blindIndex);
+      validationRows.push(newValidationRow(v, now, batch.id));
+      rowsByIndex.push({ row: item.row, blind: v.accountBlindIndex!, referenceId: item.referenceId });
+    }
+    const rejected = batchRows.length;
+
+    await deps.db.transaction(async (trx: Trx) => {
+      let unique = 0;
+      if (validationRows.length) {
+        const q = trx('validations').insert(validationRows).onConflict().merge({ batch_row_count: trx.raw('batch_row_count + 1') }).toSQL();
+        const [header] = (await trx.raw(q.sql, q.bindings as readonly Knex.RawBinding[])) as unknown as [{ affectedRows: number }];
+        // MySQL counts 1 per inserted row and 2 per duplicate that updated an existing one.
+        unique = 2 * validationRows.length - header.affectedRows;
+        const idByBlind = new Map<string, string>();
+        const found = await trx('validations')
+          .where('batch_id', batch.id)
+          .whereIn('account_blind_index', [...new Set(rowsByIndex.map((r) => r.blind))])
+          .select('id', 'account_blind_index');
+        for (const f of found) idByBlind.set(f.account_blind_index, f.id);
+        for (const r of rowsByIndex) {
+          batchRows.push({ batch_id: batch.id, row_number: r.row, validation_id: idByBlind.get(r.blind) ?? null, reference_id: r.referenceId, rejected: false, rejection_code: null, rejection_column: null, rejection_message: null });
+        }
+      }
+      if (batchRows.length) await trx('batch_rows').insert(batchRows);
+      await addIngestCounts(trx, batch.id, { total: items.length, rejected, accepted: rowsByIndex.length, unique });
+    });
+    totals.total += items.length;
+    totals.rejected += rejected;
+    totals.accepted += rowsByIndex.length;
+  }
+
+  async function flush(): Promise<void> {
+    const items = pending;
+    pending = [];
+    if (inFlight) await inFlight;
+    if (items.length) {
+      inFlight = writeChunk(items);
+      // Marked handled now; the next flush/finish awaits it and sees the error.
+      inFlight.catch(() => undefined);
+    }
+  }
+
+  return {
+    firstRejections,
+    /** Rows must arrive in increasing row order. Resolves quickly unless MySQL is behind (backpressure). */
+    async add(item: IngestItem): Promise<void> {
+      if (item.row > lastRow) lastRow = item.row;
+      if (totals.total + pending.length + 1 > opts.maxRows) {
+        throw new AppError('batch.too_large', `A batch may hold at most ${opts.maxRows.toLocaleString('en')} rows.`);
+      }
+      pending.push(item);
+      if (pending.length >= chunkSize) await flush();
+    },
+    async finish(): Promise<IngestTotals> {
+      await flush();
+      if (inFlight) await inFlight;
+      inFlight = null;
+      return { ...totals };
+    },
+    /** Waits for an in-flight chunk after a failure, so the caller can clean up after it. */
+    async settle(): Promise<void> {
+      await inFlight?.catch(() => undefined);
+      inFlight = null;
+    },
+  };
+}
+
+export type BatchIngestor = ReturnType<typeof createBatchIngestor>;

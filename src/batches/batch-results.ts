@@ -1,0 +1,71 @@
+import { once } from 'node:events';
+import type { Response } from 'express';
+import type { Db } from '../platform/db.js';
+import { csvLine } from './csv-escape.js';
+
+export type ResultsFormat = 'csv' | 'ndjson';
+
+export const RESULT_COLUMNS = [
+  'row', 'reference_id', 'status', 'type', 'masked_account_number', 'ifsc', 'vpa', 'account_status',
+  'registered_name', 'name_match_result', 'name_match_score', 'failure_code', 'validation_id',
+] as const;
+
+type ResultRecord = Record<(typeof RESULT_COLUMNS)[number], string | number | null>;
+
+function toRecord(r: Record<string, unknown>): ResultRecord {
+  const rejected = Boolean(r.rejected);
+  return {
+    row: Number(r.row_number),
+    reference_id: (r.reference_id as string | null) ?? null,
+    status: rejected ? 'rejected' : ((r.status as string | null) ?? null),
+    type: (r.type as string | null) ?? null,
+    masked_account_number: r.account_last4 ? `XXXXXX${r.account_last4 as string}` : null,
+    ifsc: (r.ifsc as string | null) ?? null,
+    vpa: (r.vpa as string | null) ?? null,
+    account_status: (r.account_status as string | null) ?? null,
+    registered_name: (r.registered_name as string | null) ?? null,
+    name_match_result: (r.name_match_result as string | null) ?? null,
+    name_match_score: r.name_match_score === null || r.name_match_score === undefined ? null : Number(r.name_match_score),
+    failure_code: rejected ? ((r.rejection_code as string | null) ?? null) : ((r.failure_code as string | null) ?? null),
+    validation_id: (r.validation_id as string | null) ?? null,
+  };
+}
+
+/**
+ * One line per input row, in input order, read in keyset pages and written with backpressure, so a
+ * million-row result never sits in memory. Stops early if the client goes away.
+ */
+export async function streamBatchResults(db: Db, batchId: string, format: ResultsFormat, res: Response, pageSize = 2000): Promise<void> {
+  let closed = false;
+  res.once('close', () => {
+    closed = true;
+  });
+  const write = async (chunk: string) => {
+    if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  };
+  if (format === 'csv') await write(csvLine([...RESULT_COLUMNS]));
+  let after = 0;
+  while (!closed) {
+    const rows = await db('batch_rows as br')
+      .leftJoin('validations as v', 'v.id', 'br.validation_id')
+      .where('br.batch_id', batchId)
+      .where('br.row_number', '>', after)
+      .orderBy('br.row_number')
+      .limit(pageSize)
+      .select(
+        'br.row_number', 'br.reference_id', 'br.rejected', 'br.rejection_code', 'br.validation_id',
+        'v.status', 'v.type', 'v.account_last4', 'v.ifsc', 'v.vpa', 'v.account_status', 'v.registered_name',
+        'v.name_match_result', 'v.name_match_score', 'v.failure_code',
+      );
+    if (rows.length === 0) break;
+    let out = '';
+    for (const r of rows) {
+      const rec = toRecord(r);
+      out += format === 'csv' ? csvLine(RESULT_COLUMNS.map((c) => rec[c])) : `${JSON.stringify(rec)}\n`;
+    }
+    await write(out);
+    after = Number(rows[rows.length - 1]!.row_number);
+    if (rows.length < pageSize) break;
+  }
+  res.end();
+}

@@ -1,0 +1,160 @@
+import type { Db } from '../platform/db.js';
+import type { Logger } from '../platform/logger.js';
+import type { FieldCipher } from '../platform/field-cipher.js';
+import type { IdempotencyStore, StoredResponse } from '../platform/idempotency.js';
+import type { AuthContext } from '../platform/http-context.js';
+import { AppError } from '../platform/app-error.js';
+import { appendAudit } from '../platform/audit-store.js';
+import { newId } from '../platform/ids.js';
+import { enqueueBatchFeed, type BatchFeedQueue } from '../platform/queues.js';
+import type { BlindIndexer } from '../validations/new-validation.js';
+import { createBatchIngestor, type IngestItem } from './batch-ingestor.js';
+import { activateBatch, failBatch, findBatch, insertBatch, listBatches, listRejections } from './batch-store.js';
+import type { Batch, BatchRejection, BatchSource } from './batch-types.js';
+import { toBatchView } from './batch-view.js';
+import { precheckFieldToColumn } from './csv-row.js';
+import { abortBatchValidations } from './batch-abort.js';
+
+export interface BatchServiceDeps {
+  db: Db;
+  cipher: FieldCipher;
+  blindIndex: BlindIndexer;
+  idempotency: IdempotencyStore;
+  feedQueue: BatchFeedQueue;
+  logger: Logger;
+  maxRows: number;
+}
+
+export type BatchCreateOutcome = { replayed: true; response: StoredResponse } | { replayed: false; status: number; body: ReturnType<typeof toBatchView> };
+
+export interface BatchIdempotency { key: string; fingerprint: string }
+
+/** JSON field paths for JSON batches; CSV column names for CSV uploads. */
+const jsonFieldToColumn = (field: string): string => field;
+
+export function createBatchService(deps: BatchServiceDeps) {
+  const { db, logger } = deps;
+
+  async function view(batch: Batch) {
+    return toBatchView(batch, await listRejections(db, batch.id, 0, 100));
+  }
+
+  /**
+   * Reserves the Idempotency-Key before anything is created. A replay returns the stored response; the
+   * caller then skips reading the rest of the upload.
+   */
+  async function reserve(auth: AuthContext, idem: BatchIdempotency | undefined) {
+    return idem ? deps.idempotency.reserve(auth.tenantId, idem.key, idem.fingerprint) : null;
+  }
+
+  /**
+   * Creates the batch and streams `rows` into it. Accepted rows are enqueued by the batch feeder after
+   * the last row is stored, so duplicate counts are final before any worker finishes a row.
+   */
+  async function ingest(
+    auth: AuthContext,
+    source: BatchSource,
+    meta: { referenceId: string | null; metadata: Record<string, string> | null },
+    rows: AsyncIterable<IngestItem>,
+    ctx: { requestId: string; idempotency?: BatchIdempotency; fieldToColumn?: (field: string) => string | null },
+  ): Promise<BatchCreateOutcome> {
+    const reservation = await reserve(auth, ctx.idempotency);
+    if (reservation?.kind === 'replay') return { replayed: true, response: reservation.response };
+
+    const batchId = newId('bat');
+    let created = false;
+    const ingestor = createBatchIngestor(deps, { id: batchId, tenantId: auth.tenantId }, {
+      maxRows: deps.maxRows,
+      fieldToColumn: ctx.fieldToColumn ?? (source === 'csv' ? precheckFieldToColumn : jsonFieldToColumn),
+    });
+    try {
+      await db.transaction(async (trx) => {
+        await insertBatch(trx, { id: batchId, tenantId: auth.tenantId, source, referenceId: meta.referenceId, metadata: meta.metadata });
+        await appendAudit(trx, {
+          tenantId: auth.tenantId,
+          actor: `api_key:${auth.keyId}`,
+          action: 'batch.created',
+          targetType: 'batch',
+          targetId: batchId,
+          requestId: ctx.requestId,
+          details: { source },
+        });
+      });
+      created = true;
+      for await (const item of rows) await ingestor.add(item);
+      const totals = await ingestor.finish();
+      const status = await activateBatch(db, batchId);
+      if (status === 'processing') {
+        await enqueueBatchFeed(deps.feedQueue, batchId).catch((err: unknown) =>
+          logger.warn({ err, batchId }, 'batch feed enqueue failed; the sweeper will restart it'),
+        );
+      }
+      const batch = (await findBatch(db, auth.tenantId, batchId))!;
+      const body = toBatchView(batch, ingestor.firstRejections);
+      if (ctx.idempotency) await deps.idempotency.complete(db, auth.tenantId, ctx.idempotency.key, { status: 202, body }, batchId);
+      logger.info({ batchId, ...totals }, 'batch ingested');
+      return { replayed: false, status: 202, body };
+    } catch (err) {
+      await ingestor.settle();
+      if (created) await abandon(batchId, err);
+      if (reservation?.kind === 'new') await reservation.release().catch(() => undefined);
+      if (err instanceof AppError && created) throw withBatchId(err, batchId);
+      throw err;
+    }
+  }
+
+  async function abandon(batchId: string, err: unknown): Promise<void> {
+    const code = err instanceof AppError ? err.code : 'batch.upload_interrupted';
+    const message = err instanceof AppError ? err.message : 'The upload was interrupted before every row was read.';
+    try {
+      await failBatch(db, batchId, code, message);
+      await abortBatchValidations(db, batchId);
+    } catch (cleanupErr) {
+      // The sweeper finishes abandoned uploads; the client's error is what matters here.
+      logger.warn({ err: cleanupErr, batchId }, 'could not mark the aborted batch failed now');
+    }
+  }
+
+  async function get(tenantId: string, id: string): Promise<Batch> {
+    const b = await findBatch(db, tenantId, id);
+    if (!b) throw new AppError('batch.not_found', `No batch ${id}.`);
+    return b;
+  }
+
+  async function list(tenantId: string, cursor: string | undefined, limit: number) {
+    const beforeId = cursor ? decodeBatchCursor(cursor) : undefined;
+    const rows = await listBatches(db, { tenantId, ...(beforeId ? { beforeId } : {}), limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { data: page, hasMore: rows.length > limit, nextCursor: rows.length > limit && last ? Buffer.from(last.id).toString('base64url') : null };
+  }
+
+  async function rejections(tenantId: string, id: string, cursor: string | undefined, limit: number) {
+    await get(tenantId, id);
+    const after = cursor ? decodeRowCursor(cursor) : 0;
+    const rows = await listRejections(db, id, after, limit + 1);
+    const page: BatchRejection[] = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { data: page, hasMore: rows.length > limit, nextCursor: rows.length > limit && last ? Buffer.from(String(last.row)).toString('base64url') : null };
+  }
+
+  return { ingest, get, view, list, rejections };
+}
+
+export type BatchService = ReturnType<typeof createBatchService>;
+
+function withBatchId(err: AppError, batchId: string): AppError {
+  return new AppError(err.code, err.message, { details: { ...(err.details ?? {}), batch_id: batchId }, cause: err });
+}
+
+function decodeBatchCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^bat_[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) throw new AppError('pagination.invalid_cursor', 'The cursor is not valid.');
+  return id;
+}
+
+function decodeRowCursor(cursor: string): number {
+  const n = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!Number.isInteger(n) || n < 0) throw new AppError('pagination.invalid_cursor', 'The cursor is not valid.');
+  return n;
+}

@@ -1,0 +1,30 @@
+export type BatchStatus = 'accepting' | 'processing' | 'completed' | 'failed';
+export type BatchSource = 'json' | 'csv';
+/** The per-row buckets a validation's rows move through. */
+export type RowBucket = 'queued' | 'processing' | 'completed' | 'failed';
+
+export interface Batch {
+  id: string;
+  tenantId: string;
+  status: BatchStatus;
+  source: BatchSource;
+  referenceId: string | null;
+  metadata: Record<string, string> | null;
+  totalRows: number;
+  rejectedRows: number;
+  acceptedRows: number;
+  queuedRows: number;
+  processingRows: number;
+  completedRows: number;
+  failedRows: number;
+  uniqueValidations: number;
+  feedCursor: string | null;
+  feedDoneAt: Date | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt: Date | null;
+}
+
+export interface BatchRejection { row: number; column: string | null; code: string; message: string }
