@@ -15,6 +15,8 @@ Commands:
   keys create --tenant ID [--live] [--json]
                                       Create another API key for a tenant (shown once)
   keys revoke KEY_ID [--json]         Revoke an API key; it stops working immediately
+  upload FILE.csv [--wait] [--out results.csv] [--reference-id ID] [--url URL] [--json]
+                                      Upload a CSV batch to a running payval (key from PAYVAL_API_KEY)
   partner-sim [--port N] [--host H] [--latency-ms N] [--api-key KEY]
                                       Run the sandbox bank partner as its own HTTP server
 
@@ -95,6 +97,11 @@ export async function runCli(argv: string[]): Promise<void> {
           return;
         }
         throw new UsageError('expected: keys create|revoke');
+      }
+      case 'upload': {
+        const { uploadCommand } = await import('./upload-command.js');
+        await uploadCommand(argv.slice(1));
+        return;
       }
       case 'partner-sim': {
         const { values } = parseArgs({
