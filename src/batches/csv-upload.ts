@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { parse, CsvError } from 'csv-parse';
 import { AppError } from '../platform/app-error.js';
 import { mapHeader, type HeaderMap } from './csv-columns.js';
@@ -57,13 +57,20 @@ export function createCsvUpload(source: AsyncIterable<Buffer | string>, opts: { 
   }
 
   async function open(): Promise<{ header: HeaderMap; columns: number; rows: () => AsyncGenerator<IngestItem> }> {
-    const parser = Readable.from(body()).pipe(
-      parse({ bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: MAX_RECORD_BYTES }),
-    );
+    const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: false, max_record_size: MAX_RECORD_BYTES });
+    // pipeline, not pipe: a source error (413 past maxBytes) must reach the parser's iterator, not go uncaught.
+    pipeline(Readable.from(body()), parser, () => undefined);
     const records = parser[Symbol.asyncIterator]() as AsyncIterator<string[]>;
+    // Blank lines are rows in a spreadsheet, so they are read (as one empty cell) and counted, never
+    // silently dropped: row numbers in rejections must match what the uploader sees.
+    const isBlank = (record: string[]): boolean => record.length === 1 && record[0]!.trim() === '';
     let first: IteratorResult<string[]>;
+    let headerRow = 0;
     try {
-      first = await records.next();
+      do {
+        first = await records.next();
+        headerRow++;
+      } while (!first.done && isBlank(first.value));
     } catch (err) {
       if (err instanceof AppError) throw err;
       throw new AppError('batch.unreadable_csv', `The header row could not be read as CSV${err instanceof CsvError ? `: ${err.message}` : ''}.`);
@@ -81,7 +88,7 @@ export function createCsvUpload(source: AsyncIterable<Buffer | string>, opts: { 
     };
 
     async function* rows(): AsyncGenerator<IngestItem> {
-      let row = 1;
+      let row = headerRow;
       for (;;) {
         let next: IteratorResult<string[]>;
         try {
@@ -95,6 +102,7 @@ export function createCsvUpload(source: AsyncIterable<Buffer | string>, opts: { 
         }
         if (next.done) return;
         row++;
+        if (isBlank(next.value)) continue;
         const mapped = recordToInput(next.value, header, columns);
         if (mapped.ok) yield { row, ok: true, payee: mapped.input.payee, referenceId: mapped.input.referenceId };
         else yield { row, ok: false, column: mapped.rejection.column, code: mapped.rejection.code, message: mapped.rejection.message, referenceId: referenceOf(next.value) };
