@@ -32,7 +32,7 @@ interface Batch {
 }
 
 class ExitError extends Error {
-  constructor(readonly exitCode: 1 | 64, message: string) {
+  constructor(readonly exitCode: 1 | 64, message: string, readonly status?: number) {
     super(message);
   }
 }
@@ -105,8 +105,9 @@ async function run(args: string[], dispatcher: Dispatcher): Promise<void> {
         batch = await call<Batch>(dispatcher, url(`/v1/batches/${encodeURIComponent(batch.id)}`), { method: 'GET', headers: auth }, 200);
         failures = 0;
       } catch (err) {
-        // A restarting API or a blip should not end a wait that may last many minutes.
-        if (++failures >= 10) throw err;
+        // A restarting API or a network blip should not end a wait that may last many minutes; a 4xx will not heal.
+        const status = err instanceof ExitError ? err.status : undefined;
+        if ((status !== undefined && status < 500 && status !== 429) || ++failures >= 10) throw err;
         continue;
       }
       rows.update(batch.counts.completed + batch.counts.failed, batch.counts.total - batch.counts.rejected);
@@ -115,7 +116,10 @@ async function run(args: string[], dispatcher: Dispatcher): Promise<void> {
     rows.finish();
     const c = batch.counts;
     log.write(`batch ${batch.id} ${batch.status}: ${formatCount(c.completed)} completed, ${formatCount(c.failed)} failed, ${formatCount(c.rejected)} rejected\n`);
-    if (batch.status === 'failed') throw new ExitError(1, `batch failed: ${batch.failure?.code ?? 'unknown'}: ${batch.failure?.message ?? ''}`);
+    if (batch.status === 'failed') {
+      if (opts.json) process.stdout.write(`${JSON.stringify(batch)}\n`);
+      throw new ExitError(1, `batch failed: ${batch.failure?.code ?? 'unknown'}: ${batch.failure?.message ?? ''}`);
+    }
   }
 
   if (opts.out) {
@@ -182,9 +186,9 @@ async function apiError(res: Dispatcher.ResponseData): Promise<ExitError> {
   try {
     const { error } = JSON.parse(text) as { error: { code: string; message: string; request_id?: string; details?: unknown } };
     const details = error.details ? ` ${JSON.stringify(error.details)}` : '';
-    return new ExitError(1, `HTTP ${res.statusCode} ${error.code}: ${error.message}${details}${error.request_id ? ` (request ${error.request_id})` : ''}`);
+    return new ExitError(1, `HTTP ${res.statusCode} ${error.code}: ${error.message}${details}${error.request_id ? ` (request ${error.request_id})` : ''}`, res.statusCode);
   } catch {
-    return new ExitError(1, `HTTP ${res.statusCode}: ${text.slice(0, 200) || 'no body'}`);
+    return new ExitError(1, `HTTP ${res.statusCode}: ${text.slice(0, 200) || 'no body'}`, res.statusCode);
   }
 }
 
