@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { randomBytesPooled } from './random-pool.js';
 
 export interface FieldCipher {
   encrypt(plain: string, aad: string): string;
@@ -25,7 +26,7 @@ export function createFieldCipher(opts: { keys: Record<string, Buffer>; activeKe
   if (!activeKey) throw new Error(`field cipher active key '${activeKeyId}' is not among the configured keys`);
 
   function encrypt(plain: string, aad: string): string {
-    const iv = randomBytes(IV_BYTES);
+    const iv = randomBytesPooled(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, activeKey as Buffer, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(aad, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from './random-pool.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const BODY = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
@@ -18,7 +18,7 @@ function encodeBase32(bytes: Buffer): string {
 export function newId(prefix: string): string {
   const bytes = Buffer.alloc(16);
   bytes.writeUIntBE(Date.now(), 0, 6);
-  randomBytes(10).copy(bytes, 6);
+  randomBytesPooled(10).copy(bytes, 6);
   return `${prefix}_${encodeBase32(bytes)}`;
 }
 
