@@ -37,4 +37,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 STOPSIGNAL SIGTERM
-CMD ["node", "bin/payval.mjs", "serve"]
+# Same heap bounds as `npm start` (package.json); see README "Memory".
+CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=8", "bin/payval.mjs", "serve"]

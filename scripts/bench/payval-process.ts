@@ -40,7 +40,7 @@ export async function freePort(): Promise<number> {
 
 export async function startPayval(role: 'api' | 'worker' | 'all', env: Record<string, string>, readyTimeoutMs = 60_000): Promise<PayvalProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', LIFELINE, 'bin/payval.mjs', 'serve'], {
+  const child = spawn(process.execPath, [...startNodeFlags(), '--import', LIFELINE, 'bin/payval.mjs', 'serve'], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, ROLE: role, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -107,4 +107,10 @@ export function sampleRss(pid: number, everyMs = 200): { peak(): number; stop():
   const timer = setInterval(take, everyMs);
   timer.unref();
   return { peak: () => peak, stop: () => clearInterval(timer) };
+}
+
+/** The V8 flags `npm start` runs payval with (package.json), so the benchmark measures the same process. */
+function startNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((t) => t.startsWith('--max-'));
 }

@@ -67,7 +67,8 @@ export interface TestContext {
   redis: Redis;
   runtimes: Runtime[];
   config(overrides?: Record<string, string>): Config;
-  start(overrides?: Record<string, string>): Promise<Runtime>;
+  /** Starts a runtime in-process; `listen: true` also binds its HTTP server (runtime.url) for real clients. */
+  start(overrides?: Record<string, string>, opts?: { listen?: boolean }): Promise<Runtime>;
   http(runtime: Runtime): ReturnType<typeof supertest>;
   createTenant(name?: string): Promise<{ tenantId: string; apiKey: string; keyId: string }>;
   /** Every Redis key and value under this context's prefix, as one string. */
@@ -113,8 +114,8 @@ export async function createTestContext(overrides: Record<string, string> = {}):
     redis,
     runtimes,
     config: (o = {}) => loadConfig({ ...env, ...o }),
-    async start(o = {}) {
-      const runtime = await startRuntime(ctx.config(o), logger, { listen: false });
+    async start(o = {}, startOpts = {}) {
+      const runtime = await startRuntime(ctx.config(o), logger, { listen: startOpts.listen ?? false });
       runtimes.push(runtime);
       return runtime;
     },
