@@ -10,7 +10,7 @@ import { createBatchFeedQueue, createValidationQueue } from '../../src/platform/
 import { createBatchService } from '../../src/batches/batch-service.js';
 import { createFieldCipher } from '../../src/platform/field-cipher.js';
 import { createBlindIndexer } from '../../src/platform/blind-index.js';
-import { bankAccount, createTestContext, type TestContext } from '../helpers/test-stack.js';
+import { bankAccount, createTestContext, eventually, type TestContext } from '../helpers/test-stack.js';
 import type { Runtime } from '../../src/runtime.js';
 
 // Port 1 on loopback refuses connections: a dependency that is down.
@@ -27,38 +27,35 @@ before(async () => {
 });
 after(() => ctx.close());
 
-function appWith(opts: { redisUrl?: string; mysqlUrl?: string }) {
+/**
+ * The API app wired by hand so each dependency can point somewhere else: `queueRedisUrl` is what the
+ * producers use, `limiterRedisUrl` what the rate limiter and readiness probe use, `mysqlUrl` the database.
+ */
+function appWith(opts: { queueRedisUrl?: string; limiterRedisUrl?: string; mysqlUrl?: string }) {
   const config = ctx.config();
   const logger = ctx.logger;
   const db = opts.mysqlUrl ? createDb(opts.mysqlUrl, 1) : rt.db;
-  const redis = createRedis(opts.redisUrl ?? ctx.env.REDIS_URL!, 'fail-fast', 'outage-test');
-  const queue = createValidationQueue(redis, ctx.env.QUEUE_PREFIX!, 3);
-  const validations = createValidationService({
+  const queueRedis = createRedis(opts.queueRedisUrl ?? ctx.env.REDIS_URL!, 'fail-fast', 'outage-queue');
+  const limiterRedis = createRedis(opts.limiterRedisUrl ?? ctx.env.REDIS_URL!, 'fail-fast', 'outage-limiter');
+  const queue = createValidationQueue(queueRedis, ctx.env.QUEUE_PREFIX!, 3);
+  const feedQueue = createBatchFeedQueue(queueRedis, ctx.env.QUEUE_PREFIX!);
+  const shared = {
     db,
     cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }),
     blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
     idempotency: createIdempotencyStore(db, config.idempotency),
-    queue,
-    completions: null,
     logger,
-  });
-  const feedQueue = createBatchFeedQueue(redis, ctx.env.QUEUE_PREFIX!);
-  const batches = createBatchService({
-    db,
-    cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }),
-    blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
-    idempotency: createIdempotencyStore(db, config.idempotency),
-    feedQueue,
-    logger,
-    maxRows: config.batches.maxRows,
-  });
-  const app = buildApp({ config, logger, db, rateLimitRedis: redis, healthRedis: redis, validations, batches });
+  };
+  const validations = createValidationService({ ...shared, queue, completions: null });
+  const batches = createBatchService({ ...shared, feedQueue, maxRows: config.batches.maxRows });
+  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches });
   return {
     http: supertest(app),
     async close() {
       await queue.close().catch(() => undefined);
       await feedQueue.close().catch(() => undefined);
-      redis.disconnect();
+      queueRedis.disconnect();
+      limiterRedis.disconnect();
       if (opts.mysqlUrl) await db.destroy();
     },
   };
@@ -66,7 +63,7 @@ function appWith(opts: { redisUrl?: string; mysqlUrl?: string }) {
 
 describe('dependency outages answer 503 with Retry-After, never hang', () => {
   it('Redis down: API requests are 503 service.unavailable and readyz reports redis down', async () => {
-    const a = appWith({ redisUrl: DEAD_REDIS });
+    const a = appWith({ queueRedisUrl: DEAD_REDIS, limiterRedisUrl: DEAD_REDIS });
     try {
       const started = Date.now();
       const res = await a.http.post('/v1/validations').set('Authorization', `Bearer ${key}`).send(bankAccount('123456789012'));
@@ -100,46 +97,19 @@ describe('dependency outages answer 503 with Retry-After, never hang', () => {
   });
 
   it('an enqueue that fails after the row is committed still answers 202; the sweeper enqueues it later', async () => {
-    // The rate limiter uses the healthy Redis; only the queue's connection is dead.
-    const config = ctx.config();
-    const deadRedis = createRedis(DEAD_REDIS, 'fail-fast', 'dead-queue');
-    const queue = createValidationQueue(deadRedis, ctx.env.QUEUE_PREFIX!, 3);
-    const liveRedis = createRedis(ctx.env.REDIS_URL!, 'fail-fast', 'live');
-    const validations = createValidationService({
-      db: rt.db,
-      cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }),
-      blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
-      idempotency: createIdempotencyStore(rt.db, config.idempotency),
-      queue,
-      completions: null,
-      logger: ctx.logger,
-    });
-    const feedQueue = createBatchFeedQueue(deadRedis, ctx.env.QUEUE_PREFIX!);
-    const batches = createBatchService({
-      db: rt.db,
-      cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }),
-      blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
-      idempotency: createIdempotencyStore(rt.db, config.idempotency),
-      feedQueue,
-      logger: ctx.logger,
-      maxRows: config.batches.maxRows,
-    });
-    const app = buildApp({ config, logger: ctx.logger, db: rt.db, rateLimitRedis: liveRedis, healthRedis: liveRedis, validations, batches });
+    // The rate limiter uses the healthy Redis; only the producers' connection is dead.
+    const a = appWith({ queueRedisUrl: DEAD_REDIS });
     try {
-      const res = await supertest(app).post('/v1/validations').set('Authorization', `Bearer ${key}`).send(bankAccount('123456789012'));
+      const res = await a.http.post('/v1/validations').set('Authorization', `Bearer ${key}`).send(bankAccount('123456789012'));
       assert.equal(res.status, 202);
       const row = await rt.db('validations').where({ id: res.body.id }).first();
       assert.equal(row.status, 'queued');
       assert.equal(await rt.queue.getJob(`validation-${res.body.id}`), undefined);
       // A worker runtime's sweeper picks the orphaned row up and finishes it.
       const worker = await ctx.start({ ROLE: 'worker' });
-      const { eventually } = await import('../helpers/test-stack.js');
       await eventually(async () => (await worker.db('validations').where({ id: res.body.id }).first()).status === 'completed', 'sweeper to finish the row');
     } finally {
-      await queue.close().catch(() => undefined);
-      await feedQueue.close().catch(() => undefined);
-      deadRedis.disconnect();
-      liveRedis.disconnect();
+      await a.close();
     }
   });
 });
