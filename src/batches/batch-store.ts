@@ -92,12 +92,24 @@ export async function activateBatch(db: Db | Trx, id: string): Promise<'processi
   return 'processing';
 }
 
+/**
+ * Fails an upload that never finished (limits, unreadable tail, dead API process). Its stored rows were
+ * never fed to the queue, so they all count as failed and the counts still add up to `total`.
+ */
 export async function failBatch(db: Db | Trx, id: string, code: string, message: string): Promise<void> {
   const now = new Date();
   await db('batches')
-    .where({ id })
-    .whereIn('status', ['accepting', 'processing'])
-    .update({ status: 'failed', failure_code: code, failure_message: message.slice(0, 255), updated_at: now, completed_at: now });
+    .where({ id, status: 'accepting' })
+    .update({
+      status: 'failed',
+      failure_code: code,
+      failure_message: message.slice(0, 255),
+      failed_rows: db.raw('accepted_rows'),
+      queued_rows: 0,
+      processing_rows: 0,
+      updated_at: now,
+      completed_at: now,
+    });
 }
 
 const COLUMN: Record<RowBucket, string> = { queued: 'queued_rows', processing: 'processing_rows', completed: 'completed_rows', failed: 'failed_rows' };

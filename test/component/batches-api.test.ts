@@ -873,6 +873,10 @@ describe('size limits', () => {
     assert.equal(b.body.status, 'failed');
     assert.equal(b.body.failure.code, 'batch.too_large');
     assert.ok(b.body.completed_at);
+    // Counts still add up: the stored rows of an aborted upload count as failed.
+    const c = b.body.counts;
+    assert.equal(c.queued + c.processing, 0);
+    assert.equal(c.total, c.rejected + c.queued + c.processing + c.completed + c.failed);
     for (const v of await batchValidations(batchId)) assert.equal(v.status, 'failed');
     await new Promise((r) => setTimeout(r, 800)); // a sweep or two
     assert.equal(ctx.sandbox.totalCalls(), callsBefore);
