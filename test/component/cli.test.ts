@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { createDb, dropDatabase } from '../../src/platform/db.js';
 import { hashApiKey } from '../../src/tenants/api-key.js';
 
@@ -66,9 +67,16 @@ describe('payval CLI', () => {
     assert.match(r.stderr, /PORT/);
   });
 
-  it('serve starts the API, logs its URL, answers, and exits 0 on SIGTERM', async () => {
+  it('serve starts the API, logs its URL, answers, and exits 0 on SIGTERM', async (t) => {
+    const prefix = `cli${randomBytes(3).toString('hex')}`;
+    t.after(async () => {
+      const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    });
     const child = spawn(process.execPath, ['bin/payval.mjs', 'serve'], {
-      env: { ...env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', QUEUE_PREFIX: `cli${randomBytes(3).toString('hex')}` },
+      env: { ...env, LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', QUEUE_PREFIX: prefix },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
