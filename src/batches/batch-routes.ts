@@ -10,10 +10,10 @@ import type { ValidationStatus } from '../validations/validation-types.js';
 import type { BatchCreateOutcome, BatchService } from './batch-service.js';
 import type { IngestItem } from './batch-ingestor.js';
 import { createCsvUpload } from './csv-upload.js';
+import { isReferenceId } from './csv-row.js';
 import { multipartFile } from './multipart-file.js';
 import { streamBatchResults } from './batch-results.js';
 
-const REFERENCE_ID = /^[A-Za-z0-9._:/-]{1,64}$/;
 const query = (req: Request): Record<string, unknown> => req.query as Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -54,7 +54,7 @@ export function csvUploadRoute(service: BatchService, limits: { maxBytes: number
       referenceId = fields.reference_id?.trim() || referenceId;
       body = file;
     }
-    if (referenceId !== null && !REFERENCE_ID.test(referenceId)) {
+    if (referenceId !== null && !isReferenceId(referenceId)) {
       throw new AppError('request.invalid', 'reference_id must be 1–64 characters of letters, digits and . _ : / -', { details: { field: 'reference_id' } });
     }
 

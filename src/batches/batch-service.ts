@@ -6,11 +6,12 @@ import type { AuthContext } from '../platform/http-context.js';
 import { AppError } from '../platform/app-error.js';
 import { appendAudit } from '../platform/audit-store.js';
 import { newId } from '../platform/ids.js';
+import { decodeIdCursor, decodeRowCursor, toPage } from '../platform/pagination.js';
 import { enqueueBatchFeed, type BatchFeedQueue } from '../platform/queues.js';
 import type { BlindIndexer } from '../validations/new-validation.js';
 import { createBatchIngestor, type IngestItem } from './batch-ingestor.js';
 import { activateBatch, failBatch, findBatch, insertBatch, listBatches, listRejections } from './batch-store.js';
-import type { Batch, BatchRejection, BatchSource } from './batch-types.js';
+import type { Batch, BatchSource } from './batch-types.js';
 import { toBatchView } from './batch-view.js';
 import { precheckFieldToColumn } from './csv-row.js';
 import { abortBatchValidations } from './batch-abort.js';
@@ -122,20 +123,14 @@ export function createBatchService(deps: BatchServiceDeps) {
   }
 
   async function list(tenantId: string, cursor: string | undefined, limit: number) {
-    const beforeId = cursor ? decodeBatchCursor(cursor) : undefined;
-    const rows = await listBatches(db, { tenantId, ...(beforeId ? { beforeId } : {}), limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { data: page, hasMore: rows.length > limit, nextCursor: rows.length > limit && last ? Buffer.from(last.id).toString('base64url') : null };
+    const beforeId = cursor ? decodeIdCursor(cursor, 'bat') : undefined;
+    return toPage(await listBatches(db, { tenantId, ...(beforeId ? { beforeId } : {}), limit: limit + 1 }), limit, (b) => b.id);
   }
 
   async function rejections(tenantId: string, id: string, cursor: string | undefined, limit: number) {
     await get(tenantId, id);
     const after = cursor ? decodeRowCursor(cursor) : 0;
-    const rows = await listRejections(db, id, after, limit + 1);
-    const page: BatchRejection[] = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { data: page, hasMore: rows.length > limit, nextCursor: rows.length > limit && last ? Buffer.from(String(last.row)).toString('base64url') : null };
+    return toPage(await listRejections(db, id, after, limit + 1), limit, (r) => r.row);
   }
 
   return { ingest, get, view, list, rejections };
@@ -145,16 +140,4 @@ export type BatchService = ReturnType<typeof createBatchService>;
 
 function withBatchId(err: AppError, batchId: string): AppError {
   return new AppError(err.code, err.message, { details: { ...(err.details ?? {}), batch_id: batchId }, cause: err });
-}
-
-function decodeBatchCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^bat_[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) throw new AppError('pagination.invalid_cursor', 'The cursor is not valid.');
-  return id;
-}
-
-function decodeRowCursor(cursor: string): number {
-  const n = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!Number.isInteger(n) || n < 0) throw new AppError('pagination.invalid_cursor', 'The cursor is not valid.');
-  return n;
 }

@@ -1,4 +1,4 @@
-import type { Db, Trx } from '../platform/db.js';
+import { parseJsonColumn, type Db, type Trx } from '../platform/db.js';
 import type { Batch, BatchRejection, BatchSource, RowBucket } from './batch-types.js';
 
 type Row = Record<string, unknown>;
@@ -11,7 +11,7 @@ function fromRow(r: Row): Batch {
     status: r.status as Batch['status'],
     source: r.source as BatchSource,
     referenceId: (r.reference_id as string | null) ?? null,
-    metadata: r.metadata === null || r.metadata === undefined ? null : ((typeof r.metadata === 'string' ? JSON.parse(r.metadata) : r.metadata) as Record<string, string>),
+    metadata: parseJsonColumn<Record<string, string>>(r.metadata),
     totalRows: num(r.total_rows),
     rejectedRows: num(r.rejected_rows),
     acceptedRows: num(r.accepted_rows),

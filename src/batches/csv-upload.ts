@@ -2,12 +2,11 @@ import { Readable, pipeline } from 'node:stream';
 import { parse, CsvError } from 'csv-parse';
 import { AppError } from '../platform/app-error.js';
 import { mapHeader, type HeaderMap } from './csv-columns.js';
-import { recordToInput } from './csv-row.js';
+import { isReferenceId, recordToInput } from './csv-row.js';
 import { sniffCsvStart } from './csv-sniff.js';
 import type { IngestItem } from './batch-ingestor.js';
 
 const HEAD_BYTES = 64 * 1024;
-const REFERENCE_ID = /^[A-Za-z0-9._:/-]{1,64}$/;
 const MAX_RECORD_BYTES = 64 * 1024;
 
 /**
@@ -84,7 +83,7 @@ export function createCsvUpload(source: AsyncIterable<Buffer | string>, opts: { 
     const referenceOf = (record: string[]): string | null => {
       const i = header.index.reference_id;
       const cell = i === undefined ? undefined : record[i]?.trim();
-      return cell && REFERENCE_ID.test(cell) ? cell : null;
+      return cell && isReferenceId(cell) ? cell : null;
     };
 
     async function* rows(): AsyncGenerator<IngestItem> {

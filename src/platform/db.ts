@@ -91,3 +91,9 @@ export async function withTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>,
     }
   }
 }
+
+/** JSON columns come back parsed from some servers/drivers and as text from others. */
+export function parseJsonColumn<T>(value: unknown): T | null {
+  if (value === null || value === undefined) return null;
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}

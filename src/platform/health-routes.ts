@@ -1,21 +1,14 @@
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Db } from './db.js';
+import { withTimeout } from './with-timeout.js';
 
 async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<'ok' | 'down'> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-      }),
-    ]);
+    await withTimeout(check(), timeoutMs, 'probe timed out');
     return 'ok';
   } catch {
     return 'down';
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { withTimeout } from './with-timeout.js';
 
 export const VALIDATION_QUEUE = 'validations';
 
@@ -40,21 +41,11 @@ export function validationJobOptions(validationId: string): JobsOptions {
  * timeout bounds that; the caller decides what a failed enqueue means (usually: the sweeper retries).
  */
 export async function enqueueValidations(queue: ValidationQueue, ids: readonly string[], timeoutMs = 2000): Promise<void> {
-  const add =
+  const add: Promise<unknown> =
     ids.length === 1
       ? queue.add('validate', { validationId: ids[0]! }, validationJobOptions(ids[0]!))
       : queue.addBulk(ids.map((id) => ({ name: 'validate' as const, data: { validationId: id }, opts: validationJobOptions(id) })));
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      add,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('enqueue timed out: Redis unavailable')), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withTimeout(add, timeoutMs, 'enqueue timed out: Redis unavailable');
 }
 
 export const BATCH_FEED_QUEUE = 'batch-feeds';
@@ -74,15 +65,5 @@ export function createBatchFeedQueue(connection: Redis, prefix: string, onError:
 
 /** Bounded like enqueueValidations: a down Redis must not hang the upload's response. */
 export async function enqueueBatchFeed(queue: BatchFeedQueue, batchId: string, timeoutMs = 2000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      queue.add('feed', { batchId }, { jobId: batchFeedJobId(batchId) }),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('enqueue timed out: Redis unavailable')), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withTimeout(queue.add('feed', { batchId }, { jobId: batchFeedJobId(batchId) }), timeoutMs, 'enqueue timed out: Redis unavailable');
 }

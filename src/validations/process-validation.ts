@@ -58,17 +58,19 @@ export interface ProcessorDeps {
 export function createValidationProcessor(deps: ProcessorDeps) {
   const { db, cipher, partner, logger } = deps;
   const changed: StatusChangeHook = deps.onStatusChange ?? (async () => undefined);
+  // Only single validations can be waited on (`?wait=`); a million-row batch need not publish a million messages.
+  const notifyWaiters = (row: Validation) => (row.batchId ? Promise.resolve() : deps.publisher.published(row.id));
 
   async function fail(id: string, code: string, partnerName: string | null): Promise<ProcessOutcome> {
-    const done = await withTransaction(db, async (trx) => {
+    const failed = await withTransaction(db, async (trx) => {
       const row = await lockValidation(trx, id);
-      if (!row || isFinal(row.status)) return false;
+      if (!row || isFinal(row.status)) return null;
       await markFailed(trx, id, { code, message: FAILURE_MESSAGES[code] ?? FAILURE_MESSAGES['internal.error']!, partner: partnerName });
       await changed(trx, row, row.status, 'failed');
-      return true;
+      return row;
     });
-    if (!done) return 'skipped';
-    await deps.publisher.published(id);
+    if (!failed) return 'skipped';
+    await notifyWaiters(failed);
     return 'failed';
   }
 
@@ -129,9 +131,9 @@ export function createValidationProcessor(deps: ProcessorDeps) {
     }
 
     const nameMatch = matchNames(claimed.expectedName, result.registeredName);
-    const done = await withTransaction(db, async (trx) => {
+    const completed = await withTransaction(db, async (trx) => {
       const row = await lockValidation(trx, id);
-      if (!row || isFinal(row.status)) return false;
+      if (!row || isFinal(row.status)) return null;
       await markCompleted(trx, id, {
         accountStatus: result.accountStatus,
         registeredName: result.registeredName,
@@ -141,10 +143,10 @@ export function createValidationProcessor(deps: ProcessorDeps) {
         partnerReference: result.partnerReference,
       });
       await changed(trx, row, row.status, 'completed');
-      return true;
+      return row;
     });
-    if (!done) return 'skipped';
-    await deps.publisher.published(id);
+    if (!completed) return 'skipped';
+    await notifyWaiters(completed);
     return 'completed';
   }
 

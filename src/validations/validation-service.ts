@@ -4,6 +4,7 @@ import type { FieldCipher } from '../platform/field-cipher.js';
 import type { IdempotencyStore, StoredResponse } from '../platform/idempotency.js';
 import type { AuthContext } from '../platform/http-context.js';
 import { AppError } from '../platform/app-error.js';
+import { decodeIdCursor, toPage } from '../platform/pagination.js';
 import { appendAudit } from '../platform/audit-store.js';
 import { newId } from '../platform/ids.js';
 import { enqueueValidations, type ValidationQueue } from '../platform/queues.js';
@@ -104,12 +105,9 @@ export function createValidationService(deps: ServiceDeps) {
   }
 
   async function list(q: { tenantId: string; status?: ValidationStatus; referenceId?: string; batchId?: string; cursor?: string; limit: number }) {
-    const beforeId = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const beforeId = q.cursor ? decodeIdCursor(q.cursor, 'val') : undefined;
     const rows = await listValidations(db, { tenantId: q.tenantId, status: q.status, referenceId: q.referenceId, batchId: q.batchId, beforeId, limit: q.limit + 1 });
-    const page = rows.slice(0, q.limit);
-    const hasMore = rows.length > q.limit;
-    const lastRow = page[page.length - 1];
-    return { data: page, hasMore, nextCursor: hasMore && lastRow ? encodeCursor(lastRow.id) : null };
+    return toPage(rows, q.limit, (v) => v.id);
   }
 
   /**
@@ -126,11 +124,3 @@ export function createValidationService(deps: ServiceDeps) {
 }
 
 export type ValidationService = ReturnType<typeof createValidationService>;
-
-export const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
-
-export function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^val_[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) throw new AppError('pagination.invalid_cursor', 'The cursor is not valid.');
-  return id;
-}

@@ -1,12 +1,7 @@
-import type { Db, Trx } from '../platform/db.js';
+import { parseJsonColumn, type Db, type Trx } from '../platform/db.js';
 import type { CompletedResult, Validation, ValidationStatus } from './validation-types.js';
 
 type Row = Record<string, unknown>;
-
-function parseJson(v: unknown): Record<string, string> | null {
-  if (v === null || v === undefined) return null;
-  return (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, string>;
-}
 
 function fromRow(r: Row): Validation {
   return {
@@ -23,7 +18,7 @@ function fromRow(r: Row): Validation {
     vpa: (r.vpa as string | null) ?? null,
     expectedName: (r.expected_name as string | null) ?? null,
     referenceId: (r.reference_id as string | null) ?? null,
-    metadata: parseJson(r.metadata),
+    metadata: parseJsonColumn<Record<string, string>>(r.metadata),
     batchId: (r.batch_id as string | null) ?? null,
     batchRowCount: r.batch_row_count === undefined || r.batch_row_count === null ? 1 : Number(r.batch_row_count),
     accountStatus: (r.account_status as Validation['accountStatus']) ?? null,
