@@ -11,6 +11,8 @@ import type { Logger } from './platform/logger.js';
 import { newId } from './platform/ids.js';
 import { errorHandler, notFoundHandler } from './platform/error-handler.js';
 import { healthRoutes } from './platform/health-routes.js';
+import { metricsRoute } from './platform/metrics.js';
+import type { Registry } from 'prom-client';
 import { authMiddleware } from './tenants/auth-middleware.js';
 import { rateLimitMiddleware } from './tenants/rate-limit-middleware.js';
 import { validationRoutes } from './validations/validation-routes.js';
@@ -30,6 +32,7 @@ export interface AppDeps {
   healthRedis: Redis;
   validations: ValidationService;
   batches: BatchService;
+  metrics: Registry;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -66,6 +69,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(express.json({ limit: config.http.bodyLimitBytes, type: jsonTypes }));
 
   app.use(healthRoutes(deps.db, deps.healthRedis));
+  app.use(metricsRoute(deps.metrics, config.metricsToken));
   app.use('/v1', authMiddleware(deps.db));
   app.use(
     '/v1',
@@ -94,9 +98,10 @@ export function buildApp(deps: AppDeps): Express {
 }
 
 /** The probe-only app a worker process serves. */
-export function buildHealthApp(db: Db, redis: Redis): Express {
+export function buildHealthApp(db: Db, redis: Redis, metrics: Registry, metricsToken: string | null): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(healthRoutes(db, redis));
+  app.use(metricsRoute(metrics, metricsToken));
   return app;
 }

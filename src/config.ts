@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePartnersConfig, type PartnersConfig } from './partners/partner-config.js';
 
 /**
  * Development-only secrets. They let `npm start` work on a fresh machine; `NODE_ENV=production`
@@ -45,9 +46,12 @@ const envSchema = z.object({
   SWEEPER_STUCK_AFTER_MS: int(500, 86_400_000).default(120_000),
   SWEEPER_BATCH_SIZE: int(1, 10_000).default(500),
 
-  PARTNER_SANDBOX_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]).default(''),
-  PARTNER_SANDBOX_API_KEY: z.string().default(''),
-  PARTNER_SANDBOX_PORT: int(0, 65535).default(0),
+  // PARTNERS, PARTNER_ROUTE_<RAIL> and the PARTNER_<NAME>_* family are read by partners/partner-config.ts.
+  PARTNER_SIM_PORT: int(0, 65535).default(0),
+  PARTNER_FOLLOWUP_HOLD_MS: int(1000, 86_400_000).default(15 * 60_000),
+  PARTNER_PENDING_POLL_MS: int(100, 600_000).default(2000),
+  PARTNER_AUTH_COOLDOWN_MS: int(1000, 86_400_000).default(5 * 60_000),
+  METRICS_TOKEN: z.string().default(''),
   PARTNER_CALL_TIMEOUT_MS: int(50, 120_000).default(5000),
   PARTNER_CONNECT_TIMEOUT_MS: int(50, 60_000).default(2000),
   BREAKER_ERROR_THRESHOLD_PERCENT: int(1, 100).default(50),
@@ -88,18 +92,9 @@ export interface Config {
     stalledIntervalMs: number;
   };
   sweeper: { enabled: boolean; intervalMs: number; stuckAfterMs: number; batchSize: number };
-  partners: {
-    sandbox: { url: string | null; apiKey: string | null; port: number };
-    callTimeoutMs: number;
-    connectTimeoutMs: number;
-    breaker: {
-      errorThresholdPercentage: number;
-      volumeThreshold: number;
-      rollingCountTimeoutMs: number;
-      rollingCountBuckets: number;
-      resetTimeoutMs: number;
-    };
-  };
+  partners: PartnersConfig;
+  /** Bearer token required by GET /metrics; null leaves it open (bind the port privately). */
+  metricsToken: string | null;
   batches: { maxRows: number; maxBytes: number; jsonMaxItems: number; jsonLimitBytes: number; feedMaxWaiting: number; abandonedAfterMs: number };
   shutdownTimeoutMs: number;
 }
@@ -156,6 +151,29 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (e.SWEEPER_STUCK_AFTER_MS <= e.PARTNER_CALL_TIMEOUT_MS) {
     problems.push('SWEEPER_STUCK_AFTER_MS: must be longer than PARTNER_CALL_TIMEOUT_MS');
   }
+  const partners = parsePartnersConfig(
+    source,
+    {
+      simPort: e.PARTNER_SIM_PORT,
+      connectTimeoutMs: e.PARTNER_CONNECT_TIMEOUT_MS,
+      callTimeoutMs: e.PARTNER_CALL_TIMEOUT_MS,
+      breaker: {
+        errorThresholdPercentage: e.BREAKER_ERROR_THRESHOLD_PERCENT,
+        volumeThreshold: e.BREAKER_VOLUME_THRESHOLD,
+        rollingCountTimeoutMs: e.BREAKER_ROLLING_WINDOW_MS,
+        rollingCountBuckets: e.BREAKER_ROLLING_BUCKETS,
+        resetTimeoutMs: e.BREAKER_RESET_TIMEOUT_MS,
+      },
+      followupHoldMs: e.PARTNER_FOLLOWUP_HOLD_MS,
+      pendingPollMs: e.PARTNER_PENDING_POLL_MS,
+      authCooldownMs: e.PARTNER_AUTH_COOLDOWN_MS,
+    },
+    e.NODE_ENV === 'production',
+    problems,
+  );
+  if (partners.enabled.some((p) => p.callTimeoutMs >= e.SWEEPER_STUCK_AFTER_MS)) {
+    problems.push('SWEEPER_STUCK_AFTER_MS: must be longer than every partner call timeout');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -182,18 +200,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       stuckAfterMs: e.SWEEPER_STUCK_AFTER_MS,
       batchSize: e.SWEEPER_BATCH_SIZE,
     },
-    partners: {
-      sandbox: { url: e.PARTNER_SANDBOX_URL || null, apiKey: e.PARTNER_SANDBOX_API_KEY || null, port: e.PARTNER_SANDBOX_PORT },
-      callTimeoutMs: e.PARTNER_CALL_TIMEOUT_MS,
-      connectTimeoutMs: e.PARTNER_CONNECT_TIMEOUT_MS,
-      breaker: {
-        errorThresholdPercentage: e.BREAKER_ERROR_THRESHOLD_PERCENT,
-        volumeThreshold: e.BREAKER_VOLUME_THRESHOLD,
-        rollingCountTimeoutMs: e.BREAKER_ROLLING_WINDOW_MS,
-        rollingCountBuckets: e.BREAKER_ROLLING_BUCKETS,
-        resetTimeoutMs: e.BREAKER_RESET_TIMEOUT_MS,
-      },
-    },
+    partners,
+    metricsToken: e.METRICS_TOKEN || null,
     batches: {
       maxRows: e.BATCH_MAX_ROWS,
       maxBytes: e.BATCH_MAX_BYTES,

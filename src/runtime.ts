@@ -22,6 +22,9 @@ import { createValidationSweeper, type ValidationSweeper } from './validations/v
 import { createCompletionListener, createCompletionPublisher, type CompletionListener } from './validations/completion-notifier.js';
 import { startPartners, type PartnerSetup } from './partners/partner-setup.js';
 import { startValidationWorker, type ValidationWorker } from '../workers/validation-worker.js';
+import { createMetricsRegistry } from './platform/metrics.js';
+import { createPartnerMetrics } from './partners/partner-metrics.js';
+import type { Registry } from 'prom-client';
 
 export interface Runtime {
   config: Config;
@@ -32,6 +35,7 @@ export interface Runtime {
   /** Base URL of the HTTP API when it listens. */
   url: string | null;
   partners: PartnerSetup | null;
+  metrics: Registry;
   worker: ValidationWorker | null;
   sweeper: ValidationSweeper | null;
   stop(): Promise<void>;
@@ -39,7 +43,7 @@ export interface Runtime {
 
 /**
  * The only place that constructs real clients. `config.role` decides what runs: the API, the
- * workers (with the sweeper and, unless PARTNER_SANDBOX_URL is set, an embedded sandbox partner), or both.
+ * workers (with the sweeper and, for any partner without a base URL, an embedded partner simulator), or both.
  */
 export async function startRuntime(config: Config, logger: Logger, opts: { listen?: boolean } = {}): Promise<Runtime> {
   const listen = opts.listen ?? true;
@@ -66,6 +70,9 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
   const cipher = createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId });
   const blindIndex = createBlindIndexer(config.crypto.blindIndexKey);
   const idempotency = createIdempotencyStore(db, config.idempotency);
+  const metrics = createMetricsRegistry(config.role);
+  let partners: PartnerSetup | null = null;
+  const partnerMetrics = createPartnerMetrics(metrics, () => partners?.router ?? null);
 
   let app: Express | null = null;
   let server: Server | null = null;
@@ -78,10 +85,10 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     warmIfscDirectory();
     const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue, completions, logger });
     const batches = createBatchService({ db, cipher, blindIndex, idempotency, feedQueue, logger, maxRows: config.batches.maxRows });
-    app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: producerRedis, validations, batches });
+    app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: producerRedis, validations, batches, metrics });
   } else {
-    // Workers serve only /healthz and /readyz, for orchestrators' probes.
-    app = buildHealthApp(db, producerRedis);
+    // Workers serve only /healthz, /readyz and /metrics, for orchestrators and Prometheus.
+    app = buildHealthApp(db, producerRedis, metrics, config.metricsToken);
   }
   if (listen) {
     server = await new Promise<Server>((resolve, reject) => {
@@ -94,16 +101,18 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
   }
 
-  let partners: PartnerSetup | null = null;
   let worker: ValidationWorker | null = null;
   let sweeper: ValidationSweeper | null = null;
   let feedWorker: BatchFeedWorker | null = null;
   if (config.role !== 'api') {
-    partners = await startPartners(config, logger);
+    partners = await startPartners(config, logger, { onBreakerStateChange: partnerMetrics.breakerTransition });
     const processor = createValidationProcessor({
       db,
       cipher,
-      partner: partners.partner,
+      router: partners.router,
+      telemetry: partnerMetrics,
+      followupHoldMs: config.partners.followupHoldMs,
+      pendingPollMs: config.partners.pendingPollMs,
       publisher: createCompletionPublisher(producerRedis, channel),
       onStatusChange: batchCountersHook(logger),
       logger,
@@ -157,6 +166,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     server,
     url,
     partners,
+    metrics,
     worker,
     sweeper,
     stop() {

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/platform/logger.js';
 import { VALIDATION_QUEUE, type ValidationJobData } from '../src/platform/queues.js';
@@ -22,11 +22,17 @@ export interface ValidationWorkerOptions {
 export function startValidationWorker(connection: Redis, processor: ValidationProcessor, logger: Logger, opts: ValidationWorkerOptions): ValidationWorker {
   const worker = new Worker<ValidationJobData, void, 'validate'>(
     VALIDATION_QUEUE,
-    async (job: Job<ValidationJobData, void, 'validate'>) => {
+    async (job: Job<ValidationJobData, void, 'validate'>, token?: string) => {
       const attempts = job.opts.attempts ?? 1;
       const finalAttempt = job.attemptsMade + 1 >= attempts;
       const outcome = await processor.process(job.data.validationId, { finalAttempt });
-      logger.debug({ validationId: job.data.validationId, outcome }, 'validation job done');
+      if (outcome.kind === 'wait') {
+        // Parked, not failed: moving the job to `delayed` leaves attemptsMade untouched, so waiting
+        // for a partner to recover (or to finish a pending check) never exhausts the retries.
+        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+        throw new DelayedError();
+      }
+      logger.debug({ validationId: job.data.validationId, outcome: outcome.kind }, 'validation job done');
     },
     {
       connection,

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createDb, ensureDatabase, migrateLatest } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
 import { ApiKeyNotFoundError, createTenantService, TenantNotFoundError } from '../tenants/tenant-service.js';
-import { startSandboxServer } from '../partners/sandbox/sandbox-server.js';
+import { PARTNER_SIM_USAGE, PartnerSimUsageError } from './partner-sim-command.js';
 
 const USAGE = `Usage: payval <command> [options]
 
@@ -17,9 +17,7 @@ Commands:
   keys revoke KEY_ID [--json]         Revoke an API key; it stops working immediately
   upload FILE.csv [--wait] [--out results.csv] [--reference-id ID] [--url URL] [--json]
                                       Upload a CSV batch to a running payval (key from PAYVAL_API_KEY)
-  partner-sim [--port N] [--host H] [--latency-ms N] [--api-key KEY]
-                                      Run the sandbox bank partner as its own HTTP server
-
+${PARTNER_SIM_USAGE}
 Configuration comes from environment variables (DATABASE_URL, REDIS_URL, …); see README.md.
 `;
 
@@ -104,22 +102,8 @@ export async function runCli(argv: string[]): Promise<void> {
         return;
       }
       case 'partner-sim': {
-        const { values } = parseArgs({
-          args: sub === undefined ? [] : [sub, ...rest],
-          options: { port: { type: 'string' }, host: { type: 'string' }, 'latency-ms': { type: 'string' }, 'api-key': { type: 'string' } },
-        });
-        const port = Number(values.port ?? 4010);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0–65535');
-        const sim = await startSandboxServer({
-          port,
-          host: values.host ?? '127.0.0.1',
-          latencyMs: Number(values['latency-ms'] ?? 0),
-          ...(values['api-key'] ? { apiKey: values['api-key'] } : {}),
-        });
-        createLogger('info').info({ url: sim.url }, `sandbox partner listening on ${sim.url}`);
-        const stop = () => void sim.close().then(() => process.exit(0));
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
+        const { partnerSimCommand } = await import('./partner-sim-command.js');
+        await partnerSimCommand(sub === undefined ? [] : [sub, ...rest]);
         return;
       }
       case undefined:
@@ -132,7 +116,7 @@ export async function runCli(argv: string[]): Promise<void> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof PartnerSimUsageError) {
       process.stderr.write(`payval: ${err.message}\n\n${USAGE}`);
       process.exit(64);
     }

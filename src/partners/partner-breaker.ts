@@ -3,7 +3,7 @@
 
 import CircuitBreaker from 'opossum';
 import { isTransient, PartnerCircuitOpenError, PartnerTransientError } from './partner-errors.js';
-import type { PartnerConnector, PartnerRequest, PartnerResult, Rail } from './partner-types.js';
+import type { PartnerCallContext, PartnerConnector, PartnerOutcome, PartnerRequest, Rail } from './partner-types.js';
 
 export interface BreakerOptions {
   callTimeoutMs: number;
@@ -27,8 +27,11 @@ export interface BreakerStats {
 export interface GuardedPartner {
   readonly name: string;
   readonly rails: readonly Rail[];
-  verify(req: PartnerRequest): Promise<PartnerResult>;
+  /** `previous` as in PartnerCallContext: an earlier call to this partner for this reference may have reached it. */
+  verify(req: PartnerRequest, previous?: PartnerCallContext['previous']): Promise<PartnerOutcome>;
   state(): BreakerState;
+  /** How long until an open circuit lets a trial call through; 0 when it is closed or half-open. */
+  retryInMs(now?: number): number;
   stats(): BreakerStats;
   shutdown(): Promise<void>;
 }
@@ -46,10 +49,10 @@ export function guardPartner(connector: PartnerConnector, opts: BreakerOptions, 
   // Each call gets its own deadline. opossum's `abortController` option is one controller per
   // breaker: one timeout would abort every concurrent call, and it stays aborted until the circuit
   // changes state.
-  const action = (req: PartnerRequest): Promise<PartnerResult> =>
-    connector.verify(req, AbortSignal.timeout(opts.callTimeoutMs));
+  const action = (req: PartnerRequest, previous: PartnerCallContext['previous']): Promise<PartnerOutcome> =>
+    connector.verify(req, { signal: AbortSignal.timeout(opts.callTimeoutMs), previous });
 
-  const breaker = new CircuitBreaker<[PartnerRequest], PartnerResult>(action, {
+  const breaker = new CircuitBreaker<[PartnerRequest, PartnerCallContext['previous']], PartnerOutcome>(action, {
     name: connector.name,
     timeout: opts.callTimeoutMs + BACKSTOP_MARGIN_MS,
     errorThresholdPercentage: opts.errorThresholdPercentage,
@@ -69,7 +72,9 @@ export function guardPartner(connector: PartnerConnector, opts: BreakerOptions, 
   });
 
   let current: BreakerState = 'closed';
+  let openedAt = 0;
   const transition = (next: BreakerState) => (): void => {
+    if (next === 'open') openedAt = Date.now();
     if (next === current) return;
     current = next;
     try {
@@ -85,14 +90,15 @@ export function guardPartner(connector: PartnerConnector, opts: BreakerOptions, 
   return {
     name: connector.name,
     rails: connector.rails,
-    async verify(req: PartnerRequest): Promise<PartnerResult> {
+    async verify(req: PartnerRequest, previous: PartnerCallContext['previous'] = null): Promise<PartnerOutcome> {
       try {
-        return await breaker.fire(req);
+        return await breaker.fire(req, previous);
       } catch (e) {
         throw translate(e, connector.name);
       }
     },
     state: () => (breaker.closed ? 'closed' : breaker.halfOpen ? 'half_open' : 'open'),
+    retryInMs: (now = Date.now()) => (breaker.opened && !breaker.halfOpen ? Math.max(0, openedAt + opts.resetTimeoutMs - now) : 0),
     stats: () => {
       const s = breaker.stats;
       return { fires: s.fires, failures: s.failures, rejects: s.rejects, timeouts: s.timeouts, successes: s.successes };

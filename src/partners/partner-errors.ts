@@ -1,7 +1,12 @@
 // Errors a partner call can end in. Messages are fixed strings chosen here: they never carry an
 // account number or anything the partner sent back, because these errors reach logs and job records.
 
-export type PartnerTransientCode = 'partner.timeout' | 'partner.unavailable' | 'partner.bad_response';
+/**
+ * `partner.bank_unavailable`: the partner answered, but the beneficiary bank, NPCI or the partner's
+ * own bank link could not be reached (Cashfree's BENEFICIARY_BANK_OFFLINE, Razorpay's
+ * gateway_technical_error…). Nothing was verified, so it is retried like an outage.
+ */
+export type PartnerTransientCode = 'partner.timeout' | 'partner.unavailable' | 'partner.bad_response' | 'partner.bank_unavailable';
 
 export abstract class PartnerError extends Error {
   abstract readonly code: string;
@@ -35,6 +40,8 @@ function defaultTransientMessage(code: PartnerTransientCode): string {
       return 'Partner is unavailable';
     case 'partner.bad_response':
       return 'Partner sent an unusable response';
+    case 'partner.bank_unavailable':
+      return 'Partner could not reach the bank';
   }
 }
 
@@ -51,14 +58,23 @@ export class PartnerRateLimitedError extends PartnerError {
   }
 }
 
+/**
+ * The partner cannot be used until an operator acts: credentials refused (401), IP not allow-listed
+ * (403), or our prepaid balance with the partner ran out. The router stops using the partner for a
+ * while and logs an error; other partners take the traffic.
+ */
+export type PartnerAuthReason = 'credentials' | 'forbidden' | 'insufficient_balance';
+
 export class PartnerAuthError extends PartnerError {
   override readonly name = 'PartnerAuthError';
   readonly code = 'partner.auth_failed' as const;
   readonly httpStatus: number | undefined;
+  readonly reason: PartnerAuthReason;
 
-  constructor(httpStatus?: number, message = 'Partner refused our credentials') {
+  constructor(httpStatus?: number, message = 'Partner refused our credentials', reason?: PartnerAuthReason) {
     super(message);
     this.httpStatus = httpStatus;
+    this.reason = reason ?? (httpStatus === 403 ? 'forbidden' : 'credentials');
   }
 }
 

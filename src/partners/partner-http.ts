@@ -2,7 +2,7 @@
 // Adapters add only their DTO mapping on top; what counts as transient, ambiguous or permanent is
 // decided here once.
 
-import { request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import {
   DEFAULT_RETRY_AFTER_MS,
   PartnerAuthError,
@@ -13,11 +13,20 @@ import {
 
 export interface PartnerHttpCall {
   dispatcher: Dispatcher;
+  method?: 'GET' | 'POST';
   url: string;
   headers: Record<string, string>;
-  body: unknown;
+  /** Sent as JSON; omit for GET. */
+  body?: unknown;
   signal: AbortSignal;
   maxBodyBytes: number;
+}
+
+export interface PartnerHttpResponse {
+  statusCode: number;
+  headers: Dispatcher.ResponseData['headers'];
+  /** The parsed JSON body; undefined when the body was empty or not JSON. */
+  json: unknown;
 }
 
 // A partner asking us to wait longer than this is treated as if it asked for this long, so one
@@ -37,17 +46,26 @@ const NOT_SENT_CODES: ReadonlySet<string> = new Set([
 ]);
 const TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-/** POSTs `body` as JSON and resolves with the parsed 2xx answer; everything else rejects with a partner error. */
-export async function postPartnerJson(call: PartnerHttpCall): Promise<unknown> {
+/**
+ * One HTTP exchange with a partner. Resolves with any status (adapters read partners' error bodies
+ * to classify them); rejects only with a PartnerTransientError for transport failures, timeouts and
+ * oversized bodies. A 2xx body that is not JSON is a bad response.
+ */
+export async function sendPartnerRequest(call: PartnerHttpCall): Promise<PartnerHttpResponse> {
   const { signal } = call;
   if (signal.aborted) throw new PartnerTransientError('partner.timeout', { ambiguous: false });
+  const method = call.method ?? (call.body === undefined ? 'GET' : 'POST');
 
   let res: Dispatcher.ResponseData;
   try {
     res = await request(call.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...call.headers },
-      body: JSON.stringify(call.body),
+      method,
+      headers: {
+        accept: 'application/json',
+        ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...call.headers,
+      },
+      ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
       signal,
       dispatcher: call.dispatcher,
     });
@@ -56,24 +74,30 @@ export async function postPartnerJson(call: PartnerHttpCall): Promise<unknown> {
   }
 
   const { statusCode, headers, body } = res;
-  if (statusCode < 200 || statusCode > 299) {
-    // Drain so the keep-alive socket can be reused; the content is never read into an error.
-    await body.dump({ limit: call.maxBodyBytes, signal }).catch(() => undefined);
-    throw statusError(statusCode, headers);
-  }
-
   let text: string;
   try {
     text = await readLimited(body, headers, call.maxBodyBytes);
   } catch (e) {
     throw e instanceof PartnerTransientError ? e : transportError(e, signal);
   }
+  let json: unknown;
   try {
-    return JSON.parse(text);
+    json = text === '' ? undefined : JSON.parse(text);
   } catch {
     // No `cause`: V8's SyntaxError quotes the start of the body, which may hold account data.
-    throw new PartnerTransientError('partner.bad_response', { message: 'Partner response is not valid JSON' });
+    if (statusCode >= 200 && statusCode <= 299) {
+      throw new PartnerTransientError('partner.bad_response', { message: 'Partner response is not valid JSON' });
+    }
+    json = undefined;
   }
+  return { statusCode, headers, json };
+}
+
+/** POSTs `body` as JSON and resolves with the parsed 2xx answer; everything else rejects with a partner error. */
+export async function postPartnerJson(call: PartnerHttpCall): Promise<unknown> {
+  const res = await sendPartnerRequest({ ...call, method: 'POST' });
+  if (res.statusCode < 200 || res.statusCode > 299) throw statusError(res.statusCode, res.headers);
+  return res.json;
 }
 
 export function statusError(statusCode: number, headers: Dispatcher.ResponseData['headers']): Error {
@@ -81,6 +105,10 @@ export function statusError(statusCode: number, headers: Dispatcher.ResponseData
   if (statusCode === 401 || statusCode === 403) return new PartnerAuthError(statusCode);
   // 408 is the partner giving up on us mid-request: a retry is the right answer, not a rejection.
   if (statusCode === 408) return new PartnerTransientError('partner.timeout', { ambiguous: true });
+  // 503 says the service is not taking requests: nothing was processed, so failing over is safe.
+  if (statusCode === 503) {
+    return new PartnerTransientError('partner.unavailable', { ambiguous: false, message: 'Partner answered HTTP 503' });
+  }
   if (statusCode >= 400 && statusCode <= 499) return new PartnerRejectedError(statusCode);
   if (statusCode >= 500) {
     return new PartnerTransientError('partner.unavailable', {
@@ -140,4 +168,33 @@ async function readLimited(
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface PartnerAgentOptions {
+  connectTimeoutMs: number;
+  /**
+   * Backstop for header/body stalls when a caller's signal has no deadline; the caller's
+   * AbortSignal.timeout is what normally ends a slow call.
+   */
+  responseTimeoutMs?: number;
+}
+
+/** One keep-alive pool per partner, with explicit connect, header and body timeouts. */
+export function createPartnerAgent(opts: PartnerAgentOptions): Agent {
+  const responseTimeoutMs = opts.responseTimeoutMs ?? 30_000;
+  return new Agent({
+    connect: { timeout: opts.connectTimeoutMs },
+    headersTimeout: responseTimeoutMs,
+    bodyTimeout: responseTimeoutMs,
+    // Below Node's default 5 s server keep-alive, so we rarely reuse a socket the server is closing.
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 30_000,
+  });
+}
+
+/** Partner base URLs must be absolute http(s); the trailing slash is dropped so paths can be appended. */
+export function normalisePartnerBaseUrl(raw: string, partner: string): string {
+  const url = new URL(raw);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`${partner} base URL must be http(s)`);
+  return url.href.replace(/\/+$/, '');
 }

@@ -2,7 +2,9 @@ import type { Logger } from '../platform/logger.js';
 import { withTransaction, type Db, type Trx } from '../platform/db.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import type { GuardedPartner } from '../partners/partner-breaker.js';
-import type { PartnerRequest } from '../partners/partner-types.js';
+import type { PartnerRouter } from '../partners/partner-router.js';
+import type { PartnerRequest, PartnerResult } from '../partners/partner-types.js';
+import { NO_TELEMETRY, type PartnerCallOutcome, type PartnerTelemetry, type PartnerWaitReason } from '../partners/partner-telemetry.js';
 import {
   PartnerAuthError,
   PartnerCircuitOpenError,
@@ -11,12 +13,15 @@ import {
   PartnerTransientError,
 } from '../partners/partner-errors.js';
 import { matchNames } from '../name-match/simple-name-match.js';
-import { lockValidation, markCompleted, markFailed, markProcessing } from './validation-store.js';
-import { isFinal, type Validation, type ValidationStatus } from './validation-types.js';
+import { lockValidation, markCompleted, markFailed, markPartnerFollowup, markProcessing, refundAttempt, clearPartnerFollowup } from './validation-store.js';
+import { isFinal, type PartnerFollowup, type Validation, type ValidationStatus } from './validation-types.js';
 import { accountAad } from './new-validation.js';
 import type { CompletionPublisher } from './completion-notifier.js';
 
-export type ProcessOutcome = 'completed' | 'failed' | 'skipped';
+export type ProcessOutcome =
+  | { kind: 'completed' | 'failed' | 'skipped' }
+  /** Park the job for `delayMs` without spending a BullMQ attempt. */
+  | { kind: 'wait'; delayMs: number; reason: PartnerWaitReason };
 
 /** Thrown when the partner call should be retried later (BullMQ backoff owns the schedule). */
 export class RetryableValidationError extends Error {
@@ -31,6 +36,7 @@ const FAILURE_MESSAGES: Record<string, string> = {
   'partner.timeout': 'The bank partner did not answer in time, on every attempt.',
   'partner.unavailable': 'The bank partner was unavailable on every attempt.',
   'partner.bad_response': 'The bank partner answered with something payval could not read, on every attempt.',
+  'partner.bank_unavailable': "The bank partner could not reach the payee's bank, on every attempt.",
   'partner.rate_limited': 'The bank partner kept rate-limiting payval, on every attempt.',
   'partner.circuit_open': 'The bank partner was failing and payval stopped calling it; retry later.',
   'partner.auth_failed': 'payval could not authenticate with the bank partner.',
@@ -49,17 +55,33 @@ export interface ProcessorDeps {
   db: Db;
   onStatusChange?: StatusChangeHook;
   cipher: FieldCipher;
-  partner: GuardedPartner;
+  router: PartnerRouter;
   publisher: CompletionPublisher;
   logger: Logger;
   maxTotalAttempts: number;
+  /**
+   * How long a validation stays with a partner after an ambiguous outcome or a pending answer: its
+   * retries resolve that call (lookup or idempotent replay, free) instead of paying another partner.
+   */
+  followupHoldMs: number;
+  /** Delay before asking again about a pending answer when the partner gave no hint. */
+  pendingPollMs: number;
+  telemetry?: PartnerTelemetry;
 }
 
+type Claimed = { row: Validation; candidates: GuardedPartner[]; held: string | null; free: boolean };
+
 export function createValidationProcessor(deps: ProcessorDeps) {
-  const { db, cipher, partner, logger } = deps;
+  const { db, cipher, router, logger } = deps;
+  const telemetry = deps.telemetry ?? NO_TELEMETRY;
   const changed: StatusChangeHook = deps.onStatusChange ?? (async () => undefined);
   // Only single validations can be waited on (`?wait=`); a million-row batch need not publish a million messages.
   const notifyWaiters = (row: Validation) => (row.batchId ? Promise.resolve() : deps.publisher.published(row.id));
+  const done = (kind: 'completed' | 'failed' | 'skipped'): ProcessOutcome => ({ kind });
+  const wait = (delayMs: number, reason: PartnerWaitReason): ProcessOutcome => {
+    telemetry.wait(reason);
+    return { kind: 'wait', delayMs, reason };
+  };
 
   async function fail(id: string, code: string, partnerName: string | null): Promise<ProcessOutcome> {
     const failed = await withTransaction(db, async (trx) => {
@@ -69,88 +91,167 @@ export function createValidationProcessor(deps: ProcessorDeps) {
       await changed(trx, row, row.status, 'failed');
       return row;
     });
-    if (!failed) return 'skipped';
+    if (!failed) return done('skipped');
     await notifyWaiters(failed);
-    return 'failed';
+    return done('failed');
   }
 
-  /** Claims the row (queued|processing → processing, attempts+1) under a short row lock. */
-  async function claim(id: string): Promise<Validation | 'final' | 'missing' | 'exhausted'> {
+  /** The partner this row must stay with while an earlier call to it is unresolved, if any. */
+  function heldBy(row: Validation, now: number): string | null {
+    if (!row.partnerFollowup || !row.partner || !row.partnerHoldUntil) return null;
+    return row.partnerHoldUntil.getTime() > now ? row.partner : null;
+  }
+
+  /**
+   * Claims the row (queued|processing → processing, attempts+1) under a short row lock — unless no
+   * partner can take it now, in which case nothing changes and the job waits. Asking a partner about
+   * a call it said was pending is free and does not count as an attempt.
+   */
+  async function claim(id: string): Promise<Claimed | 'final' | 'missing' | 'exhausted' | { waitMs: number }> {
     return withTransaction(db, async (trx) => {
       const row = await lockValidation(trx, id);
       if (!row) return 'missing';
       if (isFinal(row.status)) return 'final';
-      if (row.attempts >= deps.maxTotalAttempts) return 'exhausted';
-      await markProcessing(trx, id);
+      const held = heldBy(row, Date.now());
+      const candidates = router.candidates(row.rail, held);
+      if (candidates.length === 0) return { waitMs: router.waitMs(row.rail, held) };
+      const free = held !== null && row.partnerFollowup === 'pending';
+      if (!free && row.attempts >= deps.maxTotalAttempts) return 'exhausted';
+      await markProcessing(trx, id, new Date(), !free);
       await changed(trx, row, row.status, 'processing');
-      return { ...row, status: 'processing', attempts: row.attempts + 1 };
+      return { row: { ...row, status: 'processing', attempts: row.attempts + (free ? 0 : 1) }, candidates, held, free };
     });
   }
 
   function partnerRequest(v: Validation): PartnerRequest {
-    if (v.type === 'vpa') return { reference: v.id, rail: v.rail, type: 'vpa', vpa: v.vpa! };
-    return {
-      reference: v.id,
-      rail: v.rail,
-      type: 'bank_account',
-      accountNumber: cipher.decrypt(v.accountCiphertext!, accountAad(v.id)),
-      ifsc: v.ifsc!,
-    };
+    const common = { reference: v.id, rail: v.rail, expectedName: v.expectedName };
+    if (v.type === 'vpa') return { ...common, type: 'vpa', vpa: v.vpa! };
+    return { ...common, type: 'bank_account', accountNumber: cipher.decrypt(v.accountCiphertext!, accountAad(v.id)), ifsc: v.ifsc! };
   }
 
-  /**
-   * One attempt. Idempotent: a job delivered twice finds the row final and does nothing. The partner is
-   * called outside any transaction so no row lock is held across the network.
-   * `finalAttempt` tells whether a transient failure should fail the row now or be retried.
-   */
-  async function process(id: string, ctx: { finalAttempt: boolean }): Promise<ProcessOutcome> {
-    const claimed = await claim(id);
-    if (claimed === 'missing') {
-      logger.warn({ validationId: id }, 'job for a validation that does not exist');
-      return 'skipped';
-    }
-    if (claimed === 'final') return 'skipped';
-    if (claimed === 'exhausted') return fail(id, 'validation.attempts_exhausted', null);
+  /** Keeps the row with `partner` so the next attempt resolves this call there (bounded by the hold). */
+  async function holdWith(row: Validation, partner: string, partnerReference: string | null, followup: PartnerFollowup): Promise<void> {
+    const now = Date.now();
+    const current = row.partner === partner ? row.partnerHoldUntil : null;
+    const holdUntil = current && current.getTime() > now ? current : new Date(now + deps.followupHoldMs);
+    await markPartnerFollowup(db, row.id, { partner, partnerReference, followup, holdUntil });
+  }
 
-    let result;
-    try {
-      result = await partner.verify(partnerRequest(claimed));
-    } catch (err) {
-      const retryable =
-        err instanceof PartnerTransientError ||
-        err instanceof PartnerCircuitOpenError ||
-        err instanceof PartnerRateLimitedError ||
-        err instanceof PartnerAuthError;
-      if (err instanceof PartnerRejectedError) return fail(id, err.code, partner.name);
-      // Unknown failure (a bug, MySQL gone): let BullMQ retry it; the sweeper backs that up.
-      if (!retryable) throw err;
-      const code = (err as { code: string }).code;
-      logger.info({ validationId: id, code, attempt: claimed.attempts, finalAttempt: ctx.finalAttempt }, 'partner call failed');
-      if (ctx.finalAttempt) return fail(id, code, partner.name);
-      throw new RetryableValidationError(code, `partner call failed: ${code}`, err instanceof PartnerRateLimitedError ? err.retryAfterMs : undefined);
-    }
+  async function retryOrFail(id: string, code: string, partner: string, finalAttempt: boolean, retryAfterMs?: number): Promise<ProcessOutcome> {
+    if (finalAttempt) return fail(id, code, partner);
+    telemetry.retry(code);
+    throw new RetryableValidationError(code, `partner call failed: ${code}`, retryAfterMs);
+  }
 
-    const nameMatch = matchNames(claimed.expectedName, result.registeredName);
+  async function complete(id: string, partner: string, result: PartnerResult, expectedName: string | null): Promise<ProcessOutcome> {
+    const nameMatch = matchNames(expectedName, result.registeredName);
     const completed = await withTransaction(db, async (trx) => {
       const row = await lockValidation(trx, id);
       if (!row || isFinal(row.status)) return null;
       await markCompleted(trx, id, {
         accountStatus: result.accountStatus,
+        statusReason: result.statusReason,
         registeredName: result.registeredName,
         nameMatchScore: nameMatch.score,
         nameMatchResult: nameMatch.result,
-        partner: partner.name,
+        partner,
         partnerReference: result.partnerReference,
       });
       await changed(trx, row, row.status, 'completed');
       return row;
     });
-    if (!completed) return 'skipped';
+    if (!completed) return done('skipped');
     await notifyWaiters(completed);
-    return 'completed';
+    return done('completed');
+  }
+
+  /**
+   * One attempt. Idempotent: a job delivered twice finds the row final and does nothing. Partners are
+   * called outside any transaction so no row lock is held across the network. Within one attempt the
+   * router's candidates are tried in order; moving on is safe only when the failed call cannot have
+   * been processed (open circuit, 429, auth refusal, connection refused, 503). After an ambiguous
+   * failure the row stays with that partner, because a second partner would bill the same validation
+   * again. `finalAttempt` tells whether a retryable failure should fail the row now.
+   */
+  async function process(id: string, ctx: { finalAttempt: boolean }): Promise<ProcessOutcome> {
+    const claimed = await claim(id);
+    if (claimed === 'missing') {
+      logger.warn({ validationId: id }, 'job for a validation that does not exist');
+      return done('skipped');
+    }
+    if (claimed === 'final') return done('skipped');
+    if (claimed === 'exhausted') return fail(id, 'validation.attempts_exhausted', null);
+    if ('waitMs' in claimed) return wait(claimed.waitMs, 'no_partner');
+
+    const { row, candidates, held, free: claimedFree } = claimed;
+    const req = partnerRequest(row);
+    let sawOnlyUnavailable = true;
+    let last: { code: string; partner: string } | null = null;
+
+    for (const [i, partner] of candidates.entries()) {
+      const previous = row.partnerFollowup && row.partner === partner.name ? { partnerReference: row.partnerReference } : null;
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
+      let outcome;
+      try {
+        outcome = await partner.verify(req, previous);
+      } catch (err) {
+        telemetry.call(partner.name, callOutcome(err), seconds());
+        if (err instanceof PartnerRejectedError) return fail(id, err.code, partner.name);
+        if (err instanceof PartnerRateLimitedError) {
+          router.pause(partner.name, err.retryAfterMs);
+        } else if (err instanceof PartnerAuthError) {
+          if (router.disable(partner.name)) {
+            logger.error({ partner: partner.name, reason: err.reason, httpStatus: err.httpStatus }, 'partner refused payval; not using it until the cooldown ends — check its credentials, IP allow-list or balance');
+          }
+        } else if (err instanceof PartnerTransientError) {
+          last = { code: err.code, partner: partner.name };
+          if (err.ambiguous) {
+            await holdWith(row, partner.name, null, 'ambiguous');
+            logger.info({ validationId: id, partner: partner.name, code: err.code, attempt: row.attempts }, 'partner call outcome unknown; will resolve it with the same partner');
+            return retryOrFail(id, err.code, partner.name, ctx.finalAttempt);
+          }
+          sawOnlyUnavailable = false;
+          // A definite, unbilled failure from the partner we were holding for: its earlier call is
+          // settled, so the next attempt starts afresh (and may fail over) instead of asking again.
+          if (row.partnerFollowup && row.partner === partner.name) await clearPartnerFollowup(db, id);
+        } else if (!(err instanceof PartnerCircuitOpenError)) {
+          // Unknown failure (a bug, MySQL gone): let BullMQ retry it; the sweeper backs that up.
+          throw err;
+        }
+        const reason = (err as { code?: string }).code ?? 'error';
+        if (i < candidates.length - 1) telemetry.failover(partner.name, reason);
+        continue;
+      }
+      telemetry.call(partner.name, outcome.kind, seconds());
+      if (outcome.kind === 'pending') {
+        await holdWith(row, partner.name, outcome.partnerReference, 'pending');
+        return wait(outcome.retryAfterMs ?? deps.pendingPollMs, 'pending');
+      }
+      return complete(id, partner.name, outcome.result, row.expectedName);
+    }
+
+    // Nobody answered, and nothing was processed anywhere. If every partner declined the call, or
+    // the failures just opened the last circuits (an outage, not this validation's problem), park the
+    // job until one recovers and give back the attempt the claim took. Otherwise back off as a retry.
+    if (sawOnlyUnavailable || last === null || router.candidates(row.rail, held).length === 0) {
+      if (!claimedFree) await refundAttempt(db, id);
+      return wait(router.waitMs(row.rail, held), 'no_partner');
+    }
+    logger.info({ validationId: id, code: last.code, attempt: row.attempts, finalAttempt: ctx.finalAttempt }, 'partner call failed');
+    return retryOrFail(id, last.code, last.partner, ctx.finalAttempt);
   }
 
   return { process };
+}
+
+function callOutcome(err: unknown): PartnerCallOutcome {
+  if (err instanceof PartnerTransientError) return err.code.slice('partner.'.length) as PartnerCallOutcome;
+  if (err instanceof PartnerRateLimitedError) return 'rate_limited';
+  if (err instanceof PartnerAuthError) return 'auth_failed';
+  if (err instanceof PartnerRejectedError) return 'rejected';
+  if (err instanceof PartnerCircuitOpenError) return 'circuit_open';
+  return 'error';
 }
 
 export type ValidationProcessor = ReturnType<typeof createValidationProcessor>;

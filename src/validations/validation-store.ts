@@ -1,5 +1,5 @@
 import { parseJsonColumn, type Db, type Trx } from '../platform/db.js';
-import type { CompletedResult, Validation, ValidationStatus } from './validation-types.js';
+import type { CompletedResult, PartnerFollowup, Validation, ValidationStatus } from './validation-types.js';
 
 type Row = Record<string, unknown>;
 
@@ -22,11 +22,14 @@ function fromRow(r: Row): Validation {
     batchId: (r.batch_id as string | null) ?? null,
     batchRowCount: r.batch_row_count === undefined || r.batch_row_count === null ? 1 : Number(r.batch_row_count),
     accountStatus: (r.account_status as Validation['accountStatus']) ?? null,
+    statusReason: (r.status_reason as Validation['statusReason']) ?? null,
     registeredName: (r.registered_name as string | null) ?? null,
     nameMatchScore: r.name_match_score === null || r.name_match_score === undefined ? null : Number(r.name_match_score),
     nameMatchResult: (r.name_match_result as Validation['nameMatchResult']) ?? null,
     partner: (r.partner as string | null) ?? null,
     partnerReference: (r.partner_reference as string | null) ?? null,
+    partnerFollowup: (r.partner_followup as Validation['partnerFollowup']) ?? null,
+    partnerHoldUntil: (r.partner_hold_until as Date | null) ?? null,
     failureCode: (r.failure_code as string | null) ?? null,
     failureMessage: (r.failure_message as string | null) ?? null,
     attempts: Number(r.attempts),
@@ -98,21 +101,67 @@ export async function lockValidation(trx: Trx, id: string): Promise<Validation |
   return row ? fromRow(row) : undefined;
 }
 
-export async function markProcessing(trx: Trx, id: string, now = new Date()): Promise<void> {
+/** `countAttempt` is false for a free follow-up (asking a partner about a call it said was pending). */
+export async function markProcessing(trx: Trx, id: string, now = new Date(), countAttempt = true): Promise<void> {
   await trx('validations')
     .where({ id })
-    .update({ status: 'processing', attempts: trx.raw('attempts + 1'), processing_started_at: now, updated_at: now });
+    .update({
+      status: 'processing',
+      ...(countAttempt ? { attempts: trx.raw('attempts + 1') } : {}),
+      processing_started_at: now,
+      updated_at: now,
+    });
+}
+
+/** Gives back the attempt a claim counted when no partner processed anything (an outage, not a try). */
+export async function refundAttempt(db: Db | Trx, id: string, now = new Date()): Promise<void> {
+  await db('validations')
+    .where({ id })
+    .where('attempts', '>', 0)
+    .whereIn('status', ['queued', 'processing'])
+    .update({ attempts: db.raw('attempts - 1'), updated_at: now });
+}
+
+/** The partner answered about the earlier call (with a failure it does not bill): nothing left to resolve. */
+export async function clearPartnerFollowup(db: Db | Trx, id: string): Promise<void> {
+  await db('validations').where({ id }).whereNotNull('partner_followup').update({ partner_followup: null, partner_hold_until: null });
+}
+
+/**
+ * Records that `partner` may hold (or is working on) this validation, so the next attempt resolves
+ * that call with the same partner instead of paying another one. Only for unfinished rows.
+ */
+export async function markPartnerFollowup(
+  db: Db | Trx,
+  id: string,
+  f: { partner: string; partnerReference: string | null; followup: PartnerFollowup; holdUntil: Date },
+  now = new Date(),
+): Promise<void> {
+  await db('validations')
+    .where({ id })
+    .whereIn('status', ['queued', 'processing'])
+    .update({
+      partner: f.partner,
+      // A reference learnt earlier (a pending answer) outlives a later timeout of its lookup.
+      partner_reference: f.partnerReference === null ? db.raw('partner_reference') : f.partnerReference,
+      partner_followup: f.followup,
+      partner_hold_until: f.holdUntil,
+      updated_at: now,
+    });
 }
 
 export async function markCompleted(trx: Trx, id: string, r: CompletedResult, now = new Date()): Promise<void> {
   await trx('validations').where({ id }).update({
     status: 'completed',
     account_status: r.accountStatus,
+    status_reason: r.statusReason,
     registered_name: r.registeredName,
     name_match_score: r.nameMatchScore,
     name_match_result: r.nameMatchResult,
     partner: r.partner,
     partner_reference: r.partnerReference,
+    partner_followup: null,
+    partner_hold_until: null,
     failure_code: null,
     failure_message: null,
     completed_at: now,
@@ -126,6 +175,8 @@ export async function markFailed(trx: Trx, id: string, f: { code: string; messag
     failure_code: f.code,
     failure_message: f.message.slice(0, 255),
     partner: f.partner ?? null,
+    partner_followup: null,
+    partner_hold_until: null,
     completed_at: now,
     updated_at: now,
   });

@@ -1,4 +1,4 @@
-import type { AccountStatus, Rail } from '../partners/partner-types.js';
+import type { AccountStatus, AccountStatusReason, Rail } from '../partners/partner-types.js';
 import type { NameMatchResult } from '../name-match/simple-name-match.js';
 
 export type ValidationStatus = 'queued' | 'processing' | 'completed' | 'failed';
@@ -25,11 +25,15 @@ export interface Validation {
   /** Input rows of the batch that share this validation (in-batch duplicates); 1 outside batches. */
   batchRowCount: number;
   accountStatus: AccountStatus | null;
+  statusReason: AccountStatusReason | null;
   registeredName: string | null;
   nameMatchScore: number | null;
   nameMatchResult: NameMatchResult | null;
   partner: string | null;
   partnerReference: string | null;
+  /** Set while an earlier call to `partner` must be resolved before any other partner is tried. */
+  partnerFollowup: PartnerFollowup | null;
+  partnerHoldUntil: Date | null;
   failureCode: string | null;
   failureMessage: string | null;
   attempts: number;
@@ -39,8 +43,11 @@ export interface Validation {
   completedAt: Date | null;
 }
 
+export type PartnerFollowup = 'ambiguous' | 'pending';
+
 export interface CompletedResult {
   accountStatus: AccountStatus;
+  statusReason: AccountStatusReason | null;
   registeredName: string | null;
   nameMatchScore: number | null;
   nameMatchResult: NameMatchResult;

@@ -26,6 +26,7 @@ export function toValidationView(v: Validation) {
       v.status === 'completed' && v.accountStatus
         ? {
             account_status: v.accountStatus,
+            status_reason: v.statusReason,
             registered_name: v.registeredName,
             name_match: { score: v.nameMatchScore, result: v.nameMatchResult ?? 'not_checked' },
             partner: v.partner,

@@ -273,7 +273,7 @@ describe('JSON batch', () => {
     assert.equal(vals.length, 5);
     for (const v of vals) {
       assert.equal(v.status, 'completed');
-      assert.equal(ctx.sandbox.callsFor(v.id), 1);
+      assert.equal(ctx.sim.callsFor(v.id), 1);
     }
 
     // The items endpoint lists exactly these validations, each with batch_id, across pages.
@@ -538,7 +538,7 @@ describe('malformed rows', () => {
     assert.deepEqual(final.counts, { total: 12, rejected: 9, queued: 0, processing: 0, completed: 3, failed: 0 });
     const vals = await batchValidations(b.id);
     assert.deepEqual(vals.map((v) => v.reference_id).sort(), ['ok-13', 'ok-2', 'ok-6']);
-    for (const v of vals) assert.equal(ctx.sandbox.callsFor(v.id), 1);
+    for (const v of vals) assert.equal(ctx.sim.callsFor(v.id), 1);
 
     // Rejected rows stay in the export with their own reference (when it is well-formed).
     const { records } = await resultsNdjson(b.id);
@@ -581,7 +581,7 @@ describe('unreadable files are refused whole and create nothing', () => {
     it(`${what} → 400 ${code}`, async () => {
       await settled();
       const before = await tenantRowCounts();
-      const callsBefore = ctx.sandbox.totalCalls();
+      const callsBefore = ctx.sim.totalCalls();
       const res = await postCsv(body);
       assert.equal(res.status, 400, JSON.stringify(res.body));
       assertSchema('Error', res.body);
@@ -589,7 +589,7 @@ describe('unreadable files are refused whole and create nothing', () => {
       assert.match(res.body.error.message, message);
       assert.ok(!JSON.stringify(res.body).includes(headerAccount), 'the error echoes a cell');
       assert.deepEqual(await tenantRowCounts(), before);
-      assert.equal(ctx.sandbox.totalCalls(), callsBefore);
+      assert.equal(ctx.sim.totalCalls(), callsBefore);
     });
   }
 
@@ -636,8 +636,8 @@ describe('duplicate payees inside a batch', () => {
 
     const final = await finalBatch(b.id);
     assert.deepEqual(final.counts, { total: 7, rejected: 0, queued: 0, processing: 0, completed: 7, failed: 0 });
-    assert.equal(ctx.sandbox.callsFor(acctVal.id), 1);
-    assert.equal(ctx.sandbox.callsFor(vpaVal.id), 1);
+    assert.equal(ctx.sim.callsFor(acctVal.id), 1);
+    assert.equal(ctx.sim.callsFor(vpaVal.id), 1);
 
     const { records } = await resultsNdjson(b.id);
     assert.deepEqual(records.map((r) => [r.row, r.reference_id]), [[2, 'd-2'], [3, 'd-3'], [4, 'd-4'], [5, 'd-5'], [6, 'd-6'], [7, 'd-7'], [8, 'd-8']]);
@@ -762,7 +762,7 @@ describe('counts under concurrent workers', () => {
     const expectedCalls = (kind: Kind) => (kind === 'timeout' || kind === 'flaky' ? 3 : 1);
     for (const v of vals) {
       const kind: Kind = v.type === 'vpa' ? 'vpa' : v.account_last4 === '0000' ? 'invalid' : v.account_last4 === '1111' ? 'timeout' : v.account_last4 === '5555' ? 'flaky' : 'valid';
-      assert.equal(ctx.sandbox.callsFor(v.id), expectedCalls(kind), `${kind} ${v.id}`);
+      assert.equal(ctx.sim.callsFor(v.id), expectedCalls(kind), `${kind} ${v.id}`);
     }
 
     // `completed` happened exactly once, and stays.
@@ -859,7 +859,7 @@ describe('size limits', () => {
   it('past BATCH_MAX_ROWS → 413 batch.too_large; the batch ends failed and nothing is validated', async () => {
     const limited = await ctx.start({ ROLE: 'api', BATCH_MAX_ROWS: '50', BATCH_JSON_MAX_ITEMS: '5', BATCH_MAX_BYTES: '4096' });
     await settled();
-    const callsBefore = ctx.sandbox.totalCalls();
+    const callsBefore = ctx.sim.totalCalls();
     const rows = Array.from({ length: 60 }, (_, i) => `${account(String(8100 + i))},HDFC0000001,,lim-${i}`);
     const res = await postCsv(csv(['account_number,ifsc,name,reference_id', ...rows]), { runtime: limited });
     assert.equal(res.status, 413, JSON.stringify(res.body));
@@ -879,7 +879,7 @@ describe('size limits', () => {
     assert.equal(c.total, c.rejected + c.queued + c.processing + c.completed + c.failed);
     for (const v of await batchValidations(batchId)) assert.equal(v.status, 'failed');
     await new Promise((r) => setTimeout(r, 800)); // a sweep or two
-    assert.equal(ctx.sandbox.totalCalls(), callsBefore);
+    assert.equal(ctx.sim.totalCalls(), callsBefore);
 
     // 50 rows exactly is fine.
     const ok = await postCsv(csv(['account_number,ifsc', ...rows.slice(0, 50).map((r) => r.split(',').slice(0, 2).join(','))]), { runtime: limited });
@@ -905,7 +905,7 @@ describe('size limits', () => {
   it('past BATCH_MAX_BYTES → 413; a batch cut off mid-stream ends failed with its stored rows never sent to the partner', async () => {
     const limited = await ctx.start({ ROLE: 'api', BATCH_MAX_BYTES: '200000' });
     await settled();
-    const callsBefore = ctx.sandbox.totalCalls();
+    const callsBefore = ctx.sim.totalCalls();
     const before = await tenantRowCounts();
 
     // Declared far past the limit: refused before anything is read.
@@ -935,7 +935,7 @@ describe('size limits', () => {
       assert.equal(v.failure_code, 'batch.aborted');
     }
     await new Promise((r) => setTimeout(r, 800)); // a sweep or two: nothing revives them
-    assert.equal(ctx.sandbox.totalCalls(), callsBefore);
+    assert.equal(ctx.sim.totalCalls(), callsBefore);
     assert.equal(await rt.db('validations').where({ batch_id: batchId }).whereNot({ status: 'failed' }).count({ n: '*' }).then(num), 0);
     assert.equal((await getBatch(batchId)).body.status, 'failed');
   });

@@ -4,6 +4,7 @@ import supertest from 'supertest';
 import { createRedis } from '../../src/platform/redis.js';
 import { createDb } from '../../src/platform/db.js';
 import { buildApp } from '../../src/app.js';
+import { createMetricsRegistry } from '../../src/platform/metrics.js';
 import { createValidationService } from '../../src/validations/validation-service.js';
 import { createIdempotencyStore } from '../../src/platform/idempotency.js';
 import { createBatchFeedQueue, createValidationQueue } from '../../src/platform/queues.js';
@@ -48,7 +49,7 @@ function appWith(opts: { queueRedisUrl?: string; limiterRedisUrl?: string; mysql
   };
   const validations = createValidationService({ ...shared, queue, completions: null });
   const batches = createBatchService({ ...shared, feedQueue, maxRows: config.batches.maxRows });
-  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches });
+  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches, metrics: createMetricsRegistry('api') });
   return {
     http: supertest(app),
     async close() {

@@ -61,7 +61,7 @@ describe('sandbox outcomes, end to end through API, queue, worker and partner', 
     assert.equal(final.result.partner, 'sandbox');
     assert.match(final.result.partner_reference, /^sbx_/);
     assert.equal(final.attempts, 1);
-    assert.equal(ctx.sandbox.callsFor(res.body.id), 1);
+    assert.equal(ctx.sim.callsFor(res.body.id), 1);
     // The row holds only ciphertext, a blind index and the last four digits.
     const row = await rt.db('validations').where({ id: res.body.id }).first();
     assert.ok(!JSON.stringify(row).includes(acct), 'full account number stored in clear');
@@ -76,7 +76,7 @@ describe('sandbox outcomes, end to end through API, queue, worker and partner', 
       const final = await finalOf(res.body.id);
       assert.equal(final.status, 'completed');
       assert.equal(final.result.account_status, status);
-      assert.equal(ctx.sandbox.callsFor(res.body.id), 1, 'a definitive answer is never retried');
+      assert.equal(ctx.sim.callsFor(res.body.id), 1, 'a definitive answer is never retried');
       if (suffix !== '3333') assert.equal(final.result.name_match.result, 'not_checked');
     });
   }
@@ -87,7 +87,7 @@ describe('sandbox outcomes, end to end through API, queue, worker and partner', 
     assert.equal(final.status, 'completed');
     assert.equal(final.result.account_status, 'valid');
     assert.equal(final.attempts, 3);
-    assert.equal(ctx.sandbox.callsFor(res.body.id), 3);
+    assert.equal(ctx.sim.callsFor(res.body.id), 3);
   });
 
   it('a 1111 account times out on every attempt and ends failed with partner.timeout', async () => {
@@ -97,7 +97,7 @@ describe('sandbox outcomes, end to end through API, queue, worker and partner', 
     assert.equal(final.failure.code, 'partner.timeout');
     assert.equal(final.result, null);
     assert.equal(final.attempts, 3);
-    assert.equal(ctx.sandbox.callsFor(res.body.id), 3);
+    assert.equal(ctx.sim.callsFor(res.body.id), 3);
   });
 
   it('a VPA validates with a name derived from it; invalid@… is invalid', async () => {
@@ -121,13 +121,13 @@ describe('sandbox outcomes, end to end through API, queue, worker and partner', 
   });
 
   it('?wait returns 202 with the current state when the result is not ready in time', async () => {
-    ctx.sandbox.setLatency(250);
+    ctx.sim.setLatency(250);
     try {
       const res = await post(bankAccount(account('1111')), '?wait=1');
       assert.equal(res.status, 202);
       assert.ok(['queued', 'processing'].includes(res.body.status));
     } finally {
-      ctx.sandbox.setLatency(0);
+      ctx.sim.setLatency(0);
     }
   });
 });
@@ -157,7 +157,7 @@ describe('offline pre-checks', () => {
   for (const [what, body, code, field] of cases) {
     it(`${what} → 400 ${code}, no row, no partner call`, async () => {
       const rowsBefore = await countRows();
-      const callsBefore = ctx.sandbox.totalCalls();
+      const callsBefore = ctx.sim.totalCalls();
       const res = await post(body);
       assert.equal(res.status, 400);
       assert.equal(res.body.error.code, code);
@@ -165,7 +165,7 @@ describe('offline pre-checks', () => {
       assert.match(res.body.error.request_id, /^req_/);
       assert.ok(!JSON.stringify(res.body).includes('123456789012'), 'error echoes the account number');
       assert.equal(await countRows(), rowsBefore);
-      assert.equal(ctx.sandbox.totalCalls(), callsBefore);
+      assert.equal(ctx.sim.totalCalls(), callsBefore);
     });
   }
 

@@ -7,7 +7,10 @@ import { createLogger, type Logger } from '../../src/platform/logger.js';
 import { dropDatabase } from '../../src/platform/db.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { createTenantService } from '../../src/tenants/tenant-service.js';
-import { startSandboxServer, type SandboxServer } from '../../src/partners/sandbox/sandbox-server.js';
+import { startPartnerSimulator, type PartnerSimulator } from '../../src/partners/simulator/sim-server.js';
+import { createSandboxSim } from '../../src/partners/simulator/providers/sandbox-sim.js';
+import { createCashfreeSim } from '../../src/partners/simulator/providers/cashfree-sim.js';
+import { createRazorpaySim } from '../../src/partners/simulator/providers/razorpay-sim.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MYSQL_BASE = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
@@ -62,8 +65,11 @@ export interface TestContext {
   env: Record<string, string>;
   logs: LogCapture;
   logger: Logger;
-  /** The sandbox partner the workers call (shared by every runtime of this context). */
-  sandbox: SandboxServer;
+  /**
+   * The partner simulator the workers call (shared by every runtime of this context): sandbox,
+   * cashfree and razorpay contracts, with test credentials already in `env`.
+   */
+  sim: PartnerSimulator;
   redis: Redis;
   runtimes: Runtime[];
   config(overrides?: Record<string, string>): Config;
@@ -81,13 +87,29 @@ export interface TestContext {
 export async function createTestContext(overrides: Record<string, string> = {}): Promise<TestContext> {
   const id = randomBytes(5).toString('hex');
   const logs = new LogCapture();
-  const sandbox = await startSandboxServer({ port: 0 });
+  const creds = {
+    sandbox: { apiKey: `sbx-${id}` },
+    cashfree: { clientId: `CF_TEST_${id}`, clientSecret: `cfsecret-${id}` },
+    razorpay: { keyId: `rzp_test_${id}`, keySecret: `rzpsecret-${id}` },
+  };
+  const sim = await startPartnerSimulator({
+    port: 0,
+    providers: [createSandboxSim(creds.sandbox), createCashfreeSim(creds.cashfree), createRazorpaySim(creds.razorpay)],
+  });
   const env: Record<string, string> = {
     ...TEST_ENV,
     DATABASE_URL: `${MYSQL_BASE}/payval_test_${id}`,
     REDIS_URL,
     QUEUE_PREFIX: `t${id}`,
-    PARTNER_SANDBOX_URL: sandbox.url,
+    PARTNER_SANDBOX_BASE_URL: sim.provider('sandbox').baseUrl,
+    PARTNER_SANDBOX_API_KEY: creds.sandbox.apiKey,
+    PARTNER_CASHFREE_BASE_URL: sim.provider('cashfree').baseUrl,
+    PARTNER_CASHFREE_CLIENT_ID: creds.cashfree.clientId,
+    PARTNER_CASHFREE_CLIENT_SECRET: creds.cashfree.clientSecret,
+    PARTNER_RAZORPAY_BASE_URL: sim.provider('razorpay').baseUrl,
+    PARTNER_RAZORPAY_KEY_ID: creds.razorpay.keyId,
+    PARTNER_RAZORPAY_KEY_SECRET: creds.razorpay.keySecret,
+    PARTNER_RAZORPAY_ACCOUNT_NUMBER: '7878780080316316',
     ...overrides,
   };
   const logger = createLogger(env.LOG_LEVEL ?? 'debug', logs.stream());
@@ -110,7 +132,7 @@ export async function createTestContext(overrides: Record<string, string> = {}):
     env,
     logs,
     logger,
-    sandbox,
+    sim,
     redis,
     runtimes,
     config: (o = {}) => loadConfig({ ...env, ...o }),
@@ -149,7 +171,7 @@ export async function createTestContext(overrides: Record<string, string> = {}):
       for (const r of runtimes.splice(0).reverse()) await r.stop();
       await ctx.flushRedis().catch(() => undefined);
       await redis.quit().catch(() => undefined);
-      await sandbox.close();
+      await sim.close();
       await dropDatabase(env.DATABASE_URL!).catch(() => undefined);
     },
   };

@@ -8,10 +8,21 @@ import {
   PartnerRejectedError,
   PartnerTransientError,
 } from '../../src/partners/partner-errors.js';
-import type { PartnerConnector, PartnerRequest, PartnerResult } from '../../src/partners/partner-types.js';
+import type { PartnerCallContext, PartnerConnector, PartnerOutcome, PartnerRequest } from '../../src/partners/partner-types.js';
 
-const REQ: PartnerRequest = { reference: 'val_1', rail: 'IMPS', type: 'bank_account', accountNumber: '50100123456789', ifsc: 'HDFC0001234' };
-const OK: PartnerResult = { accountStatus: 'valid', registeredName: 'RAMESH KUMAR', partnerReference: 'p_1' };
+const REQ: PartnerRequest = {
+  reference: 'val_1',
+  rail: 'IMPS',
+  expectedName: 'Ramesh Kumar',
+  type: 'bank_account',
+  accountNumber: '50100123456789',
+  ifsc: 'HDFC0001234',
+};
+const OK: PartnerOutcome = {
+  kind: 'answered',
+  result: { accountStatus: 'valid', statusReason: null, registeredName: 'RAMESH KUMAR', partnerReference: 'p_1' },
+};
+const PENDING: PartnerOutcome = { kind: 'pending', partnerReference: 'p_pending', retryAfterMs: 2000 };
 
 const OPTS: BreakerOptions = {
   callTimeoutMs: 1000,
@@ -22,16 +33,17 @@ const OPTS: BreakerOptions = {
   resetTimeoutMs: 100,
 };
 
-type Behaviour = (req: PartnerRequest, signal: AbortSignal, call: number) => Promise<PartnerResult>;
+type Behaviour = (req: PartnerRequest, signal: AbortSignal, call: number) => Promise<PartnerOutcome>;
 
 function fakeConnector(behaviour: Behaviour) {
-  const state = { calls: 0, closed: false, signals: [] as AbortSignal[] };
+  const state = { calls: 0, closed: false, signals: [] as AbortSignal[], previous: [] as PartnerCallContext['previous'][] };
   const connector: PartnerConnector = {
     name: 'fake',
     rails: ['IMPS', 'NEFT'],
-    verify(req, signal) {
+    verify(req, { signal, previous }) {
       state.calls += 1;
       state.signals.push(signal);
+      state.previous.push(previous);
       return behaviour(req, signal, state.calls);
     },
     async close() {
@@ -43,7 +55,7 @@ function fakeConnector(behaviour: Behaviour) {
 
 const transient = () => Promise.reject(new PartnerTransientError('partner.unavailable', { ambiguous: true }));
 
-function waitForAbort(signal: AbortSignal): Promise<PartnerResult> {
+function waitForAbort(signal: AbortSignal): Promise<PartnerOutcome> {
   return new Promise((_, reject) => {
     signal.addEventListener('abort', () => reject(new PartnerTransientError('partner.timeout', { message: 'fake aborted' })), { once: true });
   });
@@ -186,6 +198,46 @@ describe('guardPartner', () => {
     assert.equal(fake.state.closed, true);
     await assert.rejects(g.verify(REQ), PartnerCircuitOpenError);
     assert.equal(fake.state.calls, 0);
+  });
+
+  it('passes `previous` to the connector (null by default) and returns a pending outcome as a success', async () => {
+    const fake = fakeConnector((_r, _s, n) => Promise.resolve(n === 1 ? PENDING : OK));
+    const g = guard(fake.connector);
+    assert.deepEqual(await g.verify(REQ), PENDING);
+    assert.deepEqual(await g.verify(REQ, { partnerReference: 'p_pending' }), OK);
+    assert.deepEqual(fake.state.previous, [null, { partnerReference: 'p_pending' }]);
+    assert.equal(g.stats().successes, 2);
+    assert.equal(g.stats().failures, 0);
+  });
+
+  it('reports retryInMs: 0 while closed, about resetTimeout after opening, 0 once half-open', async () => {
+    const fake = fakeConnector(transient);
+    const g = guard(fake.connector, { resetTimeoutMs: 150 });
+    assert.equal(g.retryInMs(), 0);
+    for (let i = 0; i < 4; i++) await assert.rejects(g.verify(REQ), PartnerTransientError);
+    assert.equal(g.state(), 'closed', 'below the volume threshold');
+    assert.equal(g.retryInMs(), 0);
+
+    await assert.rejects(g.verify(REQ), PartnerTransientError);
+    const openedBy = Date.now();
+    assert.equal(g.state(), 'open');
+    const left = g.retryInMs();
+    assert.ok(left > 75 && left <= 150, `retryInMs right after opening was ${left}`);
+    // The injected clock is honoured and the result never goes negative.
+    const at = g.retryInMs(openedBy + 100);
+    assert.ok(at > 0 && at <= 50, `retryInMs 100 ms after opening was ${at}`);
+    assert.equal(g.retryInMs(openedBy + 10_000), 0);
+
+    await sleep(200);
+    assert.equal(g.state(), 'half_open');
+    assert.equal(g.retryInMs(), 0);
+    assert.equal(g.retryInMs(0), 0, 'half-open is 0 whatever the clock says');
+
+    // A failed trial reopens the circuit and restarts the countdown.
+    await assert.rejects(g.verify(REQ), PartnerTransientError);
+    assert.equal(g.state(), 'open');
+    const again = g.retryInMs();
+    assert.ok(again > 75 && again <= 150, `retryInMs after reopening was ${again}`);
   });
 
   it('refuses options opossum would silently misread', () => {

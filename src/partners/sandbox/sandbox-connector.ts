@@ -1,11 +1,23 @@
 // Adapter for the sandbox partner's HTTP contract. It speaks to the simulator exactly as a real
 // adapter speaks to a bank partner: own keep-alive pool, per-call deadline from the caller, bounded
 // body, hand-checked schema.
+//
+// Ambiguous outcomes: the sandbox de-duplicates by `reference` (payval's validation id) and replays
+// the stored answer without billing again, so after a timeout payval simply sends the same call.
 
-import { Agent } from 'undici';
 import { PartnerTransientError } from '../partner-errors.js';
-import { postPartnerJson } from '../partner-http.js';
-import type { AccountStatus, PartnerConnector, PartnerRequest, PartnerResult, Rail } from '../partner-types.js';
+import { createPartnerAgent, normalisePartnerBaseUrl, postPartnerJson } from '../partner-http.js';
+import {
+  ALL_RAILS,
+  type AccountStatus,
+  type AccountStatusReason,
+  type PartnerCallContext,
+  type PartnerConnector,
+  type PartnerOutcome,
+  type PartnerRequest,
+  type PartnerResult,
+  type Rail,
+} from '../partner-types.js';
 import type { SandboxStatus } from './sandbox-rules.js';
 
 export interface SandboxConnectorOptions {
@@ -14,6 +26,8 @@ export interface SandboxConnectorOptions {
   connectTimeoutMs: number;
   /** Default 'sandbox'. */
   name?: string;
+  /** Rails this partner is used for; default all three. */
+  rails?: readonly Rail[];
   /**
    * Backstop for headers/body stalls when a caller's signal has no deadline. Default 30 s; the
    * caller's AbortSignal.timeout is what normally ends a slow call.
@@ -22,35 +36,29 @@ export interface SandboxConnectorOptions {
 }
 
 // Record over the partner's union: a status added to SandboxStatus fails to compile until mapped.
-const STATUS_MAP: Record<SandboxStatus, AccountStatus> = {
-  VALID: 'valid',
-  INVALID: 'invalid',
-  BLOCKED: 'blocked',
-  CLOSED: 'closed',
-  NRE: 'nre',
+const STATUS_MAP: Record<SandboxStatus, { status: AccountStatus; reason: AccountStatusReason | null }> = {
+  VALID: { status: 'valid', reason: null },
+  INVALID: { status: 'invalid', reason: 'account_not_found' },
+  BLOCKED: { status: 'blocked', reason: 'account_blocked' },
+  CLOSED: { status: 'closed', reason: 'account_closed' },
+  NRE: { status: 'nre', reason: 'nre_account' },
 };
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const MAX_FIELD_LENGTH = 256;
-const RAILS: readonly Rail[] = Object.freeze(['IMPS', 'NEFT', 'UPI'] as const);
-
 export function createSandboxConnector(opts: SandboxConnectorOptions): PartnerConnector {
-  const baseUrl = normaliseBaseUrl(opts.baseUrl);
-  const responseTimeoutMs = opts.responseTimeoutMs ?? 30_000;
-  const agent = new Agent({
-    connect: { timeout: opts.connectTimeoutMs },
-    headersTimeout: responseTimeoutMs,
-    bodyTimeout: responseTimeoutMs,
-    // Below Node's default 5 s server keep-alive, so we rarely reuse a socket the server is closing.
-    keepAliveTimeout: 4_000,
-    keepAliveMaxTimeout: 30_000,
+  const baseUrl = normalisePartnerBaseUrl(opts.baseUrl, 'sandbox');
+  const agent = createPartnerAgent({
+    connectTimeoutMs: opts.connectTimeoutMs,
+    ...(opts.responseTimeoutMs === undefined ? {} : { responseTimeoutMs: opts.responseTimeoutMs }),
   });
   const headers: Record<string, string> = opts.apiKey === undefined ? {} : { 'x-api-key': opts.apiKey };
 
   return {
     name: opts.name ?? 'sandbox',
-    rails: RAILS,
-    async verify(req: PartnerRequest, signal: AbortSignal): Promise<PartnerResult> {
+    rails: opts.rails ?? ALL_RAILS,
+    // `ctx.previous` needs no special call: the same reference replays the stored answer.
+    async verify(req: PartnerRequest, { signal }: PartnerCallContext): Promise<PartnerOutcome> {
       const { path, body } = toSandboxCall(req);
       const json = await postPartnerJson({
         dispatcher: agent,
@@ -60,7 +68,7 @@ export function createSandboxConnector(opts: SandboxConnectorOptions): PartnerCo
         signal,
         maxBodyBytes: MAX_RESPONSE_BYTES,
       });
-      return toPartnerResult(json, req.reference);
+      return { kind: 'answered', result: toPartnerResult(json, req.reference) };
     },
     close: () => agent.close(),
   };
@@ -90,8 +98,10 @@ function toPartnerResult(json: unknown, expectedReference: string): PartnerResul
   if (reference !== undefined && reference !== expectedReference) throw badResponse('reference');
 
   const trimmed = name?.trim() ?? '';
+  const mapped = STATUS_MAP[status];
   return {
-    accountStatus: STATUS_MAP[status],
+    accountStatus: mapped.status,
+    statusReason: mapped.reason,
     registeredName: trimmed === '' ? null : trimmed,
     partnerReference,
   };
@@ -107,12 +117,4 @@ function badResponse(field: string): PartnerTransientError {
     ambiguous: true,
     message: `Partner response failed schema check at ${field}`,
   });
-}
-
-function normaliseBaseUrl(raw: string): string {
-  const url = new URL(raw);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError('Sandbox partner baseUrl must be http(s)');
-  }
-  return url.href.replace(/\/+$/, '');
 }

@@ -1,0 +1,34 @@
+// What the validation processor reports about partner traffic. The Prometheus implementation lives in
+// partner-metrics.ts; the processor only knows this interface.
+
+export type PartnerCallOutcome =
+  | 'answered'
+  | 'pending'
+  | 'timeout'
+  | 'unavailable'
+  | 'bad_response'
+  | 'bank_unavailable'
+  | 'rate_limited'
+  | 'auth_failed'
+  | 'rejected'
+  | 'circuit_open'
+  | 'error';
+
+export type PartnerWaitReason = 'no_partner' | 'pending';
+
+export interface PartnerTelemetry {
+  call(partner: string, outcome: PartnerCallOutcome, seconds: number): void;
+  /** Traffic for one validation moved from `from` to the next partner in line. */
+  failover(from: string, reason: string): void;
+  /** A validation was handed back to BullMQ's backoff after a failed attempt. */
+  retry(code: string): void;
+  /** A validation was parked (without spending an attempt) until a partner can take it. */
+  wait(reason: PartnerWaitReason): void;
+}
+
+export const NO_TELEMETRY: PartnerTelemetry = Object.freeze({
+  call: () => undefined,
+  failover: () => undefined,
+  retry: () => undefined,
+  wait: () => undefined,
+});

@@ -1,0 +1,61 @@
+// What one emulated provider contract plugs into the partner simulator. The simulator owns HTTP,
+// fault injection and the call/charge ledger; a provider owns its paths, DTOs, auth and outcomes.
+
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface SimRequest {
+  method: string;
+  /** Path below the provider's prefix, e.g. `/bank-account/sync` for `/cashfree/bank-account/sync`. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON body; undefined when there was none. */
+  body: unknown;
+  /** True when a body was sent but is not JSON. */
+  invalidJson: boolean;
+}
+
+export type SimReply =
+  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
+  /** Never answer (until the client gives up): a partner stuck on a bank call. */
+  | { kind: 'hang' };
+
+export interface SimCallContext {
+  /** 1 for the first call concerning this reference at this provider, 2 for the next, … */
+  callNumber: number;
+  /**
+   * Records that this call started a billable verification for `reference`. Replays under an
+   * idempotency key and status lookups must not call it.
+   */
+  charge(reference: string): void;
+}
+
+export interface SimProvider {
+  /** URL prefix and ledger name: `sandbox`, `cashfree`, `razorpay`. */
+  readonly name: string;
+  /** The payval reference a request concerns (for per-reference counts), or null when none applies. */
+  referenceOf(req: SimRequest): string | null;
+  handle(req: SimRequest, ctx: SimCallContext): SimReply | Promise<SimReply>;
+  /** Forgets stored verifications. */
+  reset(): void;
+}
+
+/**
+ * A Map that forgets its oldest entries past `limit`, so a long benchmark cannot grow the simulator
+ * without bound. Map iteration order is insertion order.
+ */
+export class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override set(key: K, value: V): this {
+    if (!this.has(key) && this.size >= this.limit) {
+      const oldest = this.keys().next();
+      if (!oldest.done) this.delete(oldest.value);
+    }
+    return super.set(key, value);
+  }
+}
+
+export const SIM_MAX_TRACKED = 200_000;
