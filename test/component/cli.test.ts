@@ -98,4 +98,50 @@ describe('payval CLI', () => {
     assert.equal(await exited, 0);
     assert.match(out, /shutting down gracefully/);
   });
+
+  it('partner-sim serves the three contracts, takes fault flags and a control token, and exits on SIGTERM', async () => {
+    const bad = await payval('partner-sim', '--error-rate', '2');
+    assert.equal(bad.code, 64);
+    assert.match(bad.stderr, /errorRate must be a number from 0 to 1/);
+
+    const child = spawn(
+      process.execPath,
+      ['bin/payval.mjs', 'partner-sim', '--port', '0', '--provider', 'razorpay', '--rate-limit-rate', '1', '--retry-after', '9', '--control-token', 'tok', '--cashfree-client-id', 'cid', '--cashfree-client-secret', 'cs'],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL logged: ${out}`)), 30_000);
+      child.stdout.on('data', () => {
+        const m = /partner simulator listening on (http:\/\/[^"\s]+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+    try {
+      const limited = await fetch(`${url}/razorpay/v1/fund_accounts/validations`, { method: 'POST', body: '{}' });
+      assert.equal(limited.status, 429, 'the fault flags apply to --provider only');
+      assert.equal(limited.headers.get('retry-after'), '9');
+      const wrongSecret = await fetch(`${url}/cashfree/bank-account/async`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-client-id': 'cid', 'x-client-secret': 'wrong' },
+        body: '{}',
+      });
+      assert.equal(wrongSecret.status, 401, 'the cashfree contract checks the configured credentials');
+      assert.equal((await fetch(`${url}/sandbox/v1/verifications/vpa`, { method: 'POST', body: '{}' })).status, 400);
+      assert.equal((await fetch(`${url}/_sim/stats`)).status, 401);
+      const stats = await fetch(`${url}/_sim/stats`, { headers: { 'x-sim-control-token': 'tok' } });
+      const body = (await stats.json()) as { providers: Record<string, { calls: number; faults: { rateLimitRate: number } }> };
+      assert.deepEqual(Object.keys(body.providers).sort(), ['cashfree', 'razorpay', 'sandbox']);
+      assert.equal(body.providers.razorpay?.calls, 1);
+      assert.equal(body.providers.sandbox?.faults.rateLimitRate, 0);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    }
+  });
 });
