@@ -239,3 +239,29 @@ describe('rate limits, definitive answers and ambiguous timeouts', () => {
     assert.equal(row.partner_hold_until, null);
   });
 });
+
+describe('a partner that refuses our credentials', () => {
+  let s: Stack;
+  before(async () => {
+    s = await openStack({ PARTNER_CASHFREE_CLIENT_SECRET: 'not-the-secret', PARTNER_AUTH_COOLDOWN_MS: '60000' });
+  });
+  after(() => s.ctx.close());
+
+  it('is taken out of rotation after its first 401, with one error log, and traffic fails over', TEST_TIMEOUT, async () => {
+    const first = await finalView(s, await create(s, bankAccount(account(), { name: 'Priya Nair' })));
+    assert.equal(first.status, 'completed');
+    assert.equal(first.result.partner, 'razorpay');
+    const ids = await Promise.all(Array.from({ length: 8 }, () => create(s, bankAccount(account(), { name: 'Priya Nair' }))));
+    for (const v of await Promise.all(ids.map((id) => finalView(s, id)))) {
+      assert.equal(v.result.partner, 'razorpay');
+      assert.equal(s.ctx.sim.provider('cashfree').callsFor(v.id), 0, 'a partner that refused our credentials was called again');
+    }
+    assert.equal(s.ctx.sim.provider('cashfree').callsFor(first.id), 1);
+    assert.equal(s.ctx.logs.text().match(/partner refused payval/g)?.length, 1);
+    const m = await metricsText(s);
+    assert.equal(metric(m, 'payval_partner_available', { partner: 'cashfree' }), 0);
+    assert.equal(metric(m, 'payval_partner_calls_total', { partner: 'cashfree', outcome: 'auth_failed' }), 1);
+    // Credentials are never echoed into logs.
+    assert.ok(!s.ctx.logs.text().includes('not-the-secret'));
+  });
+});
