@@ -57,3 +57,83 @@ describe('config', () => {
     assert.ok(problemsOf({ SWEEPER_STUCK_AFTER_MS: '1000', PARTNER_CALL_TIMEOUT_MS: '5000' }).some((p) => p.startsWith('SWEEPER_STUCK_AFTER_MS:')));
   });
 });
+
+const PROD_SECRETS = {
+  NODE_ENV: 'production',
+  ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
+  BLIND_INDEX_KEY: Buffer.alloc(32, 4).toString('base64'),
+};
+
+describe('partner configuration', () => {
+  it('defaults to the embedded sandbox on every rail, with the global breaker options', () => {
+    const c = loadConfig({});
+    assert.deepEqual(c.partners.enabled.map((p) => p.name), ['sandbox']);
+    const sandbox = c.partners.enabled[0]!;
+    assert.equal(sandbox.baseUrl, null);
+    assert.deepEqual(sandbox.rails, ['IMPS', 'NEFT', 'UPI']);
+    assert.equal(sandbox.callTimeoutMs, 5000);
+    assert.deepEqual(sandbox.breaker, c.partners.breaker);
+    assert.equal(c.partners.followupHoldMs, 15 * 60_000);
+    assert.equal(c.metricsToken, null);
+  });
+
+  it('keeps the PARTNERS order as the priority, with per-partner rails, credentials and breaker overrides', () => {
+    const c = loadConfig({
+      PARTNERS: 'razorpay, cashfree',
+      PARTNER_RAZORPAY_RAILS: 'IMPS,NEFT',
+      PARTNER_RAZORPAY_BASE_URL: 'https://api.razorpay.com',
+      PARTNER_RAZORPAY_KEY_ID: 'rzp_live_x',
+      PARTNER_RAZORPAY_KEY_SECRET: 's3cret',
+      PARTNER_RAZORPAY_ACCOUNT_NUMBER: '7878780080316316',
+      PARTNER_CASHFREE_BREAKER_VOLUME_THRESHOLD: '25',
+      PARTNER_CASHFREE_CALL_TIMEOUT_MS: '8000',
+      PARTNER_ROUTE_UPI: 'cashfree',
+    });
+    const [razorpay, cashfree] = c.partners.enabled;
+    assert.equal(razorpay?.name, 'razorpay');
+    assert.deepEqual(razorpay?.rails, ['IMPS', 'NEFT']);
+    assert.equal(razorpay?.baseUrl, 'https://api.razorpay.com');
+    assert.deepEqual(razorpay?.credentials, { keyId: 'rzp_live_x', keySecret: 's3cret', sourceAccountNumber: '7878780080316316' });
+    assert.equal(cashfree?.name, 'cashfree');
+    assert.equal(cashfree?.breaker.volumeThreshold, 25);
+    assert.equal(cashfree?.breaker.resetTimeoutMs, c.partners.breaker.resetTimeoutMs);
+    assert.equal(cashfree?.callTimeoutMs, 8000);
+    assert.deepEqual(c.partners.railPriority, { UPI: ['cashfree'] });
+  });
+
+  it('names every bad partner key', () => {
+    const problems = problemsOf({
+      PARTNERS: 'cashfree,paytm,cashfree',
+      PARTNER_CASHFREE_RAILS: 'IMPS,RTGS',
+      PARTNER_CASHFREE_BASE_URL: 'ftp://example.com',
+      PARTNER_CASHFREE_BREAKER_ERROR_THRESHOLD_PERCENT: '0',
+      PARTNER_ROUTE_NEFT: 'razorpay',
+    });
+    for (const key of ['PARTNERS: unknown partner "paytm"', 'PARTNERS: "cashfree" is listed twice', 'PARTNER_CASHFREE_RAILS:', 'PARTNER_CASHFREE_BASE_URL:', 'PARTNER_CASHFREE_BREAKER_ERROR_THRESHOLD_PERCENT:', 'PARTNER_ROUTE_NEFT:']) {
+      assert.ok(problems.some((p) => p.startsWith(key)), `${key} not reported in ${JSON.stringify(problems)}`);
+    }
+  });
+
+  it('refuses a configuration in which some rail has no partner', () => {
+    assert.ok(problemsOf({ PARTNERS: 'sandbox', PARTNER_SANDBOX_RAILS: 'IMPS,NEFT' }).some((p) => p.includes('UPI rail')));
+  });
+
+  it('in production, requires https base URLs and credentials for real partners (no embedded simulator)', () => {
+    const problems = problemsOf({ ...PROD_SECRETS, PARTNERS: 'cashfree,razorpay', PARTNER_CASHFREE_BASE_URL: 'http://cashfree.internal' });
+    assert.ok(problems.some((p) => p.startsWith('PARTNER_CASHFREE_BASE_URL: must be https')));
+    assert.ok(problems.some((p) => p.startsWith('PARTNER_CASHFREE_CLIENT_ID: required when')));
+    assert.ok(problems.some((p) => p.startsWith('PARTNER_RAZORPAY_BASE_URL: required in production')));
+    const ok = loadConfig({
+      ...PROD_SECRETS,
+      PARTNERS: 'cashfree',
+      PARTNER_CASHFREE_BASE_URL: 'https://api.cashfree.com/verification',
+      PARTNER_CASHFREE_CLIENT_ID: 'id',
+      PARTNER_CASHFREE_CLIENT_SECRET: 'secret',
+    });
+    assert.equal(ok.partners.enabled[0]?.baseUrl, 'https://api.cashfree.com/verification');
+  });
+
+  it('requires every partner call timeout to be shorter than the sweeper threshold', () => {
+    assert.ok(problemsOf({ SWEEPER_STUCK_AFTER_MS: '10000', PARTNER_SANDBOX_CALL_TIMEOUT_MS: '20000' }).some((p) => p.startsWith('SWEEPER_STUCK_AFTER_MS:')));
+  });
+});
