@@ -105,3 +105,14 @@ export class PartnerCircuitOpenError extends PartnerError {
 export function isTransient(e: unknown): boolean {
   return e instanceof PartnerTransientError;
 }
+
+/**
+ * A partner answer that does not match its contract. Names the offending field only: its value came
+ * from the partner and stays out of errors. Ambiguous, since the partner may have done the check.
+ */
+export function partnerSchemaError(field: string): PartnerTransientError {
+  return new PartnerTransientError('partner.bad_response', {
+    ambiguous: true,
+    message: `Partner response failed schema check at ${field}`,
+  });
+}

@@ -16,6 +16,7 @@ import type { PartnerCallContext, PartnerConnector, PartnerOutcome, PartnerReque
 import { createCashfreeSim } from '../../src/partners/simulator/providers/cashfree-sim.js';
 import { startPartnerSimulator, type PartnerSimulator } from '../../src/partners/simulator/sim-server.js';
 import { newId } from '../../src/platform/ids.js';
+import { answered, failure, until } from '../helpers/partner-test-kit.js';
 
 const account = (accountNumber: string, ifsc = 'HDFC0001234', reference = newId('val')): PartnerRequest => ({
   reference,
@@ -29,25 +30,8 @@ const vpa = (v: string, reference = newId('val')): PartnerRequest => ({ referenc
 const ctx = (previous: PartnerCallContext['previous'] = null, ms = 3000): PartnerCallContext => ({ signal: AbortSignal.timeout(ms), previous });
 const AGAIN: PartnerCallContext['previous'] = { partnerReference: null };
 
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => assert.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
-}
 
-function answer(outcome: PartnerOutcome): PartnerResult {
-  assert.equal(outcome.kind, 'answered', JSON.stringify(outcome));
-  return (outcome as Extract<PartnerOutcome, { kind: 'answered' }>).result;
-}
 
-async function until(check: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail('condition not met in time');
-    await sleep(10);
-  }
-}
 
 describe('Cashfree connector against the simulated Cashfree contract', () => {
   let sim: PartnerSimulator;
@@ -81,7 +65,7 @@ describe('Cashfree connector against the simulated Cashfree contract', () => {
     ] as const;
     for (const [req, accountStatus, statusReason, registeredName] of cases) {
       const label = req.type === 'bank_account' ? req.accountNumber : '';
-      const result = answer(await connector.verify(req, ctx()));
+      const result = answered(await connector.verify(req, ctx()));
       assert.equal(result.accountStatus, accountStatus, label);
       assert.equal(result.statusReason, statusReason, label);
       assert.equal(result.registeredName, registeredName, label);
@@ -104,7 +88,7 @@ describe('Cashfree connector against the simulated Cashfree contract', () => {
     ] as const;
     for (const [address, accountStatus, statusReason, registeredName] of cases) {
       const req = vpa(address);
-      const result = answer(await connector.verify(req, ctx()));
+      const result = answered(await connector.verify(req, ctx()));
       assert.deepEqual({ ...result, partnerReference: 'x' }, { accountStatus, statusReason, registeredName, partnerReference: 'x' }, address);
       assert.equal(cf().chargesFor(req.reference), 1, address);
     }
@@ -144,7 +128,7 @@ describe('Cashfree connector against the simulated Cashfree contract', () => {
       assert.equal(e.code, 'partner.bank_unavailable');
       assert.equal(e.ambiguous, false);
     }
-    const result = answer(await connector.verify(req, ctx()));
+    const result = answered(await connector.verify(req, ctx()));
     assert.equal(result.accountStatus, 'valid');
     assert.equal(result.registeredName, 'LAKSHMI KRISHNAN');
     assert.equal(cf().callsFor(req.reference), 3);
@@ -155,7 +139,7 @@ describe('Cashfree connector against the simulated Cashfree contract', () => {
     const req = account('50100123455555');
     await failure(connector.verify(req, ctx()));
     await failure(connector.verify(req, ctx(AGAIN))); // lookup: failed at the bank → a new verification, fails too
-    const result = answer(await connector.verify(req, ctx(AGAIN)));
+    const result = answered(await connector.verify(req, ctx(AGAIN)));
     assert.equal(result.accountStatus, 'valid');
     assert.equal(cf().callsFor(req.reference), 5, 'POST, then GET + POST twice');
     assert.equal(cf().chargesFor(req.reference), 1);
@@ -169,7 +153,7 @@ describe('Cashfree connector against the simulated Cashfree contract', () => {
       assert.equal(e.code, 'partner.unavailable');
       assert.equal(e.ambiguous, true);
     }
-    const result = answer(await connector.verify(req, ctx(AGAIN)));
+    const result = answered(await connector.verify(req, ctx(AGAIN)));
     assert.equal(result.registeredName, 'FLAKY');
     assert.equal(cf().callsFor(req.reference), 5, 'POST, then GET (404) + POST twice');
     assert.equal(cf().chargesFor(req.reference), 1);
@@ -184,7 +168,7 @@ describe('Cashfree connector against the simulated Cashfree contract', () => {
     assert.equal(retryAfterMs, null, 'Cashfree gives no hint: payval’s own poll interval applies');
     assert.equal(cf().chargesFor(req.reference), 1);
 
-    const result = answer(await connector.verify(req, ctx({ partnerReference })));
+    const result = answered(await connector.verify(req, ctx({ partnerReference })));
     assert.equal(result.accountStatus, 'valid');
     assert.equal(result.registeredName, 'JOHN DSOUZA');
     assert.equal(result.partnerReference, partnerReference);
@@ -196,7 +180,7 @@ describe('Cashfree connector against the simulated Cashfree contract', () => {
     const polling = createCashfreeConnector({ baseUrl: cf().baseUrl, clientId: 'cid', clientSecret: 'secret', connectTimeoutMs: 1000, statusPollDelaysMs: [0, 50] });
     try {
       const req = account('50100123456666');
-      assert.equal(answer(await polling.verify(req, ctx())).accountStatus, 'valid');
+      assert.equal(answered(await polling.verify(req, ctx())).accountStatus, 'valid');
       assert.equal(cf().callsFor(req.reference), 2);
       assert.equal(cf().chargesFor(req.reference), 1);
     } finally {
@@ -214,7 +198,7 @@ describe('Cashfree connector against the simulated Cashfree contract', () => {
     assert.equal(cf().chargesFor(req.reference), 1, 'Cashfree processed and billed the call');
     cf().setFaults({ ambiguousRate: 0 });
 
-    const result = answer(await connector.verify(req, ctx(AGAIN)));
+    const result = answered(await connector.verify(req, ctx(AGAIN)));
     assert.equal(result.accountStatus, 'valid');
     assert.equal(result.registeredName, 'RAMESH KUMAR');
     assert.equal(cf().chargesFor(req.reference), 1);
@@ -227,15 +211,15 @@ describe('Cashfree connector against the simulated Cashfree contract', () => {
     const e = await failure(connector.verify(req, ctx(null, 300)));
     assert.equal((e as PartnerTransientError).code, 'partner.timeout');
     cf().setFaults({ ambiguousRate: 0 });
-    assert.equal(answer(await connector.verify(req, ctx(AGAIN))).registeredName, 'PRIYA NAIR');
+    assert.equal(answered(await connector.verify(req, ctx(AGAIN))).registeredName, 'PRIYA NAIR');
     assert.equal(cf().chargesFor(req.reference), 1);
     assert.equal(cf().callsFor(req.reference), 2);
   });
 
   it('a resend without `previous` is refused by Cashfree (409) and answered from the existing verification', async () => {
     for (const req of [account('50100123456782'), vpa('sunita.devi@okicici')]) {
-      const first = answer(await connector.verify(req, ctx()));
-      const second = answer(await connector.verify(req, ctx()));
+      const first = answered(await connector.verify(req, ctx()));
+      const second = answered(await connector.verify(req, ctx()));
       assert.deepEqual(second, first);
       assert.equal(cf().callsFor(req.reference), 3, 'POST, then POST (409) + GET');
       assert.equal(cf().chargesFor(req.reference), 1);
@@ -244,7 +228,7 @@ describe('Cashfree connector against the simulated Cashfree contract', () => {
 
   it('with `previous` but nothing at Cashfree, it sends the verification after a 404', async () => {
     const req = account('50100123456783');
-    assert.equal(answer(await connector.verify(req, ctx(AGAIN))).accountStatus, 'valid');
+    assert.equal(answered(await connector.verify(req, ctx(AGAIN))).accountStatus, 'valid');
     assert.equal(cf().callsFor(req.reference), 2);
     assert.equal(cf().chargesFor(req.reference), 1);
   });
@@ -284,7 +268,7 @@ describe('Cashfree connector against the simulated Cashfree contract', () => {
     assert.equal(e.ambiguous, true);
     assert.ok(!`${e.message} ${String(e.stack)}`.includes(secret));
     cf().setFaults({ malformedRate: 0 });
-    assert.equal(answer(await connector.verify(req, ctx(AGAIN))).accountStatus, 'valid');
+    assert.equal(answered(await connector.verify(req, ctx(AGAIN))).accountStatus, 'valid');
     assert.equal(cf().chargesFor(req.reference), 1);
   });
 
@@ -316,7 +300,7 @@ describe('Cashfree connector credentials', () => {
           assert.equal(sim.chargesFor(req.reference), 0);
         }
       }
-      assert.equal(answer(await right.verify(account('50100123456789'), ctx())).accountStatus, 'valid');
+      assert.equal(answered(await right.verify(account('50100123456789'), ctx())).accountStatus, 'valid');
     } finally {
       await Promise.all([...connectors, right].map((c) => c.close()));
       await sim.close();

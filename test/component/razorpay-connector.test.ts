@@ -12,6 +12,7 @@ import type { PartnerCallContext, PartnerConnector, PartnerOutcome, PartnerReque
 import { createRazorpayConnector, type RazorpayConnectorOptions } from '../../src/partners/razorpay/razorpay-connector.js';
 import { createRazorpaySim } from '../../src/partners/simulator/providers/razorpay-sim.js';
 import { startPartnerSimulator, type PartnerSimulator, type SimProviderHandle } from '../../src/partners/simulator/sim-server.js';
+import { answered, failure, until } from '../helpers/partner-test-kit.js';
 
 // Payval references are 30 characters: `val_` and a ULID.
 const ref = () => `val_${randomUUID().replace(/-/g, '').slice(0, 26).toUpperCase()}`;
@@ -25,25 +26,8 @@ const account = (accountNumber: string, reference = ref()): PartnerRequest => ({
 });
 const vpa = (v: string, reference = ref()): PartnerRequest => ({ reference, rail: 'UPI', expectedName: null, type: 'vpa', vpa: v });
 
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => assert.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
-}
 
-async function until(check: () => boolean, ms = 1000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail('condition not met in time');
-    await sleep(10);
-  }
-}
 
-const answered = (o: PartnerOutcome): PartnerResult => {
-  assert.equal(o.kind, 'answered', JSON.stringify(o));
-  return (o as Extract<PartnerOutcome, { kind: 'answered' }>).result;
-};
 
 describe('razorpay connector against the simulated RazorpayX contract', () => {
   let sim: PartnerSimulator;

@@ -15,6 +15,7 @@ import type { PartnerCallContext, PartnerConnector, PartnerOutcome, PartnerReque
 import { createSandboxConnector } from '../../src/partners/sandbox/sandbox-connector.js';
 import { createSandboxSim } from '../../src/partners/simulator/providers/sandbox-sim.js';
 import { startPartnerSimulator, type PartnerSimulator } from '../../src/partners/simulator/sim-server.js';
+import { answered, failure, until } from '../helpers/partner-test-kit.js';
 
 const ref = () => `val_${randomUUID()}`;
 const account = (accountNumber: string, reference = ref()): PartnerRequest => ({
@@ -32,26 +33,8 @@ const ctx = (ms = 2000, previous: PartnerCallContext['previous'] = null): Partne
 });
 
 /** The result of an answered outcome; fails the test on a pending one. */
-function answered(outcome: PartnerOutcome): PartnerResult {
-  assert.equal(outcome.kind, 'answered');
-  if (outcome.kind !== 'answered') throw new Error('unreachable');
-  return outcome.result;
-}
 
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => assert.fail('expected a rejection'),
-    (e: unknown) => e,
-  );
-}
 
-async function until(check: () => boolean, ms = 1000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail('condition not met in time');
-    await sleep(10);
-  }
-}
 
 function startSim(apiKey?: string): Promise<PartnerSimulator> {
   return startPartnerSimulator({ providers: [createSandboxSim(apiKey === undefined ? {} : { apiKey })] });

@@ -2,7 +2,7 @@
 // bodies, hand-checked response schemas and the exhaustive status tables. No I/O. Every error built
 // here carries a fixed message: Cashfree's bodies echo account numbers, VPAs and names.
 
-import { PartnerAuthError, PartnerRejectedError, PartnerTransientError, type PartnerError } from '../partner-errors.js';
+import { PartnerAuthError, PartnerRejectedError, partnerSchemaError, PartnerTransientError, type PartnerError } from '../partner-errors.js';
 import type { AccountStatus, AccountStatusReason, PartnerRequest, PartnerResult } from '../partner-types.js';
 import {
   CASHFREE_NAME_MATCH_RESULTS,
@@ -132,9 +132,9 @@ export function upiStatusQuery(partnerReference: string | null, verificationId: 
 export function readBavResponse(json: unknown, expected: { userId?: string; referenceId?: string } = {}): CashfreeReading {
   const dto = asObject(json);
   const referenceId = readReferenceId(dto.reference_id);
-  if (expected.referenceId !== undefined && referenceId !== expected.referenceId) throw badResponse('reference_id');
+  if (expected.referenceId !== undefined && referenceId !== expected.referenceId) throw partnerSchemaError('reference_id');
   if (dto.user_id !== undefined && dto.user_id !== null) {
-    if (typeof dto.user_id !== 'string' || (expected.userId !== undefined && dto.user_id !== expected.userId)) throw badResponse('user_id');
+    if (typeof dto.user_id !== 'string' || (expected.userId !== undefined && dto.user_id !== expected.userId)) throw partnerSchemaError('user_id');
   }
   const status = readEnum(dto.account_status, BAV_STATUS_PHASES, 'account_status');
   const code = dto.account_status_code === undefined || dto.account_status_code === null
@@ -144,11 +144,11 @@ export function readBavResponse(json: unknown, expected: { userId?: string; refe
   readNameMatchResult(dto.name_match_result);
 
   // A "valid" status must come with the "valid" code and vice versa: either alone could mislabel a payee.
-  if ((status === 'VALID') !== (code === 'ACCOUNT_IS_VALID') && code !== null) throw badResponse('account_status_code');
+  if ((status === 'VALID') !== (code === 'ACCOUNT_IS_VALID') && code !== null) throw partnerSchemaError('account_status_code');
   const phase = BAV_STATUS_PHASES[status];
   if (phase === 'pending') return { kind: 'pending', partnerReference: referenceId };
   if (phase === 'withdrawn') throw new PartnerRejectedError(undefined, 'Partner withdrew the verification');
-  if (code === null) throw badResponse('account_status_code');
+  if (code === null) throw partnerSchemaError('account_status_code');
 
   const disposition = BAV_CODE_DISPOSITIONS[code];
   switch (disposition.kind) {
@@ -174,8 +174,8 @@ export function readBavResponse(json: unknown, expected: { userId?: string; refe
 export function readUpiResponse(json: unknown, expected: { verificationId: string; referenceId?: string }): PartnerResult {
   const dto = asObject(json);
   const referenceId = readReferenceId(dto.reference_id);
-  if (expected.referenceId !== undefined && referenceId !== expected.referenceId) throw badResponse('reference_id');
-  if (dto.verification_id !== undefined && dto.verification_id !== expected.verificationId) throw badResponse('verification_id');
+  if (expected.referenceId !== undefined && referenceId !== expected.referenceId) throw partnerSchemaError('reference_id');
+  if (dto.verification_id !== undefined && dto.verification_id !== expected.verificationId) throw partnerSchemaError('verification_id');
   const status = readEnum(dto.status, UPI_STATUS_MAP, 'status');
   const name = readName(dto.name_at_bank);
   const mapped = UPI_STATUS_MAP[status];
@@ -196,7 +196,7 @@ export function insufficientBalance(httpStatus: number | undefined): PartnerAuth
 }
 
 function asObject(json: unknown): Record<string, unknown> {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw badResponse('body');
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw partnerSchemaError('body');
   return json as Record<string, unknown>;
 }
 
@@ -204,18 +204,18 @@ function asObject(json: unknown): Record<string, unknown> {
 function readReferenceId(value: unknown): string {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
   if (typeof value === 'string' && REFERENCE_ID.test(value)) return value;
-  throw badResponse('reference_id');
+  throw partnerSchemaError('reference_id');
 }
 
 // Object.hasOwn keeps inherited names such as "toString" from passing as a status.
 function readEnum<K extends string>(value: unknown, table: Readonly<Record<K, unknown>>, field: string): K {
-  if (typeof value !== 'string' || !Object.hasOwn(table, value)) throw badResponse(field);
+  if (typeof value !== 'string' || !Object.hasOwn(table, value)) throw partnerSchemaError(field);
   return value as K;
 }
 
 function readName(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value.length > MAX_NAME_LENGTH) throw badResponse('name_at_bank');
+  if (typeof value !== 'string' || value.length > MAX_NAME_LENGTH) throw partnerSchemaError('name_at_bank');
   const trimmed = value.trim();
   return trimmed === '' ? null : trimmed;
 }
@@ -224,13 +224,5 @@ function readName(value: unknown): string | null {
 const NAME_MATCH_RESULTS: ReadonlySet<string> = new Set(CASHFREE_NAME_MATCH_RESULTS);
 function readNameMatchResult(value: unknown): void {
   if (value === undefined || value === null || value === '') return;
-  if (typeof value !== 'string' || !NAME_MATCH_RESULTS.has(value)) throw badResponse('name_match_result');
-}
-
-/** Names the offending field only; its value came from the partner and stays out of errors. */
-export function badResponse(field: string): PartnerTransientError {
-  return new PartnerTransientError('partner.bad_response', {
-    ambiguous: true,
-    message: `Partner response failed schema check at ${field}`,
-  });
+  if (typeof value !== 'string' || !NAME_MATCH_RESULTS.has(value)) throw partnerSchemaError('name_match_result');
 }

@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import { PartnerAuthError, PartnerRejectedError, PartnerTransientError } from '../partner-errors.js';
+import { PartnerAuthError, PartnerRejectedError, partnerSchemaError, PartnerTransientError } from '../partner-errors.js';
 import { statusError } from '../partner-http.js';
 import type { AccountStatus, AccountStatusReason, PartnerOutcome, PartnerRequest, PartnerResult } from '../partner-types.js';
 import {
@@ -101,26 +101,26 @@ const STATUSES: Record<RazorpayValidationStatus, true> = { created: true, comple
 export function parseValidationEntity(json: unknown, expect: { reference: string; id?: string }): RazorpayValidationEntity {
   const dto = asRecord(json, 'body');
   const { id, status } = dto;
-  if (typeof id !== 'string' || !RAZORPAY_FAV_ID.test(id) || (expect.id !== undefined && id !== expect.id)) throw badResponse('id');
-  if (dto.entity !== undefined && dto.entity !== 'fund_account.validation') throw badResponse('entity');
-  if (typeof status !== 'string' || !Object.hasOwn(STATUSES, status)) throw badResponse('status');
+  if (typeof id !== 'string' || !RAZORPAY_FAV_ID.test(id) || (expect.id !== undefined && id !== expect.id)) throw partnerSchemaError('id');
+  if (dto.entity !== undefined && dto.entity !== 'fund_account.validation') throw partnerSchemaError('entity');
+  if (typeof status !== 'string' || !Object.hasOwn(STATUSES, status)) throw partnerSchemaError('status');
   // Crossed wires somewhere: trusting an answer about another reference could mislabel a payee.
   if (dto.reference_id !== undefined && dto.reference_id !== null && dto.reference_id !== expect.reference) {
-    throw badResponse('reference_id');
+    throw partnerSchemaError('reference_id');
   }
 
   let accountStatus: RazorpayAccountStatus | null = null;
   let registeredName: string | null = null;
   const results = dto.validation_results;
   if (results === undefined || results === null) {
-    if (status === 'completed') throw badResponse('validation_results');
+    if (status === 'completed') throw partnerSchemaError('validation_results');
   } else {
     const vr = asRecord(results, 'validation_results');
     // On a completed validation the key must be there; its documented null means "invalid".
-    if (status === 'completed' && !Object.hasOwn(vr, 'account_status')) throw badResponse('validation_results.account_status');
+    if (status === 'completed' && !Object.hasOwn(vr, 'account_status')) throw partnerSchemaError('validation_results.account_status');
     const raw = vr.account_status;
     if (raw !== undefined && raw !== null) {
-      if (typeof raw !== 'string' || !Object.hasOwn(ACCOUNT_STATUSES, raw)) throw badResponse('validation_results.account_status');
+      if (typeof raw !== 'string' || !Object.hasOwn(ACCOUNT_STATUSES, raw)) throw partnerSchemaError('validation_results.account_status');
       accountStatus = raw as RazorpayAccountStatus;
     }
     registeredName = optionalString(vr.registered_name, MAX_NAME_LENGTH, 'validation_results.registered_name');
@@ -311,20 +311,12 @@ export function parseErrorBody(json: unknown): RazorpayErrorBody | null {
 }
 
 function asRecord(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badResponse(field);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw partnerSchemaError(field);
   return value as Record<string, unknown>;
 }
 
 function optionalString(value: unknown, max: number, field: string): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value.length > max) throw badResponse(field);
+  if (typeof value !== 'string' || value.length > max) throw partnerSchemaError(field);
   return value;
-}
-
-// Names the offending field only; its value came from the partner and stays out of errors.
-export function badResponse(field: string): PartnerTransientError {
-  return new PartnerTransientError('partner.bad_response', {
-    ambiguous: true,
-    message: `Partner response failed schema check at ${field}`,
-  });
 }

@@ -5,7 +5,7 @@
 // Ambiguous outcomes: the sandbox de-duplicates by `reference` (payval's validation id) and replays
 // the stored answer without billing again, so after a timeout payval simply sends the same call.
 
-import { PartnerTransientError } from '../partner-errors.js';
+import { partnerSchemaError } from '../partner-errors.js';
 import { createPartnerAgent, normalisePartnerBaseUrl, postPartnerJson } from '../partner-http.js';
 import {
   ALL_RAILS,
@@ -85,17 +85,17 @@ function toSandboxCall(req: PartnerRequest): { path: string; body: Record<string
 }
 
 function toPartnerResult(json: unknown, expectedReference: string): PartnerResult {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw badResponse('body');
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw partnerSchemaError('body');
   const dto = json as Record<string, unknown>;
   const { status, name_at_bank: name, sandbox_reference: partnerReference, reference } = dto;
 
-  if (typeof status !== 'string' || !isSandboxStatus(status)) throw badResponse('status');
-  if (name !== null && (typeof name !== 'string' || name.length > MAX_FIELD_LENGTH)) throw badResponse('name_at_bank');
+  if (typeof status !== 'string' || !isSandboxStatus(status)) throw partnerSchemaError('status');
+  if (name !== null && (typeof name !== 'string' || name.length > MAX_FIELD_LENGTH)) throw partnerSchemaError('name_at_bank');
   if (typeof partnerReference !== 'string' || partnerReference === '' || partnerReference.length > MAX_FIELD_LENGTH) {
-    throw badResponse('sandbox_reference');
+    throw partnerSchemaError('sandbox_reference');
   }
   // An answer for another reference means crossed wires somewhere; trusting it could mislabel a payee.
-  if (reference !== undefined && reference !== expectedReference) throw badResponse('reference');
+  if (reference !== undefined && reference !== expectedReference) throw partnerSchemaError('reference');
 
   const trimmed = name?.trim() ?? '';
   const mapped = STATUS_MAP[status];
@@ -109,12 +109,4 @@ function toPartnerResult(json: unknown, expectedReference: string): PartnerResul
 
 function isSandboxStatus(value: string): value is SandboxStatus {
   return Object.hasOwn(STATUS_MAP, value);
-}
-
-// Names the offending field only; its value came from the partner and stays out of errors.
-function badResponse(field: string): PartnerTransientError {
-  return new PartnerTransientError('partner.bad_response', {
-    ambiguous: true,
-    message: `Partner response failed schema check at ${field}`,
-  });
 }

@@ -20,6 +20,14 @@ export type SimReply =
   /** Never answer (until the client gives up): a partner stuck on a bank call. */
   | { kind: 'hang' };
 
+/** A JSON answer from a simulated provider. */
+export const jsonReply = (status: number, body: unknown, headers?: Record<string, string>): SimReply => ({
+  kind: 'json',
+  status,
+  body,
+  ...(headers ? { headers } : {}),
+});
+
 export interface SimCallContext {
   /** 1 for the first call concerning this reference at this provider, 2 for the next, … */
   callNumber: number;

@@ -12,7 +12,7 @@
 
 import { randomInt } from 'node:crypto';
 import { secretMatches } from '../sim-server.js';
-import { BoundedMap, SIM_MAX_TRACKED, type SimProvider, type SimReply, type SimRequest } from '../sim-provider.js';
+import { BoundedMap, SIM_MAX_TRACKED, type SimProvider, type SimReply, type SimRequest, jsonReply } from '../sim-provider.js';
 import { decideCashfreeBav, decideCashfreeUpi, type CashfreeBavOutcome, type CashfreeUpiOutcome } from './cashfree-sim-rules.js';
 
 export interface CashfreeSimOptions {
@@ -45,8 +45,7 @@ const VERIFICATION_ID = /^[A-Za-z0-9._-]{1,50}$/;
 const VPA = /^[A-Za-z0-9._-]{1,256}@[A-Za-z0-9.-]{1,64}$/;
 const REFERENCE_ID = /^\d{1,19}$/;
 
-const json = (status: number, body: unknown): SimReply => ({ kind: 'json', status, body });
-const cfError = (status: number, type: string, code: string, message: string): SimReply => json(status, { type, code, message });
+const cfError = (status: number, type: string, code: string, message: string): SimReply => jsonReply(status, { type, code, message });
 const invalid = (code: string, message: string): SimReply => cfError(400, 'validation_error', code, message);
 const INSUFFICIENT = (status: number): SimReply =>
   cfError(status, 'validation_error', 'insufficient_balance', 'Insufficient balance to process this request');
@@ -103,12 +102,12 @@ export function createCashfreeSim(opts: CashfreeSimOptions = {}): SimProvider {
     if (mode === 'sync') {
       // The sync call reports bank-side failures as errors, as in Cashfree's sandbox table (424).
       if (outcome.status === 'FAILED') return cfError(424, 'validation_error', outcome.code.toLowerCase(), 'The bank could not verify the account now');
-      return json(200, bavBody(record));
+      return jsonReply(200, bavBody(record));
     }
     if (outcome.receivedFirst) {
-      return json(200, { reference_id: record.referenceId, user_id: userId, account_status: 'RECEIVED', account_status_code: 'VALIDATION_IN_PROGRESS' });
+      return jsonReply(200, { reference_id: record.referenceId, user_id: userId, account_status: 'RECEIVED', account_status_code: 'VALIDATION_IN_PROGRESS' });
     }
-    return json(200, bavBody(record, { user_id: userId }));
+    return jsonReply(200, bavBody(record, { user_id: userId }));
   };
 
   const lookupBav = (req: SimRequest): SimReply => {
@@ -117,12 +116,12 @@ export function createCashfreeSim(opts: CashfreeSimOptions = {}): SimProvider {
     if (referenceId !== null) {
       if (!REFERENCE_ID.test(referenceId)) return invalid('reference_id_invalid', 'reference_id should be a number.');
       const r = bavByRef.get(Number(referenceId));
-      return r ? json(200, bavBody(r)) : cfError(404, 'validation_error', 'reference_id_not_found', 'reference_id does not exist.');
+      return r ? jsonReply(200, bavBody(r)) : cfError(404, 'validation_error', 'reference_id_not_found', 'reference_id does not exist.');
     }
     if (userId === null) return invalid('reference_id_or_user_id_missing', 'Please provide reference_id or user_id');
     if (!USER_ID.test(userId)) return invalid('user_id_invalid', 'user_id should contain only alphanumeric and underscore characters.');
     const r = bavByUserId.get(userId);
-    return r ? json(200, bavBody(r)) : cfError(404, 'validation_error', 'user_id_not_found', 'user_id does not exist.');
+    return r ? jsonReply(200, bavBody(r)) : cfError(404, 'validation_error', 'user_id_not_found', 'user_id does not exist.');
   };
 
   const upiBody = (r: UpiRecord): Body => ({
@@ -151,7 +150,7 @@ export function createCashfreeSim(opts: CashfreeSimOptions = {}): SimProvider {
     upiById.set(record.verificationId, record);
     upiByRef.set(record.referenceId, record);
     charge(record.verificationId);
-    return json(200, upiBody(record));
+    return jsonReply(200, upiBody(record));
   };
 
   const lookupUpi = (req: SimRequest): SimReply => {
@@ -160,12 +159,12 @@ export function createCashfreeSim(opts: CashfreeSimOptions = {}): SimProvider {
     if (verificationId !== null) {
       if (!VERIFICATION_ID.test(verificationId)) return invalid('verification_id_invalid', 'verification_id can include only alphanum, dot, hyphen, and underscores.');
       const r = upiById.get(verificationId);
-      return r ? json(200, upiBody(r)) : cfError(404, 'validation_error', 'verification_id_not_found', 'verification_id does not exist.');
+      return r ? jsonReply(200, upiBody(r)) : cfError(404, 'validation_error', 'verification_id_not_found', 'verification_id does not exist.');
     }
     if (referenceId === null) return invalid('verification_id_or_reference_id_missing', 'provide verification_id or reference_id');
     if (!REFERENCE_ID.test(referenceId)) return invalid('request_invalid', 'Bad request, please check API documentation');
     const r = upiByRef.get(Number(referenceId));
-    return r ? json(200, upiBody(r)) : cfError(404, 'validation_error', 'reference_id_not_found', 'reference_id does not exist.');
+    return r ? jsonReply(200, upiBody(r)) : cfError(404, 'validation_error', 'reference_id_not_found', 'reference_id does not exist.');
   };
 
   const authFailure = (req: SimRequest): SimReply | null => {

@@ -9,7 +9,7 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { nameFromVpaLocalPart, SANDBOX_NAMES, SANDBOX_UPI_FALLBACK_NAME } from '../../sandbox/sandbox-rules.js';
 import { secretMatches } from '../sim-server.js';
-import { BoundedMap, SIM_MAX_TRACKED, type SimProvider, type SimReply, type SimRequest } from '../sim-provider.js';
+import { BoundedMap, SIM_MAX_TRACKED, type SimProvider, type SimReply, type SimRequest, jsonReply } from '../sim-provider.js';
 
 export interface RazorpaySimOptions {
   /** When both are set, calls must carry them as HTTP Basic credentials. */
@@ -96,9 +96,8 @@ export function decideRazorpayOutcome(input: Input, callNumber: number): Plan {
   }
 }
 
-const reply = (status: number, body: unknown): SimReply => ({ kind: 'json', status, body });
 const rzpError = (status: number, description: string, more: { field?: string | null; reason?: string; source?: string } = {}): SimReply =>
-  reply(status, {
+  jsonReply(status, {
     error: {
       code: 'BAD_REQUEST_ERROR',
       description,
@@ -135,7 +134,7 @@ export function createRazorpaySim(opts: RazorpaySimOptions = {}): SimProvider {
       const idMatch = BY_ID.exec(req.path);
       if (req.path !== PATH && !idMatch) return UNKNOWN_URL();
       if (expectedAuth !== null && !secretMatches(req.headers.authorization, expectedAuth)) {
-        return reply(401, { error: { code: 'BAD_REQUEST_ERROR', description: 'Authentication failed', source: 'NA', step: 'NA', reason: 'NA', metadata: {} } });
+        return jsonReply(401, { error: { code: 'BAD_REQUEST_ERROR', description: 'Authentication failed', source: 'NA', step: 'NA', reason: 'NA', metadata: {} } });
       }
       if (idMatch) {
         if (req.method !== 'GET') return UNKNOWN_URL();
@@ -147,7 +146,7 @@ export function createRazorpaySim(opts: RazorpaySimOptions = {}): SimProvider {
           stored.state = stored.thenOnGet;
           stored.thenOnGet = undefined;
         }
-        return reply(200, view(id, stored));
+        return jsonReply(200, view(id, stored));
       }
       if (req.method !== 'POST') return UNKNOWN_URL();
       if (req.invalidJson) return rzpError(400, 'The request body is not valid JSON.');
@@ -165,7 +164,7 @@ export function createRazorpaySim(opts: RazorpaySimOptions = {}): SimProvider {
       if (earlier) {
         if (earlier.digest !== digest) return rzpError(400, 'Different request body sent for the same Idempotency Header.', { field: null });
         const stored = byId.get(earlier.id);
-        if (stored) return reply(200, view(earlier.id, stored));
+        if (stored) return jsonReply(200, view(earlier.id, stored));
       }
       if (parsed.sourceAccountNumber.endsWith('0000')) {
         return rzpError(400, 'Your account does not have enough balance to carry out the validation.', { reason: 'insufficient_funds' });
@@ -185,7 +184,7 @@ export function createRazorpaySim(opts: RazorpaySimOptions = {}): SimProvider {
       byId.set(id, stored);
       byKey.set(key, { digest, id });
       if (plan.state.status !== 'failed' && parsed.referenceId !== null) ctx.charge(parsed.referenceId);
-      return reply(200, view(id, stored));
+      return jsonReply(200, view(id, stored));
     },
     reset: () => {
       byId.clear();

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { parseSandboxPayload, type SandboxRoute } from '../../sandbox/sandbox-payload.js';
 import { decideSandboxOutcome, type SandboxStatus } from '../../sandbox/sandbox-rules.js';
 import { secretMatches } from '../sim-server.js';
-import { BoundedMap, SIM_MAX_TRACKED, type SimProvider, type SimReply, type SimRequest } from '../sim-provider.js';
+import { BoundedMap, jsonReply, SIM_MAX_TRACKED, type SimProvider, type SimRequest } from '../sim-provider.js';
 
 export interface SandboxSimOptions {
   /** When set, calls must carry it in `x-api-key`. */
@@ -25,12 +25,6 @@ interface Stored {
   name_at_bank: string | null;
 }
 
-const json = (status: number, body: unknown, headers?: Record<string, string>): SimReply => ({
-  kind: 'json',
-  status,
-  body,
-  ...(headers ? { headers } : {}),
-});
 
 export function createSandboxSim(opts: SandboxSimOptions = {}): SimProvider {
   const answers = new BoundedMap<string, Stored>(SIM_MAX_TRACKED);
@@ -42,21 +36,21 @@ export function createSandboxSim(opts: SandboxSimOptions = {}): SimProvider {
     },
     handle(req, ctx) {
       const route = ROUTES[req.path];
-      if (route === undefined) return json(404, { error: 'not_found' });
-      if (req.method !== 'POST') return json(405, { error: 'method_not_allowed' }, { allow: 'POST' });
+      if (route === undefined) return jsonReply(404, { error: 'not_found' });
+      if (req.method !== 'POST') return jsonReply(405, { error: 'method_not_allowed' }, { allow: 'POST' });
       if (opts.apiKey !== undefined && !secretMatches(req.headers['x-api-key'], opts.apiKey)) {
-        return json(401, { error: 'unauthorized' });
+        return jsonReply(401, { error: 'unauthorized' });
       }
-      if (req.invalidJson) return json(400, { error: 'invalid_json' });
+      if (req.invalidJson) return jsonReply(400, { error: 'invalid_json' });
       const call = parseSandboxPayload(route, req.body);
-      if (call === null) return json(400, { error: 'invalid_request' });
+      if (call === null) return jsonReply(400, { error: 'invalid_request' });
 
       const stored = answers.get(call.reference);
-      if (stored) return json(200, { reference: call.reference, ...stored });
+      if (stored) return jsonReply(200, { reference: call.reference, ...stored });
 
       const outcome = decideSandboxOutcome(call.input, ctx.callNumber);
       if (outcome.kind === 'hang') return { kind: 'hang' };
-      if (outcome.kind === 'error') return json(outcome.httpStatus, { error: 'sandbox_unavailable' });
+      if (outcome.kind === 'error') return jsonReply(outcome.httpStatus, { error: 'sandbox_unavailable' });
       const answer: Stored = {
         sandbox_reference: `sbx_${randomBytes(8).toString('hex')}`,
         status: outcome.status,
@@ -64,7 +58,7 @@ export function createSandboxSim(opts: SandboxSimOptions = {}): SimProvider {
       };
       answers.set(call.reference, answer);
       ctx.charge(call.reference);
-      return json(200, { reference: call.reference, ...answer });
+      return jsonReply(200, { reference: call.reference, ...answer });
     },
     reset: () => answers.clear(),
   };
