@@ -19,6 +19,8 @@ import { validationRoutes } from './validations/validation-routes.js';
 import type { ValidationService } from './validations/validation-service.js';
 import type { BatchService } from './batches/batch-service.js';
 import { batchRoutes, csvUploadRoute } from './batches/batch-routes.js';
+import type { WebhookService } from './webhooks/webhook-service.js';
+import { webhookRoutes } from './webhooks/webhook-routes.js';
 import './platform/http-context.js';
 
 export const OPENAPI_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../openapi.yaml');
@@ -32,6 +34,7 @@ export interface AppDeps {
   healthRedis: Redis;
   validations: ValidationService;
   batches: BatchService;
+  webhooks: WebhookService;
   metrics: Registry;
 }
 
@@ -79,7 +82,7 @@ export function buildApp(deps: AppDeps): Express {
       keyPrefix: `${config.redis.queuePrefix}:ratelimit`,
     }),
   );
-  app.use(csvUploadRoute(deps.batches, { maxBytes: config.batches.maxBytes }));
+  app.use(csvUploadRoute(deps.batches, deps.webhooks, { maxBytes: config.batches.maxBytes }));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: OPENAPI_PATH,
@@ -91,7 +94,8 @@ export function buildApp(deps: AppDeps): Express {
     }),
   );
   app.use(validationRoutes(deps.validations));
-  app.use(batchRoutes(deps.batches, deps.validations, deps.db, { jsonMaxItems: config.batches.jsonMaxItems }));
+  app.use(batchRoutes(deps.batches, deps.validations, deps.webhooks, deps.db, { jsonMaxItems: config.batches.jsonMaxItems }));
+  app.use(webhookRoutes(deps.webhooks));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

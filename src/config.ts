@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parsePartnersConfig, type PartnersConfig } from './partners/partner-config.js';
+import { parseAllowedNetworks } from './webhooks/url-guard.js';
+import { parseRetrySchedule } from './webhooks/retry-schedule.js';
 
 /**
  * Development-only secrets. They let `npm start` work on a fresh machine; `NODE_ENV=production`
@@ -67,6 +69,17 @@ const envSchema = z.object({
   BATCH_FEED_MAX_WAITING: int(1000, 10_000_000).default(200_000),
   BATCH_UPLOAD_ABANDONED_MS: int(10_000, 86_400_000).default(10 * 60_000),
 
+  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(15_000),
+  WEBHOOK_RETRY_SCHEDULE: z.string().default('0,5s,5m,30m,2h,5h,10h,10h'),
+  WEBHOOK_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+  WEBHOOK_DISABLE_AFTER_MS: int(1000, 30 * 86_400_000).default(5 * 86_400_000),
+  WEBHOOK_SECRET_OVERLAP_MS: int(0, 30 * 86_400_000).default(86_400_000),
+  WEBHOOK_ALLOWED_NETWORKS: z.string().default(''),
+  WEBHOOK_REQUIRE_HTTPS: bool.optional(),
+  WEBHOOK_CONCURRENCY: int(1, 500).default(32),
+  WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 100).default(4),
+  WEBHOOK_MAX_ENDPOINTS: int(1, 1000).default(20),
+
   SHUTDOWN_TIMEOUT_MS: int(1000, 120_000).default(25_000),
   VALIDATE_RESPONSES: bool.default(false),
 });
@@ -96,6 +109,19 @@ export interface Config {
   /** Bearer token required by GET /metrics; null leaves it open (bind the port privately). */
   metricsToken: string | null;
   batches: { maxRows: number; maxBytes: number; jsonMaxItems: number; jsonLimitBytes: number; feedMaxWaiting: number; abandonedAfterMs: number };
+  webhooks: {
+    timeoutMs: number;
+    retryScheduleMs: number[];
+    retryJitter: number;
+    disableAfterMs: number;
+    secretOverlapMs: number;
+    /** CIDRs that may be called even though they are not public addresses (tests, local development). */
+    allowedNetworks: string[];
+    requireHttps: boolean;
+    concurrency: number;
+    endpointConcurrency: number;
+    maxEndpoints: number;
+  };
   shutdownTimeoutMs: number;
 }
 
@@ -174,6 +200,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (partners.enabled.some((p) => p.callTimeoutMs >= e.SWEEPER_STUCK_AFTER_MS)) {
     problems.push('SWEEPER_STUCK_AFTER_MS: must be longer than every partner call timeout');
   }
+  let retryScheduleMs: number[] = [];
+  try {
+    retryScheduleMs = parseRetrySchedule(e.WEBHOOK_RETRY_SCHEDULE);
+  } catch (err) {
+    problems.push(`WEBHOOK_RETRY_SCHEDULE: ${(err as Error).message}`);
+  }
+  let allowedNetworks: string[] = [];
+  try {
+    allowedNetworks = parseAllowedNetworks(e.WEBHOOK_ALLOWED_NETWORKS);
+  } catch (err) {
+    problems.push(`WEBHOOK_ALLOWED_NETWORKS: ${(err as Error).message}`);
+  }
+  if (e.NODE_ENV === 'production' && e.WEBHOOK_REQUIRE_HTTPS === false) problems.push('WEBHOOK_REQUIRE_HTTPS: webhook URLs must be https in production');
+  if (e.SWEEPER_STUCK_AFTER_MS <= e.WEBHOOK_TIMEOUT_MS) problems.push('SWEEPER_STUCK_AFTER_MS: must be longer than WEBHOOK_TIMEOUT_MS');
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -209,6 +249,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       jsonLimitBytes: e.BATCH_JSON_LIMIT_BYTES,
       feedMaxWaiting: e.BATCH_FEED_MAX_WAITING,
       abandonedAfterMs: e.BATCH_UPLOAD_ABANDONED_MS,
+    },
+    webhooks: {
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryScheduleMs,
+      retryJitter: e.WEBHOOK_RETRY_JITTER,
+      disableAfterMs: e.WEBHOOK_DISABLE_AFTER_MS,
+      secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP_MS,
+      allowedNetworks,
+      requireHttps: e.WEBHOOK_REQUIRE_HTTPS ?? e.NODE_ENV === 'production',
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      endpointConcurrency: e.WEBHOOK_ENDPOINT_CONCURRENCY,
+      maxEndpoints: e.WEBHOOK_MAX_ENDPOINTS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });

@@ -25,11 +25,22 @@ import { startValidationWorker, type ValidationWorker } from '../workers/validat
 import { createMetricsRegistry } from './platform/metrics.js';
 import { createPartnerMetrics } from './partners/partner-metrics.js';
 import type { Registry } from 'prom-client';
+import { createWebhookQueue, type WebhookQueue } from './platform/queues.js';
+import { createUrlGuard } from './webhooks/url-guard.js';
+import { createWebhookService } from './webhooks/webhook-service.js';
+import { createWebhookRecorder } from './webhooks/webhook-recorder.js';
+import { createWebhookSender } from './webhooks/webhook-sender.js';
+import { createWebhookDeliverer } from './webhooks/deliver-webhook.js';
+import { createEndpointSlots } from './webhooks/endpoint-slots.js';
+import { webhookSweepTask } from './webhooks/webhook-sweep.js';
+import { startWebhookWorker, type WebhookWorker } from '../workers/webhook-worker.js';
+import { combineHooks } from './validations/process-validation.js';
 
 export interface Runtime {
   config: Config;
   db: Db;
   queue: ValidationQueue;
+  webhookQueue: WebhookQueue;
   app: Express | null;
   server: Server | null;
   /** Base URL of the HTTP API when it listens. */
@@ -37,6 +48,7 @@ export interface Runtime {
   partners: PartnerSetup | null;
   metrics: Registry;
   worker: ValidationWorker | null;
+  webhookWorker: WebhookWorker | null;
   sweeper: ValidationSweeper | null;
   stop(): Promise<void>;
 }
@@ -67,7 +79,10 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     logger.warn({ err }, 'validation queue connection error'),
   );
   const feedQueue = createBatchFeedQueue(producerRedis, config.redis.queuePrefix, (err) => logger.warn({ err }, 'batch feed queue connection error'));
+  const webhookQueue = createWebhookQueue(producerRedis, config.redis.queuePrefix, (err) => logger.warn({ err }, 'webhook queue connection error'));
   const cipher = createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId });
+  const guard = createUrlGuard({ requireHttps: config.webhooks.requireHttps, allowedNetworks: config.webhooks.allowedNetworks });
+  const recorder = createWebhookRecorder({ queue: webhookQueue, logger });
   const blindIndex = createBlindIndexer(config.crypto.blindIndexKey);
   const idempotency = createIdempotencyStore(db, config.idempotency);
   const metrics = createMetricsRegistry(config.role);
@@ -83,9 +98,18 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     const rateLimitRedis = redis('fail-fast', 'rate-limit');
     await waitForRedis(rateLimitRedis);
     warmIfscDirectory();
-    const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue, completions, logger });
-    const batches = createBatchService({ db, cipher, blindIndex, idempotency, feedQueue, logger, maxRows: config.batches.maxRows });
-    app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: producerRedis, validations, batches, metrics });
+    const webhooks = createWebhookService({
+      db,
+      cipher,
+      guard,
+      queue: webhookQueue,
+      logger,
+      secretOverlapMs: config.webhooks.secretOverlapMs,
+      maxEndpoints: config.webhooks.maxEndpoints,
+    });
+    const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue, completions, logger, checkWebhookUrl: webhooks.checkOneOffUrl });
+    const batches = createBatchService({ db, cipher, blindIndex, idempotency, feedQueue, logger, maxRows: config.batches.maxRows, onBatchCompleted: recorder.batchCompleted });
+    app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: producerRedis, validations, batches, webhooks, metrics });
   } else {
     // Workers serve only /healthz, /readyz and /metrics, for orchestrators and Prometheus.
     app = buildHealthApp(db, producerRedis, metrics, config.metricsToken);
@@ -104,6 +128,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
   let worker: ValidationWorker | null = null;
   let sweeper: ValidationSweeper | null = null;
   let feedWorker: BatchFeedWorker | null = null;
+  let webhookWorker: WebhookWorker | null = null;
   if (config.role !== 'api') {
     partners = await startPartners(config, logger, { onBreakerStateChange: partnerMetrics.breakerTransition });
     const processor = createValidationProcessor({
@@ -114,7 +139,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
       followupHoldMs: config.partners.followupHoldMs,
       pendingPollMs: config.partners.pendingPollMs,
       publisher: createCompletionPublisher(producerRedis, channel),
-      onStatusChange: batchCountersHook(logger),
+      onStatusChange: combineHooks(batchCountersHook(logger, recorder.batchCompleted), recorder.validationFinal),
       logger,
       maxTotalAttempts: config.worker.maxTotalAttempts,
     });
@@ -125,11 +150,37 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
       stalledIntervalMs: config.worker.stalledIntervalMs,
       retry: config.worker.retry,
     });
+    const sender = createWebhookSender({ guard, timeoutMs: config.webhooks.timeoutMs, userAgent: 'payval-webhooks/1' });
+    closers.push(() => sender.close());
+    const deliverer = createWebhookDeliverer({
+      db,
+      cipher,
+      queue: webhookQueue,
+      sender,
+      slots: createEndpointSlots(redis('worker', 'webhook-slots'), {
+        prefix: config.redis.queuePrefix,
+        limit: config.webhooks.endpointConcurrency,
+        holdMs: config.webhooks.timeoutMs * 2 + 1000,
+      }),
+      recorder,
+      logger,
+      schedule: { delaysMs: config.webhooks.retryScheduleMs, jitter: config.webhooks.retryJitter },
+      timeoutMs: config.webhooks.timeoutMs,
+      disableAfterMs: config.webhooks.disableAfterMs,
+      metrics,
+    });
+    webhookWorker = startWebhookWorker(redis('worker', 'webhook-worker'), deliverer, logger, {
+      prefix: config.redis.queuePrefix,
+      concurrency: config.webhooks.concurrency,
+      lockMs: config.worker.lockMs,
+      stalledIntervalMs: config.worker.stalledIntervalMs,
+    });
     const feeder = createBatchFeeder({ db, queue, logger, maxWaiting: config.batches.feedMaxWaiting });
     feedWorker = startBatchFeedWorker(redis('worker', 'feed-worker'), feeder, logger, { prefix: config.redis.queuePrefix, lockMs: config.worker.lockMs });
     if (config.sweeper.enabled) {
       const batchTask = batchSweepTask({ db, feedQueue, logger, stuckAfterMs: config.sweeper.stuckAfterMs, abandonedAfterMs: config.batches.abandonedAfterMs });
-      sweeper = createValidationSweeper({ db, queue, idempotency, logger, ...config.sweeper, tasks: [batchTask] });
+      const webhookTask = webhookSweepTask({ db, queue: webhookQueue, logger, overdueAfterMs: config.sweeper.stuckAfterMs, batchSize: config.sweeper.batchSize });
+      sweeper = createValidationSweeper({ db, queue, idempotency, logger, ...config.sweeper, tasks: [batchTask, webhookTask] });
       sweeper.start();
     }
   }
@@ -147,11 +198,13 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
   }
   if (worker) closers.push(() => worker!.close());
   if (feedWorker) closers.push(() => feedWorker!.close());
+  if (webhookWorker) closers.push(() => webhookWorker!.close());
   if (sweeper) closers.push(() => sweeper!.stop());
   if (partners) closers.push(() => partners!.close());
   if (completions) closers.push(() => completions!.close());
   closers.push(() => queue.close());
   closers.push(() => feedQueue.close());
+  closers.push(() => webhookQueue.close());
   closers.push(async () => {
     await Promise.all(redisClients.map((c) => c.quit().catch(() => c.disconnect())));
   });
@@ -162,12 +215,14 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     config,
     db,
     queue,
+    webhookQueue,
     app,
     server,
     url,
     partners,
     metrics,
     worker,
+    webhookWorker,
     sweeper,
     stop() {
       stopping ??= (async () => {

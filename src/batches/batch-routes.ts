@@ -13,6 +13,7 @@ import { createCsvUpload } from './csv-upload.js';
 import { isReferenceId } from './csv-row.js';
 import { multipartFile } from './multipart-file.js';
 import { streamBatchResults } from './batch-results.js';
+import type { WebhookService } from '../webhooks/webhook-service.js';
 
 const query = (req: Request): Record<string, unknown> => req.query as Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -30,7 +31,7 @@ function send(res: Response, outcome: BatchCreateOutcome): void {
  * validator, which would otherwise buffer multipart bodies in memory; this handler checks what the
  * spec says about them itself. JSON batches fall through to the validated route below.
  */
-export function csvUploadRoute(service: BatchService, limits: { maxBytes: number }): Router {
+export function csvUploadRoute(service: BatchService, webhooks: WebhookService, limits: { maxBytes: number }): Router {
   const router = Router();
   router.post('/v1/batches', async (req, res, next) => {
     const isCsv = Boolean(req.is('text/csv'));
@@ -48,15 +49,19 @@ export function csvUploadRoute(service: BatchService, limits: { maxBytes: number
     if (key !== undefined) checkIdempotencyKey(key);
 
     let referenceId = str(query(req).reference_id) ?? null;
+    let webhookUrl = str(query(req).webhook_url) ?? null;
     let body: AsyncIterable<Buffer> = req;
     if (isMultipart) {
       const { fields, file } = await multipartFile(req, limits.maxBytes);
       referenceId = fields.reference_id?.trim() || referenceId;
+      webhookUrl = fields.webhook_url?.trim() || webhookUrl;
       body = file;
     }
     if (referenceId !== null && !isReferenceId(referenceId)) {
       throw new AppError('request.invalid', 'reference_id must be 1–64 characters of letters, digits and . _ : / -', { details: { field: 'reference_id' } });
     }
+
+    if (webhookUrl !== null) webhookUrl = await webhooks.checkOneOffUrl(auth.tenantId, webhookUrl);
 
     const upload = createCsvUpload(body, { maxBytes: limits.maxBytes });
     const head = await upload.head();
@@ -67,8 +72,9 @@ export function csvUploadRoute(service: BatchService, limits: { maxBytes: number
       head: createHash('sha256').update(head).digest('hex'),
       length: req.get('content-length') ?? null,
       reference_id: referenceId,
+      webhook_url: webhookUrl,
     });
-    const outcome = await service.ingest(auth, 'csv', { referenceId, metadata: null }, rows(), {
+    const outcome = await service.ingest(auth, 'csv', { referenceId, metadata: null, webhookUrl }, rows(), {
       requestId: req.requestId,
       ...(key !== undefined ? { idempotency: { key, fingerprint } } : {}),
     });
@@ -81,6 +87,7 @@ interface JsonBatchBody {
   items: Array<CreateValidationInput>;
   reference_id?: string;
   metadata?: Record<string, string>;
+  webhook_url?: string;
 }
 
 async function* jsonItems(items: JsonBatchBody['items']): AsyncGenerator<IngestItem> {
@@ -90,7 +97,7 @@ async function* jsonItems(items: JsonBatchBody['items']): AsyncGenerator<IngestI
   }
 }
 
-export function batchRoutes(service: BatchService, validations: ValidationService, db: Db, limits: { jsonMaxItems: number }): Router {
+export function batchRoutes(service: BatchService, validations: ValidationService, webhooks: WebhookService, db: Db, limits: { jsonMaxItems: number }): Router {
   const router = Router();
 
   router.post('/v1/batches', async (req, res) => {
@@ -99,8 +106,15 @@ export function batchRoutes(service: BatchService, validations: ValidationServic
     if (body.items.length > limits.jsonMaxItems) {
       throw new AppError('batch.too_large', `A JSON batch may hold at most ${limits.jsonMaxItems.toLocaleString('en')} items; upload larger sets as CSV.`);
     }
+    const itemWithUrl = body.items.findIndex((item) => item.webhook_url !== undefined);
+    if (itemWithUrl >= 0) {
+      throw new AppError('request.invalid', 'webhook_url belongs on the batch, not on its items: a batch reports once, with batch.completed.', {
+        details: { field: `items[${itemWithUrl}].webhook_url` },
+      });
+    }
+    const webhookUrl = body.webhook_url === undefined ? null : await webhooks.checkOneOffUrl(auth.tenantId, body.webhook_url);
     const key = req.get('idempotency-key');
-    const outcome = await service.ingest(auth, 'json', { referenceId: body.reference_id ?? null, metadata: body.metadata ?? null }, jsonItems(body.items), {
+    const outcome = await service.ingest(auth, 'json', { referenceId: body.reference_id ?? null, metadata: body.metadata ?? null, webhookUrl }, jsonItems(body.items), {
       requestId: req.requestId,
       ...(key !== undefined ? { idempotency: { key, fingerprint: requestFingerprint('POST /v1/batches', body) } } : {}),
     });

@@ -1,4 +1,4 @@
-import type { Db } from '../platform/db.js';
+import { withTransaction, type Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import type { IdempotencyStore, StoredResponse } from '../platform/idempotency.js';
@@ -15,6 +15,7 @@ import type { Batch, BatchSource } from './batch-types.js';
 import { toBatchView } from './batch-view.js';
 import { precheckFieldToColumn } from './csv-row.js';
 import { abortBatchValidations } from './batch-abort.js';
+import type { BatchCompletedHook } from './batch-counters.js';
 
 export interface BatchServiceDeps {
   db: Db;
@@ -24,6 +25,8 @@ export interface BatchServiceDeps {
   feedQueue: BatchFeedQueue;
   logger: Logger;
   maxRows: number;
+  /** Records the batch's `batch.completed` event, in the transaction that completes it. */
+  onBatchCompleted?: BatchCompletedHook;
 }
 
 export type BatchCreateOutcome = { replayed: true; response: StoredResponse } | { replayed: false; status: number; body: ReturnType<typeof toBatchView> };
@@ -55,7 +58,7 @@ export function createBatchService(deps: BatchServiceDeps) {
   async function ingest(
     auth: AuthContext,
     source: BatchSource,
-    meta: { referenceId: string | null; metadata: Record<string, string> | null },
+    meta: { referenceId: string | null; metadata: Record<string, string> | null; webhookUrl?: string | null },
     rows: AsyncIterable<IngestItem>,
     ctx: { requestId: string; idempotency?: BatchIdempotency; fieldToColumn?: (field: string) => string | null },
   ): Promise<BatchCreateOutcome> {
@@ -70,7 +73,7 @@ export function createBatchService(deps: BatchServiceDeps) {
     });
     try {
       await db.transaction(async (trx) => {
-        await insertBatch(trx, { id: batchId, tenantId: auth.tenantId, source, referenceId: meta.referenceId, metadata: meta.metadata });
+        await insertBatch(trx, { id: batchId, tenantId: auth.tenantId, source, referenceId: meta.referenceId, metadata: meta.metadata, webhookUrl: meta.webhookUrl ?? null });
         await appendAudit(trx, {
           tenantId: auth.tenantId,
           actor: `api_key:${auth.keyId}`,
@@ -84,7 +87,7 @@ export function createBatchService(deps: BatchServiceDeps) {
       created = true;
       for await (const item of rows) await ingestor.add(item);
       const totals = await ingestor.finish();
-      const status = await activateBatch(db, batchId);
+      const status = await activate(batchId);
       if (status === 'processing') {
         await enqueueBatchFeed(deps.feedQueue, batchId).catch((err: unknown) =>
           logger.warn({ err, batchId }, 'batch feed enqueue failed; the sweeper will restart it'),
@@ -102,6 +105,19 @@ export function createBatchService(deps: BatchServiceDeps) {
       if (err instanceof AppError && created) throw withBatchId(err, batchId);
       throw err;
     }
+  }
+
+  /** A batch with no accepted rows completes right here, so its event is recorded here too. */
+  async function activate(batchId: string): Promise<'processing' | 'completed'> {
+    const deferred: Array<() => Promise<void>> = [];
+    const status = await withTransaction(db, async (trx) => {
+      deferred.length = 0;
+      const s = await activateBatch(trx, batchId);
+      if (s === 'completed') await deps.onBatchCompleted?.(trx, batchId, (task) => deferred.push(task));
+      return s;
+    });
+    for (const task of deferred) await task().catch((err: unknown) => logger.warn({ err, batchId }, 'after-commit task failed'));
+    return status;
   }
 
   async function abandon(batchId: string, err: unknown): Promise<void> {

@@ -12,6 +12,7 @@ function fromRow(r: Row): Batch {
     source: r.source as BatchSource,
     referenceId: (r.reference_id as string | null) ?? null,
     metadata: parseJsonColumn<Record<string, string>>(r.metadata),
+    webhookUrl: (r.webhook_url as string | null) ?? null,
     totalRows: num(r.total_rows),
     rejectedRows: num(r.rejected_rows),
     acceptedRows: num(r.accepted_rows),
@@ -32,7 +33,7 @@ function fromRow(r: Row): Batch {
 
 export async function insertBatch(
   db: Db | Trx,
-  b: { id: string; tenantId: string; source: BatchSource; referenceId: string | null; metadata: Record<string, string> | null },
+  b: { id: string; tenantId: string; source: BatchSource; referenceId: string | null; metadata: Record<string, string> | null; webhookUrl?: string | null },
 ): Promise<void> {
   const now = new Date();
   await db('batches').insert({
@@ -42,6 +43,7 @@ export async function insertBatch(
     source: b.source,
     reference_id: b.referenceId,
     metadata: b.metadata ? JSON.stringify(b.metadata) : null,
+    webhook_url: b.webhookUrl ?? null,
     created_at: now,
     updated_at: now,
   });

@@ -10,6 +10,7 @@ export interface Batch {
   source: BatchSource;
   referenceId: string | null;
   metadata: Record<string, string> | null;
+  webhookUrl: string | null;
   totalRows: number;
   rejectedRows: number;
   acceptedRows: number;

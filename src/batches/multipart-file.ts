@@ -15,7 +15,7 @@ export function multipartFile(req: IncomingMessage, maxBytes: number): Promise<{
       bb = busboy({
         headers: req.headers,
         // One byte past the limit lets the byte counter downstream see the overflow and answer 413.
-        limits: { files: 1, fileSize: maxBytes + 1, fields: 10, fieldSize: 1024, parts: 20 },
+        limits: { files: 1, fileSize: maxBytes + 1, fields: 10, fieldSize: 4096, parts: 20 },
       });
     } catch {
       reject(new AppError('request.invalid', 'The multipart body is malformed (missing boundary?).'));

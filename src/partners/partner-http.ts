@@ -10,6 +10,7 @@ import {
   PartnerRejectedError,
   PartnerTransientError,
 } from './partner-errors.js';
+import { parseRetryAfterHeader } from '../platform/retry-after.js';
 
 export interface PartnerHttpCall {
   dispatcher: Dispatcher;
@@ -121,12 +122,8 @@ export function statusError(statusCode: number, headers: Dispatcher.ResponseData
 
 /** Retry-After as delta-seconds or an HTTP-date; missing or unreadable means the default. */
 export function parseRetryAfterMs(value: string | string[] | undefined, now: number = Date.now()): number {
-  const raw = (Array.isArray(value) ? value[0] : value)?.trim();
-  if (raw === undefined || raw === '') return DEFAULT_RETRY_AFTER_MS;
-  if (/^\d+$/.test(raw)) return Math.min(Number(raw) * 1000, MAX_RETRY_AFTER_MS);
-  const at = Date.parse(raw);
-  if (Number.isNaN(at)) return DEFAULT_RETRY_AFTER_MS;
-  return Math.min(Math.max(at - now, 0), MAX_RETRY_AFTER_MS);
+  const ms = parseRetryAfterHeader(value, now);
+  return ms === null ? DEFAULT_RETRY_AFTER_MS : Math.min(ms, MAX_RETRY_AFTER_MS);
 }
 
 export function transportError(e: unknown, signal: AbortSignal): PartnerTransientError {

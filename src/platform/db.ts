@@ -4,6 +4,8 @@ import path from 'node:path';
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
+/** Registers work to run after the surrounding transaction commits (such as enqueueing what it recorded). */
+export type Defer = (task: () => Promise<void>) => void;
 
 const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 

@@ -67,3 +67,55 @@ export function createBatchFeedQueue(connection: Redis, prefix: string, onError:
 export async function enqueueBatchFeed(queue: BatchFeedQueue, batchId: string, timeoutMs = 2000): Promise<void> {
   await withTimeout(queue.add('feed', { batchId }, { jobId: batchFeedJobId(batchId) }), timeoutMs, 'enqueue timed out: Redis unavailable');
 }
+
+export const WEBHOOK_QUEUE = 'webhooks';
+/** One job per attempt of a delivery; the delivery row in MySQL decides whether it is still due. */
+export interface WebhookJobData { deliveryId: string; attempt: number }
+export type WebhookQueue = Queue<WebhookJobData, void, 'deliver'>;
+export const webhookJobId = (deliveryId: string, attempt: number): string => `webhook-${deliveryId}-${attempt}`;
+
+export function createWebhookQueue(connection: Redis, prefix: string, onError: (err: Error) => void = () => undefined): WebhookQueue {
+  const queue = new Queue<WebhookJobData, void, 'deliver'>(WEBHOOK_QUEUE, {
+    connection,
+    prefix,
+    // BullMQ's own retries only cover infrastructure errors (MySQL down); the delivery schedule lives in MySQL.
+    defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 86400 } },
+  });
+  queue.on('error', onError);
+  return queue;
+}
+
+export interface WebhookEnqueue { deliveryId: string; attempt: number; delayMs?: number }
+
+/** The normal path: attempt numbers only grow, so a fresh id cannot collide with a finished job. */
+export async function enqueueWebhookAttempts(queue: WebhookQueue, items: readonly WebhookEnqueue[], timeoutMs = 2000): Promise<void> {
+  if (items.length === 0) return;
+  const jobs = items.map((i) => ({
+    name: 'deliver' as const,
+    data: { deliveryId: i.deliveryId, attempt: i.attempt },
+    opts: { jobId: webhookJobId(i.deliveryId, i.attempt), ...(i.delayMs ? { delay: Math.max(0, Math.round(i.delayMs)) } : {}) },
+  }));
+  await withTimeout(queue.addBulk(jobs), timeoutMs, 'enqueue timed out: Redis unavailable');
+}
+
+/**
+ * For manual retries, replays and the sweeper: a job for this attempt may already exist. A delayed
+ * one is brought forward, a finished one is replaced, a live one is left alone.
+ */
+export async function enqueueWebhookAttemptNow(queue: WebhookQueue, deliveryId: string, attempt: number, timeoutMs = 2000): Promise<'added' | 'promoted' | 'live'> {
+  const run = async (): Promise<'added' | 'promoted' | 'live'> => {
+    const job = await queue.getJob(webhookJobId(deliveryId, attempt));
+    if (job) {
+      const state = await job.getState();
+      if (state === 'delayed') {
+        await job.promote();
+        return 'promoted';
+      }
+      if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return 'live';
+      await job.remove().catch(() => undefined);
+    }
+    await queue.add('deliver', { deliveryId, attempt }, { jobId: webhookJobId(deliveryId, attempt) });
+    return 'added';
+  };
+  return withTimeout(run(), timeoutMs, 'enqueue timed out: Redis unavailable');
+}

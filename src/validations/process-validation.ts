@@ -1,5 +1,5 @@
 import type { Logger } from '../platform/logger.js';
-import { withTransaction, type Db, type Trx } from '../platform/db.js';
+import { withTransaction, type Db, type Defer, type Trx } from '../platform/db.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import type { GuardedPartner } from '../partners/partner-breaker.js';
 import type { PartnerRouter } from '../partners/partner-router.js';
@@ -47,9 +47,16 @@ const FAILURE_MESSAGES: Record<string, string> = {
 
 /**
  * Called inside the transaction that changes a validation's status, so whatever it keeps (batch row
- * counts) changes atomically with the row.
+ * counts, webhook events) changes atomically with the row.
  */
-export type StatusChangeHook = (trx: Trx, v: Validation, from: ValidationStatus, to: ValidationStatus) => Promise<void>;
+export type StatusChangeHook = (trx: Trx, v: Validation, from: ValidationStatus, to: ValidationStatus, defer: Defer) => Promise<void>;
+
+/** Runs several hooks in order, in the same transaction. */
+export function combineHooks(...hooks: StatusChangeHook[]): StatusChangeHook {
+  return async (trx, v, from, to, defer) => {
+    for (const hook of hooks) await hook(trx, v, from, to, defer);
+  };
+}
 
 export interface ProcessorDeps {
   db: Db;
@@ -78,17 +85,29 @@ export function createValidationProcessor(deps: ProcessorDeps) {
   // Only single validations can be waited on (`?wait=`); a million-row batch need not publish a million messages.
   const notifyWaiters = (row: Validation) => (row.batchId ? Promise.resolve() : deps.publisher.published(row.id));
   const done = (kind: 'completed' | 'failed' | 'skipped'): ProcessOutcome => ({ kind });
+
+  /** A transaction whose status hooks may defer work until it has committed. */
+  async function inTransaction<T>(work: (trx: Trx, defer: Defer) => Promise<T>): Promise<T> {
+    let deferred: Array<() => Promise<void>> = [];
+    // A deadlock retry re-runs `work`; only the tasks of the attempt that committed may run.
+    const result = await withTransaction(db, (trx) => {
+      deferred = [];
+      return work(trx, (task) => deferred.push(task));
+    });
+    for (const task of deferred) await task().catch((err: unknown) => logger.warn({ err }, 'after-commit task failed'));
+    return result;
+  }
   const wait = (delayMs: number, reason: PartnerWaitReason): ProcessOutcome => {
     telemetry.wait(reason);
     return { kind: 'wait', delayMs, reason };
   };
 
   async function fail(id: string, code: string, partnerName: string | null): Promise<ProcessOutcome> {
-    const failed = await withTransaction(db, async (trx) => {
+    const failed = await inTransaction(async (trx, defer) => {
       const row = await lockValidation(trx, id);
       if (!row || isFinal(row.status)) return null;
       await markFailed(trx, id, { code, message: FAILURE_MESSAGES[code] ?? FAILURE_MESSAGES['internal.error']!, partner: partnerName });
-      await changed(trx, row, row.status, 'failed');
+      await changed(trx, row, row.status, 'failed', defer);
       return row;
     });
     if (!failed) return done('skipped');
@@ -108,7 +127,7 @@ export function createValidationProcessor(deps: ProcessorDeps) {
    * a call it said was pending is free and does not count as an attempt.
    */
   async function claim(id: string): Promise<Claimed | 'final' | 'missing' | 'exhausted' | { waitMs: number }> {
-    return withTransaction(db, async (trx) => {
+    return inTransaction(async (trx, defer) => {
       const row = await lockValidation(trx, id);
       if (!row) return 'missing';
       if (isFinal(row.status)) return 'final';
@@ -118,7 +137,7 @@ export function createValidationProcessor(deps: ProcessorDeps) {
       const free = held !== null && row.partnerFollowup === 'pending';
       if (!free && row.attempts >= deps.maxTotalAttempts) return 'exhausted';
       await markProcessing(trx, id, new Date(), !free);
-      await changed(trx, row, row.status, 'processing');
+      await changed(trx, row, row.status, 'processing', defer);
       return { row: { ...row, status: 'processing', attempts: row.attempts + (free ? 0 : 1) }, candidates, held, free };
     });
   }
@@ -145,7 +164,7 @@ export function createValidationProcessor(deps: ProcessorDeps) {
 
   async function complete(id: string, partner: string, result: PartnerResult, expectedName: string | null): Promise<ProcessOutcome> {
     const nameMatch = matchNames(expectedName, result.registeredName);
-    const completed = await withTransaction(db, async (trx) => {
+    const completed = await inTransaction(async (trx, defer) => {
       const row = await lockValidation(trx, id);
       if (!row || isFinal(row.status)) return null;
       await markCompleted(trx, id, {
@@ -157,7 +176,7 @@ export function createValidationProcessor(deps: ProcessorDeps) {
         partner,
         partnerReference: result.partnerReference,
       });
-      await changed(trx, row, row.status, 'completed');
+      await changed(trx, row, row.status, 'completed', defer);
       return row;
     });
     if (!completed) return done('skipped');

@@ -18,7 +18,11 @@ import type { CompletionListener } from './completion-notifier.js';
 export interface CreateValidationInput extends PayeeInput {
   reference_id?: string;
   metadata?: Record<string, string>;
+  webhook_url?: string;
 }
+
+/** Checks a one-off webhook_url (SSRF rules, default secret present) and returns it normalised. */
+export type WebhookUrlCheck = (tenantId: string, url: string) => Promise<string>;
 
 export interface ServiceDeps {
   db: Db;
@@ -28,6 +32,7 @@ export interface ServiceDeps {
   queue: ValidationQueue;
   completions: CompletionListener | null;
   logger: Logger;
+  checkWebhookUrl: WebhookUrlCheck;
 }
 
 export type CreateOutcome = { replayed: true; response: StoredResponse } | { replayed: false; validation: Validation };
@@ -46,12 +51,13 @@ export function createValidationService(deps: ServiceDeps) {
       throw new AppError(checked.error.code, checked.error.message, { details: { field: checked.error.field } });
     }
     const payee = checked.payee;
+    const webhookUrl = input.webhook_url === undefined ? null : await deps.checkWebhookUrl(auth.tenantId, input.webhook_url);
 
     const reservation = ctx.idempotency ? await idempotency.reserve(auth.tenantId, ctx.idempotency.key, ctx.idempotency.fingerprint) : null;
     if (reservation?.kind === 'replay') return { replayed: true, response: reservation.response };
 
     const id = newId('val');
-    const row = buildNewValidation(payee, { id, tenantId: auth.tenantId, referenceId: input.reference_id ?? null, metadata: input.metadata ?? null }, cipher, blindIndex);
+    const row = { ...buildNewValidation(payee, { id, tenantId: auth.tenantId, referenceId: input.reference_id ?? null, metadata: input.metadata ?? null }, cipher, blindIndex), webhookUrl };
 
     let validation: Validation;
     try {

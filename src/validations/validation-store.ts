@@ -19,6 +19,7 @@ function fromRow(r: Row): Validation {
     expectedName: (r.expected_name as string | null) ?? null,
     referenceId: (r.reference_id as string | null) ?? null,
     metadata: parseJsonColumn<Record<string, string>>(r.metadata),
+    webhookUrl: (r.webhook_url as string | null) ?? null,
     batchId: (r.batch_id as string | null) ?? null,
     batchRowCount: r.batch_row_count === undefined || r.batch_row_count === null ? 1 : Number(r.batch_row_count),
     accountStatus: (r.account_status as Validation['accountStatus']) ?? null,
@@ -43,7 +44,7 @@ function fromRow(r: Row): Validation {
 export type NewValidation = Pick<
   Validation,
   'id' | 'tenantId' | 'type' | 'rail' | 'accountCiphertext' | 'accountBlindIndex' | 'accountLast4' | 'ifsc' | 'bankName' | 'vpa' | 'expectedName' | 'referenceId' | 'metadata'
->;
+> & { webhookUrl?: string | null };
 
 /** The column values of a new `queued` row; shared by single inserts and the batch ingestor's multi-row inserts. */
 export function newValidationRow(v: NewValidation, now: Date, batchId: string | null = null): Record<string, unknown> {
@@ -62,6 +63,7 @@ export function newValidationRow(v: NewValidation, now: Date, batchId: string | 
     expected_name: v.expectedName,
     reference_id: v.referenceId,
     metadata: v.metadata ? JSON.stringify(v.metadata) : null,
+    ...(v.webhookUrl ? { webhook_url: v.webhookUrl } : {}),
     attempts: 0,
     batch_id: batchId,
     batch_row_count: 1,
@@ -73,7 +75,7 @@ export function newValidationRow(v: NewValidation, now: Date, batchId: string | 
 export async function insertValidation(db: Db | Trx, v: NewValidation, now = new Date()): Promise<Validation> {
   const row = newValidationRow(v, now);
   await db('validations').insert(row);
-  return fromRow({ ...row, metadata: v.metadata });
+  return fromRow({ ...row, metadata: v.metadata, webhook_url: v.webhookUrl ?? null });
 }
 
 /** Tenant-scoped read: another tenant's id simply does not exist. */

@@ -21,6 +21,8 @@ export interface Validation {
   expectedName: string | null;
   referenceId: string | null;
   metadata: Record<string, string> | null;
+  /** One-off webhook target given at creation, signed with the tenant's default secret. */
+  webhookUrl: string | null;
   batchId: string | null;
   /** Input rows of the batch that share this validation (in-batch duplicates); 1 outside batches. */
   batchRowCount: number;

@@ -7,7 +7,9 @@ import { buildApp } from '../../src/app.js';
 import { createMetricsRegistry } from '../../src/platform/metrics.js';
 import { createValidationService } from '../../src/validations/validation-service.js';
 import { createIdempotencyStore } from '../../src/platform/idempotency.js';
-import { createBatchFeedQueue, createValidationQueue } from '../../src/platform/queues.js';
+import { createBatchFeedQueue, createValidationQueue, createWebhookQueue } from '../../src/platform/queues.js';
+import { createWebhookService } from '../../src/webhooks/webhook-service.js';
+import { createUrlGuard } from '../../src/webhooks/url-guard.js';
 import { createBatchService } from '../../src/batches/batch-service.js';
 import { createFieldCipher } from '../../src/platform/field-cipher.js';
 import { createBlindIndexer } from '../../src/platform/blind-index.js';
@@ -47,14 +49,23 @@ function appWith(opts: { queueRedisUrl?: string; limiterRedisUrl?: string; mysql
     idempotency: createIdempotencyStore(db, config.idempotency),
     logger,
   };
-  const validations = createValidationService({ ...shared, queue, completions: null });
+  const webhookQueue = createWebhookQueue(queueRedis, ctx.env.QUEUE_PREFIX!);
+  const webhooks = createWebhookService({
+    ...shared,
+    guard: createUrlGuard({ requireHttps: false, allowedNetworks: [] }),
+    queue: webhookQueue,
+    secretOverlapMs: config.webhooks.secretOverlapMs,
+    maxEndpoints: config.webhooks.maxEndpoints,
+  });
+  const validations = createValidationService({ ...shared, queue, completions: null, checkWebhookUrl: webhooks.checkOneOffUrl });
   const batches = createBatchService({ ...shared, feedQueue, maxRows: config.batches.maxRows });
-  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches, metrics: createMetricsRegistry('api') });
+  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches, webhooks, metrics: createMetricsRegistry('api') });
   return {
     http: supertest(app),
     async close() {
       await queue.close().catch(() => undefined);
       await feedQueue.close().catch(() => undefined);
+      await webhookQueue.close().catch(() => undefined);
       queueRedis.disconnect();
       limiterRedis.disconnect();
       if (opts.mysqlUrl) await db.destroy();

@@ -57,6 +57,11 @@ export const TEST_ENV: Record<string, string> = {
   SWEEPER_INTERVAL_MS: '300',
   SWEEPER_STUCK_AFTER_MS: '1500',
   SHUTDOWN_TIMEOUT_MS: '10000',
+  // Loopback receivers in tests are allowed explicitly; the SSRF tests turn this off.
+  WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8,::1/128',
+  WEBHOOK_TIMEOUT_MS: '1000',
+  WEBHOOK_RETRY_SCHEDULE: '0,300ms,600ms,1s,2s',
+  WEBHOOK_RETRY_JITTER: '0.1',
 };
 
 export interface TestContext {

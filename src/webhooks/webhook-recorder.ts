@@ -1,0 +1,103 @@
+import type { Defer, Trx } from '../platform/db.js';
+import type { Logger } from '../platform/logger.js';
+import { newId } from '../platform/ids.js';
+import { enqueueWebhookAttempts, type WebhookQueue } from '../platform/queues.js';
+import { lockValidation } from '../validations/validation-store.js';
+import { toValidationView } from '../validations/validation-view.js';
+import type { Validation, ValidationStatus } from '../validations/validation-types.js';
+import { findBatchById } from '../batches/batch-store.js';
+import { toBatchView } from '../batches/batch-view.js';
+import { subscribedEndpoints } from './webhook-endpoint-store.js';
+import { insertDeliveries, insertEvent, type NewDelivery } from './webhook-delivery-store.js';
+import { serializeEvent } from './webhook-payload.js';
+import type { EndpointDisabledReason, WebhookEndpoint, WebhookEventType } from './webhook-types.js';
+
+export interface RecordInput {
+  tenantId: string;
+  type: WebhookEventType;
+  objectId: string;
+  /** Built only when somebody will receive the event. */
+  data: () => Promise<Record<string, unknown>>;
+  oneOffUrl: string | null;
+}
+
+/**
+ * Records events in the caller's transaction, the one that makes the object final: the event and its
+ * deliveries commit or roll back with the state change, so a crash cannot lose or invent one. The
+ * BullMQ jobs are added after commit; if that fails the sweeper finds the pending deliveries.
+ */
+export function createWebhookRecorder(deps: { queue: WebhookQueue; logger: Logger }) {
+  async function record(trx: Trx, e: RecordInput, defer: Defer): Promise<string | null> {
+    const endpoints = await subscribedEndpoints(trx, e.tenantId, e.type);
+    if (endpoints.length === 0 && !e.oneOffUrl) return null;
+    const now = new Date();
+    const eventId = newId('evt');
+    await insertEvent(trx, { id: eventId, tenantId: e.tenantId, type: e.type, objectId: e.objectId, payload: serializeEvent(e.type, now, await e.data()), createdAt: now });
+    const common = { tenantId: e.tenantId, eventId, eventType: e.type };
+    const deliveries: NewDelivery[] = endpoints.map((ep) => ({ ...common, id: newId('whd'), endpointId: ep.id, url: null }));
+    if (e.oneOffUrl) deliveries.push({ ...common, id: newId('whd'), endpointId: null, url: e.oneOffUrl });
+    await insertDeliveries(trx, deliveries, now);
+    defer(async () => {
+      await enqueueWebhookAttempts(deps.queue, deliveries.map((d) => ({ deliveryId: d.id, attempt: 1 }))).catch((err: unknown) =>
+        deps.logger.warn({ err, eventId }, 'webhook enqueue failed; the sweeper will deliver it'),
+      );
+    });
+    return eventId;
+  }
+
+  /**
+   * Status-change hook for single validations. Rows of a batch do not raise per-row events: a
+   * million-row upload is reported by one `batch.completed` and its results export.
+   */
+  async function validationFinal(trx: Trx, v: Validation, _from: ValidationStatus, to: ValidationStatus, defer: Defer): Promise<void> {
+    if (v.batchId || (to !== 'completed' && to !== 'failed')) return;
+    await record(
+      trx,
+      {
+        tenantId: v.tenantId,
+        type: to === 'completed' ? 'validation.completed' : 'validation.failed',
+        objectId: v.id,
+        oneOffUrl: v.webhookUrl,
+        data: async () => toValidationView((await lockValidation(trx, v.id))!),
+      },
+      defer,
+    );
+  }
+
+  /** Called in the transaction whose row update completed the batch. */
+  async function batchCompleted(trx: Trx, batchId: string, defer: Defer): Promise<void> {
+    const batch = await findBatchById(trx, batchId);
+    if (!batch) return;
+    await record(
+      trx,
+      {
+        tenantId: batch.tenantId,
+        type: 'batch.completed',
+        objectId: batch.id,
+        oneOffUrl: batch.webhookUrl,
+        // Counts and links only: the rows themselves are at links.results, however many there are.
+        data: async () => ({ ...toBatchView(batch, []) }),
+      },
+      defer,
+    );
+  }
+
+  async function endpointDisabled(trx: Trx, endpoint: WebhookEndpoint, reason: EndpointDisabledReason, defer: Defer): Promise<void> {
+    const now = new Date();
+    await record(
+      trx,
+      {
+        tenantId: endpoint.tenantId,
+        type: 'endpoint.disabled',
+        objectId: endpoint.id,
+        oneOffUrl: null,
+        data: async () => ({ id: endpoint.id, object: 'webhook_endpoint', url: endpoint.url, reason, disabled_at: now.toISOString() }),
+      },
+      defer,
+    );
+  }
+
+  return { record, validationFinal, batchCompleted, endpointDisabled };
+}
+
+export type WebhookRecorder = ReturnType<typeof createWebhookRecorder>;

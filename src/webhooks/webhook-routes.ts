@@ -1,0 +1,119 @@
+import { Router, type Request } from 'express';
+import { requireAuth } from '../platform/http-context.js';
+import { AppError } from '../platform/app-error.js';
+import type { WebhookService } from './webhook-service.js';
+import type { DeliveryStatus, WebhookEventType } from './webhook-types.js';
+import { toAttemptView, toDeliveryView, toEndpointView } from './webhook-view.js';
+
+const query = (req: Request): Record<string, unknown> => req.query as Record<string, unknown>;
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+
+/** Thin: requests were checked against openapi.yaml; the service does the rest. */
+export function webhookRoutes(service: WebhookService): Router {
+  const router = Router();
+
+  router.post('/v1/webhook-endpoints', async (req, res) => {
+    const auth = requireAuth(req);
+    const { endpoint, secret } = await service.create(auth, req.body, req.requestId);
+    res.status(201).json(toEndpointView(endpoint, secret));
+  });
+
+  router.get('/v1/webhook-endpoints', async (req, res) => {
+    const auth = requireAuth(req);
+    const page = await service.endpoints(auth.tenantId, str(query(req).cursor), Number(query(req).limit ?? 20));
+    res.json({ object: 'list', data: page.data.map((e) => toEndpointView(e)), has_more: page.hasMore, next_cursor: page.nextCursor });
+  });
+
+  router.get('/v1/webhook-endpoints/:id', async (req, res) => {
+    const auth = requireAuth(req);
+    res.json(toEndpointView(await service.endpoint(auth.tenantId, String(req.params.id))));
+  });
+
+  router.patch('/v1/webhook-endpoints/:id', async (req, res) => {
+    const auth = requireAuth(req);
+    res.json(toEndpointView(await service.update(auth, String(req.params.id), req.body, req.requestId)));
+  });
+
+  router.delete('/v1/webhook-endpoints/:id', async (req, res) => {
+    const auth = requireAuth(req);
+    await service.remove(auth, String(req.params.id), req.requestId);
+    res.json({ id: String(req.params.id), object: 'webhook_endpoint', deleted: true });
+  });
+
+  router.post('/v1/webhook-endpoints/:id/rotate-secret', async (req, res) => {
+    const auth = requireAuth(req);
+    const overlap = (req.body as { overlap_seconds?: number } | undefined)?.overlap_seconds;
+    const { endpoint, secret } = await service.rotate(auth, String(req.params.id), overlap, req.requestId);
+    res.json(toEndpointView(endpoint, secret));
+  });
+
+  router.post('/v1/webhook-endpoints/:id/replay', async (req, res) => {
+    const auth = requireAuth(req);
+    const since = new Date((req.body as { since: string }).since);
+    if (since.getTime() > Date.now()) throw new AppError('request.invalid', '`since` is in the future.', { details: { field: 'since' } });
+    const r = await service.replay(auth, String(req.params.id), since, req.requestId);
+    res.status(202).json({
+      object: 'webhook_replay',
+      endpoint_id: String(req.params.id),
+      since: since.toISOString(),
+      events: r.events,
+      deliveries_created: r.created,
+      deliveries_restarted: r.restarted,
+      deliveries_already_pending: r.alreadyPending,
+      truncated: r.truncated,
+    });
+  });
+
+  router.get('/v1/webhook-secret', async (req, res) => {
+    const auth = requireAuth(req);
+    const ring = await service.defaultSecret(auth.tenantId);
+    res.json(secretView(ring ?? null, null));
+  });
+
+  router.post('/v1/webhook-secret/rotate', async (req, res) => {
+    const auth = requireAuth(req);
+    const overlap = (req.body as { overlap_seconds?: number } | undefined)?.overlap_seconds;
+    const { ring, secret } = await service.rotateDefaultSecret(auth, overlap, req.requestId);
+    res.json(secretView(ring, secret));
+  });
+
+  router.get('/v1/webhook-deliveries', async (req, res) => {
+    const auth = requireAuth(req);
+    const q = query(req);
+    const page = await service.deliveries({
+      tenantId: auth.tenantId,
+      ...(str(q.endpoint_id) ? { endpointId: str(q.endpoint_id)! } : {}),
+      ...(str(q.event_type) ? { eventType: str(q.event_type) as WebhookEventType } : {}),
+      ...(str(q.status) ? { status: str(q.status) as DeliveryStatus } : {}),
+      cursor: str(q.cursor),
+      limit: Number(q.limit ?? 20),
+    });
+    res.json({ object: 'list', data: page.data.map(toDeliveryView), has_more: page.hasMore, next_cursor: page.nextCursor });
+  });
+
+  router.get('/v1/webhook-deliveries/:id', async (req, res) => {
+    const auth = requireAuth(req);
+    const { delivery, payload, attempts } = await service.delivery(auth.tenantId, String(req.params.id));
+    res.json({ ...toDeliveryView(delivery), payload, attempt_log: attempts.map(toAttemptView) });
+  });
+
+  router.post('/v1/webhook-deliveries/:id/retry', async (req, res) => {
+    const auth = requireAuth(req);
+    res.status(202).json(toDeliveryView(await service.retry(auth, String(req.params.id), req.requestId)));
+  });
+
+  return router;
+}
+
+function secretView(ring: { previousSecretExpiresAt: Date | null; createdAt: Date; updatedAt: Date } | null, secret: string | null) {
+  const overlap = ring?.previousSecretExpiresAt && ring.previousSecretExpiresAt.getTime() > Date.now() ? ring.previousSecretExpiresAt : null;
+  return {
+    object: 'webhook_secret' as const,
+    exists: ring !== null,
+    secret,
+    previous_secret_expires_at: iso(overlap),
+    created_at: iso(ring?.createdAt),
+    updated_at: iso(ring?.updatedAt),
+  };
+}

@@ -1,0 +1,239 @@
+import type { Db } from '../platform/db.js';
+import { withTransaction } from '../platform/db.js';
+import type { FieldCipher } from '../platform/field-cipher.js';
+import type { Logger } from '../platform/logger.js';
+import type { AuthContext } from '../platform/http-context.js';
+import { AppError } from '../platform/app-error.js';
+import { appendAudit } from '../platform/audit-store.js';
+import { newId } from '../platform/ids.js';
+import { decodeIdCursor, toPage } from '../platform/pagination.js';
+import { enqueueWebhookAttemptNow, enqueueWebhookAttempts, type WebhookQueue } from '../platform/queues.js';
+import type { UrlGuard } from './url-guard.js';
+import { endpointSecretAad, newSecretRing, rotateSecretRing, tenantSecretAad } from './secret-ring.js';
+import {
+  countEndpoints,
+  deleteEndpoint,
+  findEndpoint,
+  findTenantSecret,
+  insertEndpoint,
+  listEndpoints,
+  rotateEndpointSecret,
+  saveTenantSecret,
+  updateEndpoint,
+  type EndpointPatch,
+} from './webhook-endpoint-store.js';
+import {
+  deliveriesForEndpoint,
+  eventsSince,
+  findDelivery,
+  findDeliveryById,
+  findEvent,
+  insertDeliveries,
+  listAttempts,
+  listDeliveries,
+  restartDelivery,
+  type DeliveryListQuery,
+  type NewDelivery,
+} from './webhook-delivery-store.js';
+import type { DeliveryStatus, WebhookEventType } from './webhook-types.js';
+
+export interface WebhookServiceDeps {
+  db: Db;
+  cipher: FieldCipher;
+  guard: UrlGuard;
+  queue: WebhookQueue;
+  logger: Logger;
+  secretOverlapMs: number;
+  maxEndpoints: number;
+}
+
+const REPLAY_LIMIT = 10_000;
+const actor = (auth: AuthContext) => `api_key:${auth.keyId}`;
+
+/** Endpoint management, the default secret, the delivery log, manual retries and replays. */
+export function createWebhookService(deps: WebhookServiceDeps) {
+  const { db, cipher, guard, queue, logger } = deps;
+
+  async function endpoint(tenantId: string, id: string) {
+    const e = await findEndpoint(db, tenantId, id);
+    if (!e) throw new AppError('webhook.endpoint_not_found', `No webhook endpoint ${id}.`);
+    return e;
+  }
+
+  async function create(auth: AuthContext, input: { url: string; events: WebhookEventType[]; description?: string | null }, requestId: string) {
+    const url = (await guard.check(input.url)).href;
+    if ((await countEndpoints(db, auth.tenantId)) >= deps.maxEndpoints) {
+      throw new AppError('webhook.too_many_endpoints', `A tenant may have at most ${deps.maxEndpoints} webhook endpoints.`);
+    }
+    const id = newId('whe');
+    const { ring, secret } = newSecretRing(cipher, endpointSecretAad(id));
+    await db.transaction(async (trx) => {
+      await insertEndpoint(trx, { id, tenantId: auth.tenantId, url, description: input.description ?? null, events: [...new Set(input.events)], secretCiphertext: ring.secretCiphertext });
+      await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.created', targetType: 'webhook_endpoint', targetId: id, requestId });
+    });
+    return { endpoint: await endpoint(auth.tenantId, id), secret };
+  }
+
+  async function update(auth: AuthContext, id: string, input: { url?: string; events?: WebhookEventType[]; description?: string | null; enabled?: boolean }, requestId: string) {
+    await endpoint(auth.tenantId, id);
+    const patch: EndpointPatch = {};
+    if (input.url !== undefined) patch.url = (await guard.check(input.url)).href;
+    if (input.events !== undefined) patch.events = [...new Set(input.events)];
+    if (input.description !== undefined) patch.description = input.description;
+    if (input.enabled !== undefined) patch.enabled = input.enabled;
+    await db.transaction(async (trx) => {
+      await updateEndpoint(trx, id, patch);
+      await appendAudit(trx, {
+        tenantId: auth.tenantId,
+        actor: actor(auth),
+        action: 'webhook_endpoint.updated',
+        targetType: 'webhook_endpoint',
+        targetId: id,
+        requestId,
+        details: { url_changed: patch.url !== undefined, enabled: patch.enabled ?? null },
+      });
+    });
+    return endpoint(auth.tenantId, id);
+  }
+
+  async function remove(auth: AuthContext, id: string, requestId: string): Promise<void> {
+    await db.transaction(async (trx) => {
+      if (!(await deleteEndpoint(trx, auth.tenantId, id))) throw new AppError('webhook.endpoint_not_found', `No webhook endpoint ${id}.`);
+      await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: id, requestId });
+    });
+  }
+
+  const overlapOf = (seconds: number | undefined) => (seconds === undefined ? deps.secretOverlapMs : seconds * 1000);
+
+  async function rotate(auth: AuthContext, id: string, overlapSeconds: number | undefined, requestId: string) {
+    const secret = await withTransaction(db, async (trx) => {
+      const current = await findEndpoint(trx, auth.tenantId, id, true);
+      if (!current) throw new AppError('webhook.endpoint_not_found', `No webhook endpoint ${id}.`);
+      const next = rotateSecretRing(cipher, endpointSecretAad(id), current, overlapOf(overlapSeconds));
+      await rotateEndpointSecret(trx, id, next.ring);
+      await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.secret_rotated', targetType: 'webhook_endpoint', targetId: id, requestId });
+      return next.secret;
+    });
+    return { endpoint: await endpoint(auth.tenantId, id), secret };
+  }
+
+  async function defaultSecret(tenantId: string) {
+    return findTenantSecret(db, tenantId);
+  }
+
+  async function rotateDefaultSecret(auth: AuthContext, overlapSeconds: number | undefined, requestId: string) {
+    const secret = await withTransaction(db, async (trx) => {
+      const current = await findTenantSecret(trx, auth.tenantId, true);
+      const aad = tenantSecretAad(auth.tenantId);
+      const next = current ? rotateSecretRing(cipher, aad, current, overlapOf(overlapSeconds)) : newSecretRing(cipher, aad);
+      await saveTenantSecret(trx, auth.tenantId, next.ring, current !== undefined);
+      await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_secret.rotated', targetType: 'tenant', targetId: auth.tenantId, requestId });
+      return next.secret;
+    });
+    return { ring: (await findTenantSecret(db, auth.tenantId))!, secret };
+  }
+
+  /**
+   * A one-off `webhook_url` on a validation or batch: the same SSRF rules as an endpoint, and the
+   * tenant needs a default secret to sign with. Returns the normalised URL.
+   */
+  async function checkOneOffUrl(tenantId: string, raw: string): Promise<string> {
+    const url = (await guard.check(raw)).href;
+    if (!(await findTenantSecret(db, tenantId))) {
+      throw new AppError('webhook.default_secret_missing', 'A webhook_url is signed with the tenant default secret; create it first with POST /v1/webhook-secret/rotate.', {
+        details: { field: 'webhook_url' },
+      });
+    }
+    return url;
+  }
+
+  async function deliveries(q: Omit<DeliveryListQuery, 'beforeId' | 'limit'> & { cursor?: string; limit: number }) {
+    const beforeId = q.cursor ? decodeIdCursor(q.cursor, 'whd') : undefined;
+    const rows = await listDeliveries(db, { ...q, ...(beforeId ? { beforeId } : {}), limit: q.limit + 1 });
+    return toPage(rows, q.limit, (d) => d.id);
+  }
+
+  async function delivery(tenantId: string, id: string) {
+    const d = await findDelivery(db, tenantId, id);
+    if (!d) throw new AppError('webhook.delivery_not_found', `No webhook delivery ${id}.`);
+    const event = await findEvent(db, d.eventId);
+    return { delivery: d, payload: event ? (JSON.parse(event.payload) as unknown) : null, attempts: await listAttempts(db, d.id) };
+  }
+
+  async function ensureEnabled(tenantId: string, endpointId: string | null): Promise<void> {
+    if (!endpointId) return;
+    const e = await findEndpoint(db, tenantId, endpointId);
+    if (!e || !e.enabled) {
+      throw new AppError('webhook.endpoint_disabled', e ? 'The endpoint is disabled; enable it (PATCH enabled=true) first.' : 'The endpoint was deleted.');
+    }
+  }
+
+  /** A new round of attempts now. A delivery being sent this moment is left to finish. */
+  async function retry(auth: AuthContext, id: string, requestId: string) {
+    const d = await findDelivery(db, auth.tenantId, id);
+    if (!d) throw new AppError('webhook.delivery_not_found', `No webhook delivery ${id}.`);
+    await ensureEnabled(auth.tenantId, d.endpointId);
+    const restarted = await withTransaction(db, async (trx) => {
+      const locked = (await findDeliveryById(trx, id, true))!;
+      if (locked.leaseUntil && locked.leaseUntil.getTime() > Date.now()) return null;
+      await restartDelivery(trx, id, 'manual');
+      await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_delivery.retried', targetType: 'webhook_delivery', targetId: id, requestId });
+      return locked.attempts + 1;
+    });
+    if (restarted !== null) await enqueueWebhookAttemptNow(queue, id, restarted);
+    return (await findDelivery(db, auth.tenantId, id))!;
+  }
+
+  /** Redelivers every event of a subscribed type since `since` to this endpoint (bounded per call). */
+  async function replay(auth: AuthContext, endpointId: string, since: Date, requestId: string) {
+    const e = await endpoint(auth.tenantId, endpointId);
+    if (!e.enabled) throw new AppError('webhook.endpoint_disabled', 'The endpoint is disabled; enable it (PATCH enabled=true) first.');
+    const events = await eventsSince(db, auth.tenantId, since, e.events, REPLAY_LIMIT + 1);
+    const truncated = events.length > REPLAY_LIMIT;
+    const chosen = events.slice(0, REPLAY_LIMIT);
+    let created = 0;
+    let restarted = 0;
+    let alreadyPending = 0;
+    for (let i = 0; i < chosen.length; i += 500) {
+      const chunk = chosen.slice(i, i + 500);
+      const existing = await deliveriesForEndpoint(db, endpointId, chunk.map((ev) => ev.id));
+      const fresh: NewDelivery[] = [];
+      const again: Array<{ id: string; attempt: number }> = [];
+      for (const ev of chunk) {
+        const d = existing.get(ev.id);
+        if (!d) fresh.push({ id: newId('whd'), tenantId: auth.tenantId, eventId: ev.id, eventType: ev.type, endpointId, url: null });
+        else if (d.status === 'pending') alreadyPending++;
+        else again.push({ id: d.id, attempt: d.attempts + 1 });
+      }
+      await withTransaction(db, async (trx) => {
+        await insertDeliveries(trx, fresh);
+        for (const d of again) await restartDelivery(trx, d.id, 'replay');
+      });
+      // Fresh deliveries start at attempt 1; restarted ones at their next attempt number.
+      await enqueueWebhookAttempts(queue, fresh.map((d) => ({ deliveryId: d.id, attempt: 1 }))).catch((err: unknown) => logger.warn({ err }, 'replay enqueue failed; the sweeper will deliver'));
+      for (const d of again) await enqueueWebhookAttemptNow(queue, d.id, d.attempt).catch((err: unknown) => logger.warn({ err }, 'replay enqueue failed; the sweeper will deliver'));
+      created += fresh.length;
+      restarted += again.length;
+    }
+    await appendAudit(db, {
+      tenantId: auth.tenantId,
+      actor: actor(auth),
+      action: 'webhook_endpoint.replayed',
+      targetType: 'webhook_endpoint',
+      targetId: endpointId,
+      requestId,
+      details: { events: chosen.length, created, restarted },
+    });
+    return { events: chosen.length, created, restarted, alreadyPending, truncated };
+  }
+
+  async function endpoints(tenantId: string, cursor: string | undefined, limit: number) {
+    const beforeId = cursor ? decodeIdCursor(cursor, 'whe') : undefined;
+    return toPage(await listEndpoints(db, { tenantId, ...(beforeId ? { beforeId } : {}), limit: limit + 1 }), limit, (e) => e.id);
+  }
+
+  return { create, update, remove, rotate, endpoint, endpoints, defaultSecret, rotateDefaultSecret, checkOneOffUrl, deliveries, delivery, retry, replay };
+}
+
+export type WebhookService = ReturnType<typeof createWebhookService>;
+export type { DeliveryStatus };
