@@ -30,7 +30,7 @@ import { createUrlGuard } from './webhooks/url-guard.js';
 import { createWebhookService } from './webhooks/webhook-service.js';
 import { createWebhookRecorder } from './webhooks/webhook-recorder.js';
 import { createWebhookSender } from './webhooks/webhook-sender.js';
-import { createWebhookDeliverer } from './webhooks/deliver-webhook.js';
+import { createWebhookDeliverer, leaseMsFor } from './webhooks/deliver-webhook.js';
 import { createEndpointSlots } from './webhooks/endpoint-slots.js';
 import { webhookSweepTask } from './webhooks/webhook-sweep.js';
 import { startWebhookWorker, type WebhookWorker } from '../workers/webhook-worker.js';
@@ -160,7 +160,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
       slots: createEndpointSlots(redis('worker', 'webhook-slots'), {
         prefix: config.redis.queuePrefix,
         limit: config.webhooks.endpointConcurrency,
-        holdMs: config.webhooks.timeoutMs * 2 + 1000,
+        holdMs: leaseMsFor(config.webhooks.timeoutMs),
       }),
       recorder,
       logger,

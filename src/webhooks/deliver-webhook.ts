@@ -31,6 +31,8 @@ export interface DeliverDeps {
   metrics?: Registry;
 }
 
+export const leaseMsFor = (timeoutMs: number): number => timeoutMs * 2 + 1000;
+
 // Failures that no retry can fix: the URL itself is refused.
 const PERMANENT_ERRORS = new Set(['blocked_address', 'invalid_url']);
 
@@ -62,8 +64,9 @@ function deliveryMetrics(registry: Registry | undefined) {
 export function createWebhookDeliverer(deps: DeliverDeps) {
   const { db, logger } = deps;
   const metrics = deliveryMetrics(deps.metrics);
-  // Longer than any attempt can take, so a live sender never loses its lease.
-  const leaseMs = deps.timeoutMs + 10_000;
+  // Longer than any attempt can take (the request deadline plus the bookkeeping around it), so a live
+  // sender never loses its lease; short enough that a killed worker's delivery resumes soon.
+  const leaseMs = leaseMsFor(deps.timeoutMs);
 
   async function target(d: WebhookDelivery): Promise<{ url: string; secrets: string[]; endpoint: WebhookEndpoint | null } | { abandon: string }> {
     if (d.endpointId) {

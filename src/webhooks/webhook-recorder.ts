@@ -1,6 +1,7 @@
 import type { Defer, Trx } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { newId } from '../platform/ids.js';
+import { appendAudit } from '../platform/audit-store.js';
 import { enqueueWebhookAttempts, type WebhookQueue } from '../platform/queues.js';
 import { lockValidation } from '../validations/validation-store.js';
 import { toValidationView } from '../validations/validation-view.js';
@@ -19,6 +20,8 @@ export interface RecordInput {
   /** Built only when somebody will receive the event. */
   data: () => Promise<Record<string, unknown>>;
   oneOffUrl: string | null;
+  /** Record the event even when nobody is subscribed (rare operational events worth keeping). */
+  always?: boolean;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface RecordInput {
 export function createWebhookRecorder(deps: { queue: WebhookQueue; logger: Logger }) {
   async function record(trx: Trx, e: RecordInput, defer: Defer): Promise<string | null> {
     const endpoints = await subscribedEndpoints(trx, e.tenantId, e.type);
-    if (endpoints.length === 0 && !e.oneOffUrl) return null;
+    if (endpoints.length === 0 && !e.oneOffUrl && !e.always) return null;
     const now = new Date();
     const eventId = newId('evt');
     await insertEvent(trx, { id: eventId, tenantId: e.tenantId, type: e.type, objectId: e.objectId, payload: serializeEvent(e.type, now, await e.data()), createdAt: now });
@@ -84,6 +87,7 @@ export function createWebhookRecorder(deps: { queue: WebhookQueue; logger: Logge
 
   async function endpointDisabled(trx: Trx, endpoint: WebhookEndpoint, reason: EndpointDisabledReason, defer: Defer): Promise<void> {
     const now = new Date();
+    await appendAudit(trx, { tenantId: endpoint.tenantId, actor: 'system', action: 'webhook_endpoint.disabled', targetType: 'webhook_endpoint', targetId: endpoint.id, details: { reason } });
     await record(
       trx,
       {
@@ -91,6 +95,7 @@ export function createWebhookRecorder(deps: { queue: WebhookQueue; logger: Logge
         type: 'endpoint.disabled',
         objectId: endpoint.id,
         oneOffUrl: null,
+        always: true,
         data: async () => ({ id: endpoint.id, object: 'webhook_endpoint', url: endpoint.url, reason, disabled_at: now.toISOString() }),
       },
       defer,
