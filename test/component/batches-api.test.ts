@@ -1,15 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { parse as parseCsv } from 'csv-parse/sync';
-// express-openapi-validator's own JSON-schema engine. The CSV upload route runs before the validator
-// middleware (it streams the body), so VALIDATE_RESPONSES does not see its answers; they are checked
-// against openapi.yaml here instead.
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Response as HttpResponse } from 'supertest';
-import { OPENAPI_PATH } from '../../src/app.js';
+// The CSV upload route runs before the validator middleware (it streams the body), so
+// VALIDATE_RESPONSES does not see its answers; they are checked against openapi.yaml here instead.
+import { loadOpenApiSchemas } from '../helpers/openapi-schemas.js';
 import type { Runtime } from '../../src/runtime.js';
 import { createTestContext, eventually, type TestContext } from '../helpers/test-stack.js';
 
@@ -45,7 +41,7 @@ let ctx: TestContext;
 let rt: Runtime; // API only; the validations are processed by the worker runtimes below
 let key: string;
 let tenantId: string;
-let ajv: Ajv2020;
+let assertSchema: (name: string, body: unknown) => void;
 
 before(async () => {
   ctx = await createTestContext();
@@ -57,19 +53,9 @@ before(async () => {
   await ctx.start(workerEnv);
   ({ apiKey: key, tenantId } = await ctx.createTenant('Acme'));
 
-  const spec = parseYaml(await readFile(OPENAPI_PATH, 'utf8')) as { components: unknown };
-  ajv = new Ajv2020({ strict: false, allErrors: true });
-  ajv.addFormat('date-time', (s: string) => /^\d{4}-\d\d-\d\dT/.test(s) && !Number.isNaN(Date.parse(s)));
-  ajv.addFormat('binary', true);
-  ajv.addSchema({ $id: 'payval-openapi', components: spec.components });
+  assertSchema = await loadOpenApiSchemas();
 });
 after(() => ctx.close());
-
-function assertSchema(name: string, body: unknown): void {
-  const validate = ajv.getSchema(`payval-openapi#/components/schemas/${name}`);
-  assert.ok(validate, `no schema ${name}`);
-  assert.ok(validate(body), `response does not match ${name}: ${JSON.stringify(validate.errors)}\n${JSON.stringify(body)}`);
-}
 
 const bearer = (k = key) => ({ Authorization: `Bearer ${k}` });
 

@@ -6,6 +6,7 @@ import type { Runtime } from '../../src/runtime.js';
 import { bankAccount, createTestContext, eventually, type TestContext } from '../helpers/test-stack.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { spawnWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { loadOpenApiSchemas } from '../helpers/openapi-schemas.js';
 
 const T = { timeout: 60_000 };
 const receivers: WebhookReceiver[] = [];
@@ -14,8 +15,10 @@ const contexts: TestContext[] = [];
 
 let ctx: TestContext;
 let rt: Runtime;
+let assertSchema: (name: string, body: unknown) => void;
 
 before(async () => {
+  assertSchema = await loadOpenApiSchemas();
   ctx = await createTestContext();
   contexts.push(ctx);
   rt = await ctx.start();
@@ -67,7 +70,14 @@ async function tenantOn(runtime: Runtime, c: TestContext = ctx) {
   };
 }
 
-const bodyOf = (r: { body: string }) => JSON.parse(r.body) as { type: string; timestamp: string; data: Record<string, any> };
+/** A received body, checked against the documented payload shapes (openapi.yaml) on the way. */
+function bodyOf(r: { body: string }) {
+  const body = JSON.parse(r.body) as { type: string; timestamp: string; data: Record<string, any> };
+  assertSchema('WebhookEventPayload', body);
+  if (body.type.startsWith('validation.')) assertSchema('Validation', body.data);
+  if (body.type === 'batch.completed') assertSchema('Batch', body.data);
+  return body;
+}
 
 describe('delivery of validation and batch events', () => {
   it('a single validation → one signed delivery per subscribed endpoint, none to others', T, async () => {
