@@ -1,4 +1,4 @@
-import { withTransaction, type Db } from '../platform/db.js';
+import { withTransactionThen, type Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import type { IdempotencyStore, StoredResponse } from '../platform/idempotency.js';
@@ -109,15 +109,15 @@ export function createBatchService(deps: BatchServiceDeps) {
 
   /** A batch with no accepted rows completes right here, so its event is recorded here too. */
   async function activate(batchId: string): Promise<'processing' | 'completed'> {
-    const deferred: Array<() => Promise<void>> = [];
-    const status = await withTransaction(db, async (trx) => {
-      deferred.length = 0;
-      const s = await activateBatch(trx, batchId);
-      if (s === 'completed') await deps.onBatchCompleted?.(trx, batchId, (task) => deferred.push(task));
-      return s;
-    });
-    for (const task of deferred) await task().catch((err: unknown) => logger.warn({ err, batchId }, 'after-commit task failed'));
-    return status;
+    return withTransactionThen(
+      db,
+      async (trx, defer) => {
+        const s = await activateBatch(trx, batchId);
+        if (s === 'completed') await deps.onBatchCompleted?.(trx, batchId, defer);
+        return s;
+      },
+      (err) => logger.warn({ err, batchId }, 'after-commit task failed'),
+    );
   }
 
   async function abandon(batchId: string, err: unknown): Promise<void> {

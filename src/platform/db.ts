@@ -94,6 +94,22 @@ export async function withTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>,
   }
 }
 
+/**
+ * withTransaction whose work may `defer` tasks (enqueueing what it recorded) to run once it has
+ * committed. Tasks of an attempt rolled back by a deadlock retry are dropped with it. A failing task
+ * is reported to `onTaskError` and does not fail the call: the committed rows are the truth, and the
+ * sweepers pick up whatever a lost task would have started.
+ */
+export async function withTransactionThen<T>(db: Db, work: (trx: Trx, defer: Defer) => Promise<T>, onTaskError: (err: unknown) => void): Promise<T> {
+  let deferred: Array<() => Promise<void>> = [];
+  const result = await withTransaction(db, (trx) => {
+    deferred = [];
+    return work(trx, (task) => deferred.push(task));
+  });
+  for (const task of deferred) await task().catch(onTaskError);
+  return result;
+}
+
 /** JSON columns come back parsed from some servers/drivers and as text from others. */
 export function parseJsonColumn<T>(value: unknown): T | null {
   if (value === null || value === undefined) return null;

@@ -64,3 +64,8 @@ export async function findActiveKeyByHash(db: Db, keyHash: string): Promise<Auth
     .first('k.id as key_id', 'k.tenant_id', 'k.mode');
   return row ? { keyId: row.key_id, tenantId: row.tenant_id, mode: row.mode } : undefined;
 }
+
+/** Row lock on the tenant: serialises per-tenant limits (count, then insert) inside a transaction. */
+export async function lockTenant(trx: Trx, id: string): Promise<void> {
+  await trx('tenants').where({ id }).forUpdate().first('id');
+}

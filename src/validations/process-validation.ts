@@ -1,5 +1,5 @@
 import type { Logger } from '../platform/logger.js';
-import { withTransaction, type Db, type Defer, type Trx } from '../platform/db.js';
+import { withTransactionThen, type Db, type Defer, type Trx } from '../platform/db.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import type { GuardedPartner } from '../partners/partner-breaker.js';
 import type { PartnerRouter } from '../partners/partner-router.js';
@@ -87,16 +87,8 @@ export function createValidationProcessor(deps: ProcessorDeps) {
   const done = (kind: 'completed' | 'failed' | 'skipped'): ProcessOutcome => ({ kind });
 
   /** A transaction whose status hooks may defer work until it has committed. */
-  async function inTransaction<T>(work: (trx: Trx, defer: Defer) => Promise<T>): Promise<T> {
-    let deferred: Array<() => Promise<void>> = [];
-    // A deadlock retry re-runs `work`; only the tasks of the attempt that committed may run.
-    const result = await withTransaction(db, (trx) => {
-      deferred = [];
-      return work(trx, (task) => deferred.push(task));
-    });
-    for (const task of deferred) await task().catch((err: unknown) => logger.warn({ err }, 'after-commit task failed'));
-    return result;
-  }
+  const inTransaction = <T>(work: (trx: Trx, defer: Defer) => Promise<T>): Promise<T> =>
+    withTransactionThen(db, work, (err) => logger.warn({ err }, 'after-commit task failed'));
   const wait = (delayMs: number, reason: PartnerWaitReason): ProcessOutcome => {
     telemetry.wait(reason);
     return { kind: 'wait', delayMs, reason };

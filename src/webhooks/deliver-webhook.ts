@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { withTransaction, type Db, type Defer } from '../platform/db.js';
+import { withTransactionThen, type Db } from '../platform/db.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import type { Logger } from '../platform/logger.js';
 import { enqueueWebhookAttempts, type WebhookQueue } from '../platform/queues.js';
@@ -120,10 +120,7 @@ export function createWebhookDeliverer(deps: DeliverDeps) {
   /** Books the attempt and decides what is next, in one transaction; enqueues the retry after commit. */
   async function settle(d: WebhookDelivery, url: string, endpoint: WebhookEndpoint | null, startedAt: Date, r: SendResult): Promise<DeliverOutcome> {
     const attemptNumber = d.attempts + 1;
-    let deferred: Array<() => Promise<void>> = [];
-    const outcome = await withTransaction(db, async (trx) => {
-      deferred = [];
-      const defer: Defer = (task) => deferred.push(task);
+    const outcome = await withTransactionThen(db, async (trx, defer) => {
       const now = new Date();
       await insertAttempt(trx, {
         deliveryId: d.id,
@@ -172,13 +169,10 @@ export function createWebhookDeliverer(deps: DeliverDeps) {
         await book('failed', null);
         return 'failed' as const;
       }
-      await book('pending', new Date(now.getTime() + delay));
+      if (!(await book('pending', new Date(now.getTime() + delay)))) return 'failed' as const;
       defer(() => enqueueWebhookAttempts(deps.queue, [{ deliveryId: d.id, attempt: attemptNumber + 1, delayMs: delay }]));
       return 'retrying' as const;
-    });
-    for (const task of deferred) {
-      await task().catch((err: unknown) => logger.warn({ err, deliveryId: d.id }, 'could not enqueue the next webhook attempt; the sweeper will'));
-    }
+    }, (err) => logger.warn({ err, deliveryId: d.id }, 'after-commit task failed (enqueueing the next attempt); the sweeper will'));
     const level = outcome === 'succeeded' ? 'debug' : 'info';
     logger[level]({ deliveryId: d.id, eventId: d.eventId, attempt: attemptNumber, status: r.statusCode, error: r.error, outcome }, 'webhook attempt');
     return { kind: outcome };

@@ -137,32 +137,43 @@ export async function insertAttempt(trx: Trx, a: WebhookAttempt): Promise<void> 
   });
 }
 
-/** Books one finished attempt and what comes next (success, another try at `nextAttemptAt`, or given up). */
+/**
+ * Books one finished attempt and what comes next (success, another try at `nextAttemptAt`, or given
+ * up). Returns false when the delivery was ended meanwhile (its endpoint deleted): the attempt is
+ * still counted, but the delivery stays ended and nothing more is scheduled.
+ */
 export async function finishAttempt(
   trx: Trx,
   id: string,
   r: { status: DeliveryStatus; nextAttemptAt: Date | null; statusCode: number | null; error: string | null; at: Date },
-): Promise<void> {
-  await trx('webhook_deliveries')
-    .where({ id })
-    .update({
-      status: r.status,
-      attempts: trx.raw('attempts + 1'),
-      round_attempts: trx.raw('round_attempts + 1'),
-      next_attempt_at: r.nextAttemptAt,
-      lease_until: null,
-      last_attempt_at: r.at,
-      last_status_code: r.statusCode,
-      last_error: r.error,
-      completed_at: r.status === 'pending' ? null : r.at,
-      updated_at: r.at,
-    });
+): Promise<boolean> {
+  const common = {
+    attempts: trx.raw('attempts + 1'),
+    round_attempts: trx.raw('round_attempts + 1'),
+    lease_until: null,
+    last_attempt_at: r.at,
+    last_status_code: r.statusCode,
+    updated_at: r.at,
+  };
+  const n = await trx('webhook_deliveries')
+    .where({ id, status: 'pending' })
+    .update({ ...common, status: r.status, next_attempt_at: r.nextAttemptAt, last_error: r.error, completed_at: r.status === 'pending' ? null : r.at });
+  if (n === 1) return true;
+  await trx('webhook_deliveries').where({ id }).update(common);
+  return false;
 }
 
 /** Gives up on a delivery without sending (its endpoint was disabled or deleted meanwhile). */
 export async function abandonDelivery(db: Db | Trx, id: string, error: string, now = new Date()): Promise<void> {
   await db('webhook_deliveries')
     .where({ id, status: 'pending' })
+    .update({ status: 'failed', last_error: error, lease_until: null, next_attempt_at: null, completed_at: now, updated_at: now });
+}
+
+/** Every pending delivery to an endpoint that is going away ends here; the log keeps them. */
+export async function abandonEndpointDeliveries(trx: Trx, endpointId: string, error: string, now = new Date()): Promise<number> {
+  return trx('webhook_deliveries')
+    .where({ endpoint_id: endpointId, status: 'pending' })
     .update({ status: 'failed', last_error: error, lease_until: null, next_attempt_at: null, completed_at: now, updated_at: now });
 }
 

@@ -52,7 +52,7 @@ export async function insertEndpoint(db: Db | Trx, e: NewEndpoint, now = new Dat
   });
 }
 
-export async function countEndpoints(db: Db, tenantId: string): Promise<number> {
+export async function countEndpoints(db: Db | Trx, tenantId: string): Promise<number> {
   const [row] = await db('webhook_endpoints').where({ tenant_id: tenantId }).count({ n: '*' });
   return Number(row?.n ?? 0);
 }

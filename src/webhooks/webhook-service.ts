@@ -7,6 +7,7 @@ import { AppError } from '../platform/app-error.js';
 import { appendAudit } from '../platform/audit-store.js';
 import { newId } from '../platform/ids.js';
 import { decodeIdCursor, toPage } from '../platform/pagination.js';
+import { lockTenant } from '../tenants/tenant-store.js';
 import { enqueueWebhookAttemptNow, enqueueWebhookAttempts, type WebhookQueue } from '../platform/queues.js';
 import type { UrlGuard } from './url-guard.js';
 import { endpointSecretAad, newSecretRing, rotateSecretRing, tenantSecretAad } from './secret-ring.js';
@@ -32,6 +33,7 @@ import {
   listAttempts,
   listDeliveries,
   restartDelivery,
+  abandonEndpointDeliveries,
   type DeliveryListQuery,
   type NewDelivery,
 } from './webhook-delivery-store.js';
@@ -62,25 +64,28 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
   async function create(auth: AuthContext, input: { url: string; events: WebhookEventType[]; description?: string | null }, requestId: string) {
     const url = (await guard.check(input.url)).href;
-    if ((await countEndpoints(db, auth.tenantId)) >= deps.maxEndpoints) {
-      throw new AppError('webhook.too_many_endpoints', `A tenant may have at most ${deps.maxEndpoints} webhook endpoints.`);
-    }
     const id = newId('whe');
     const { ring, secret } = newSecretRing(cipher, endpointSecretAad(id));
-    await db.transaction(async (trx) => {
-      await insertEndpoint(trx, { id, tenantId: auth.tenantId, url, description: input.description ?? null, events: [...new Set(input.events)], secretCiphertext: ring.secretCiphertext });
+    await withTransaction(db, async (trx) => {
+      // The tenant row lock serialises concurrent creates, so the count cannot be raced past the limit.
+      await lockTenant(trx, auth.tenantId);
+      if ((await countEndpoints(trx, auth.tenantId)) >= deps.maxEndpoints) {
+        throw new AppError('webhook.too_many_endpoints', `A tenant may have at most ${deps.maxEndpoints} webhook endpoints.`);
+      }
+      await insertEndpoint(trx, { id, tenantId: auth.tenantId, url, description: input.description ?? null, events: input.events, secretCiphertext: ring.secretCiphertext });
       await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.created', targetType: 'webhook_endpoint', targetId: id, requestId });
     });
     return { endpoint: await endpoint(auth.tenantId, id), secret };
   }
 
   async function update(auth: AuthContext, id: string, input: { url?: string; events?: WebhookEventType[]; description?: string | null; enabled?: boolean }, requestId: string) {
-    await endpoint(auth.tenantId, id);
+    const current = await endpoint(auth.tenantId, id);
     const patch: EndpointPatch = {};
     if (input.url !== undefined) patch.url = (await guard.check(input.url)).href;
-    if (input.events !== undefined) patch.events = [...new Set(input.events)];
+    if (input.events !== undefined) patch.events = input.events;
     if (input.description !== undefined) patch.description = input.description;
-    if (input.enabled !== undefined) patch.enabled = input.enabled;
+    // Only a change of state counts: re-sending enabled=true must not reset a failing endpoint's clock.
+    if (input.enabled !== undefined && input.enabled !== current.enabled) patch.enabled = input.enabled;
     await db.transaction(async (trx) => {
       await updateEndpoint(trx, id, patch);
       await appendAudit(trx, {
@@ -99,6 +104,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
   async function remove(auth: AuthContext, id: string, requestId: string): Promise<void> {
     await db.transaction(async (trx) => {
       if (!(await deleteEndpoint(trx, auth.tenantId, id))) throw new AppError('webhook.endpoint_not_found', `No webhook endpoint ${id}.`);
+      await abandonEndpointDeliveries(trx, id, 'endpoint_deleted');
       await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: id, requestId });
     });
   }

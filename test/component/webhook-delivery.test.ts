@@ -264,6 +264,28 @@ describe('retries', () => {
     const endpoint = await t.http.get(`/v1/webhook-endpoints/${ep.id}`).set(t.auth);
     assert.equal(endpoint.body.enabled, true);
     assert.ok(endpoint.body.failing_since);
+    // Re-sending enabled=true to an enabled endpoint must not restart its failure clock.
+    const patched = await t.http.patch(`/v1/webhook-endpoints/${ep.id}`).set(t.auth).send({ enabled: true });
+    assert.equal(patched.body.failing_since, endpoint.body.failing_since);
+  });
+
+  it('deleting an endpoint ends its pending deliveries; the log keeps them', T, async () => {
+    const t = await tenantOn(rt);
+    const r = await receiver();
+    const ep = await t.endpoint(r.url);
+    r.setMode({ kind: 'status', status: 500 });
+    await t.validate();
+    await eventually(async () => r.received.length >= 1, 'a failed attempt');
+    await t.http.delete(`/v1/webhook-endpoints/${ep.id}`).set(t.auth).expect(200);
+    // An attempt in flight at that moment finishes, but cannot bring the delivery back.
+    const [d] = await eventually(async () => {
+      const ds = await t.deliveries();
+      return ds[0]?.status === 'failed' ? ds : null;
+    }, 'delivery ended', 3000);
+    assert.equal(d!.last_error, 'endpoint_deleted');
+    const seen = r.received.length;
+    await new Promise((res) => setTimeout(res, 1200));
+    assert.equal(r.received.length, seen, 'nothing more is sent to a deleted endpoint');
   });
 });
 

@@ -544,10 +544,8 @@ describe('WEBHOOK_MAX_ENDPOINTS', () => {
     await createEndpoint(t, { url: 'http://127.0.0.1:9/three', events: ['validation.completed'] }, limited);
   });
 
-  // PRODUCT BUG (reported, not fixed here): webhook-service.ts `create` counts the tenant's endpoints
-  // and inserts in separate statements with no lock, so concurrent creates all see room and all
-  // succeed (8 concurrent creates against a limit of 2 → 8 rows, every time). Drop `todo` once fixed.
-  it('concurrent creates cannot get past the limit', { todo: 'webhook-service create(): count-then-insert race lets concurrent creates exceed WEBHOOK_MAX_ENDPOINTS' }, async () => {
+  // Creates are serialised on the tenant row, so concurrent requests cannot all see room under the limit.
+  it('concurrent creates cannot get past the limit', async () => {
     const t = await ctx.createTenant('Racing Co');
     const res = await Promise.all(
       Array.from({ length: 6 }, (_, i) => client(t, limited).post('/v1/webhook-endpoints', { url: `http://127.0.0.1:9/race-${i}`, events: ['validation.completed'] })),

@@ -137,3 +137,27 @@ describe('partner configuration', () => {
     assert.ok(problemsOf({ SWEEPER_STUCK_AFTER_MS: '10000', PARTNER_SANDBOX_CALL_TIMEOUT_MS: '20000' }).some((p) => p.startsWith('SWEEPER_STUCK_AFTER_MS:')));
   });
 });
+
+describe('webhook configuration', () => {
+  it('defaults to the Svix-like schedule, 15 s timeout, 24 h overlap, no private networks, http allowed outside production', () => {
+    const c = loadConfig({});
+    assert.deepEqual(c.webhooks.retryScheduleMs, [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+    assert.equal(c.webhooks.timeoutMs, 15_000);
+    assert.equal(c.webhooks.secretOverlapMs, 86_400_000);
+    assert.deepEqual(c.webhooks.allowedNetworks, []);
+    assert.equal(c.webhooks.requireHttps, false);
+  });
+
+  it('requires https in production and refuses to turn it off there', () => {
+    const c = loadConfig({ ...PROD_SECRETS, PARTNER_SANDBOX_BASE_URL: 'https://sandbox.example.com', PARTNER_SANDBOX_API_KEY: 'k' });
+    assert.equal(c.webhooks.requireHttps, true);
+    assert.ok(problemsOf({ ...PROD_SECRETS, WEBHOOK_REQUIRE_HTTPS: 'false' }).some((p) => p.startsWith('WEBHOOK_REQUIRE_HTTPS:')));
+  });
+
+  it('names bad schedules, networks and timeouts', () => {
+    assert.ok(problemsOf({ WEBHOOK_RETRY_SCHEDULE: '0,5x' }).some((p) => p.startsWith('WEBHOOK_RETRY_SCHEDULE:')));
+    assert.ok(problemsOf({ WEBHOOK_ALLOWED_NETWORKS: '10.0.0.0/99' }).some((p) => p.startsWith('WEBHOOK_ALLOWED_NETWORKS:')));
+    assert.ok(problemsOf({ WEBHOOK_TIMEOUT_MS: '30000', SWEEPER_STUCK_AFTER_MS: '20000' }).some((p) => p.startsWith('SWEEPER_STUCK_AFTER_MS:')));
+    assert.deepEqual(loadConfig({ WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8, ::1' }).webhooks.allowedNetworks, ['127.0.0.0/8', '::1/128']);
+  });
+});
