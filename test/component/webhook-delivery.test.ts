@@ -62,6 +62,13 @@ async function tenantOn(runtime: Runtime, c: TestContext = ctx) {
       assert.equal(res.status, 200, JSON.stringify(res.body));
       return res.body.data as Array<Record<string, any>>;
     },
+    /** Waits until the tenant's newest delivery has `status`; returns the deliveries then. */
+    async newestUntil(status: 'succeeded' | 'failed', what: string, timeoutMs?: number) {
+      return eventually(async () => {
+        const ds = await this.deliveries();
+        return ds[0]?.status === status ? ds : null;
+      }, what, timeoutMs);
+    },
     async delivery(id: string) {
       const res = await http.get(`/v1/webhook-deliveries/${id}`).set(auth);
       assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -172,10 +179,7 @@ describe('retries', () => {
     await t.validate();
     await eventually(async () => r.received.length >= 2, 'two failed attempts');
     r.setMode({ kind: 'ok' });
-    const [d] = await eventually(async () => {
-      const ds = await t.deliveries();
-      return ds[0]?.status === 'succeeded' ? ds : null;
-    }, 'delivery succeeded');
+    const [d] = await t.newestUntil('succeeded', 'delivery succeeded');
     const ids = new Set(r.received.map((x) => x.headers['webhook-id']));
     assert.equal(ids.size, 1, 'same webhook-id on every attempt');
     assert.ok(r.received.every((x) => x.verified), 'every attempt is signed afresh and verifies');
@@ -213,10 +217,7 @@ describe('retries', () => {
     await t.validate();
     await eventually(async () => (await t.deliveries())[0]?.last_error === 'timeout', 'a timed-out attempt');
     r.setMode({ kind: 'ok' });
-    const [d] = await eventually(async () => {
-      const ds = await t.deliveries();
-      return ds[0]?.status === 'succeeded' ? ds : null;
-    }, 'delivered after the timeout');
+    const [d] = await t.newestUntil('succeeded', 'delivered after the timeout');
     const detail = await t.delivery(d!.id);
     const timedOut = detail.attempt_log.find((a: any) => a.error === 'timeout');
     assert.ok(timedOut, 'the timeout is in the attempt log');
@@ -255,10 +256,7 @@ describe('retries', () => {
     const ep = await t.endpoint(r.url);
     r.setMode({ kind: 'status', status: 500 });
     await t.validate();
-    const [d] = await eventually(async () => {
-      const ds = await t.deliveries();
-      return ds[0]?.status === 'failed' ? ds : null;
-    }, 'delivery failed', 20_000);
+    const [d] = await t.newestUntil('failed', 'delivery failed', 20_000);
     assert.equal(d!.attempts, 5, 'one attempt per entry of WEBHOOK_RETRY_SCHEDULE');
     assert.equal(r.received.length, 5);
     const endpoint = await t.http.get(`/v1/webhook-endpoints/${ep.id}`).set(t.auth);
@@ -278,10 +276,7 @@ describe('retries', () => {
     await eventually(async () => r.received.length >= 1, 'a failed attempt');
     await t.http.delete(`/v1/webhook-endpoints/${ep.id}`).set(t.auth).expect(200);
     // An attempt in flight at that moment finishes, but cannot bring the delivery back.
-    const [d] = await eventually(async () => {
-      const ds = await t.deliveries();
-      return ds[0]?.status === 'failed' ? ds : null;
-    }, 'delivery ended', 3000);
+    const [d] = await t.newestUntil('failed', 'delivery ended', 3000);
     assert.equal(d!.last_error, 'endpoint_deleted');
     const seen = r.received.length;
     await new Promise((res) => setTimeout(res, 1200));
@@ -401,10 +396,7 @@ describe('manual retry and replay', () => {
     const r = await receiver();
     r.secrets.push((await t.endpoint(r.url)).secret);
     await t.validate();
-    const [d] = await eventually(async () => {
-      const ds = await t.deliveries();
-      return ds[0]?.status === 'succeeded' ? ds : null;
-    }, 'first delivery');
+    const [d] = await t.newestUntil('succeeded', 'first delivery');
     const res = await t.http.post(`/v1/webhook-deliveries/${d!.id}/retry`).set(t.auth);
     assert.equal(res.status, 202);
     assert.equal(res.body.status, 'pending');
@@ -491,10 +483,7 @@ describe('durability', () => {
     const second = spawnWorkerProcess({ ...c.env, ROLE: 'worker', WEBHOOK_TIMEOUT_MS: '1000' });
     children.push(second);
     await second.ready();
-    const [d] = await eventually(async () => {
-      const ds = await t.deliveries();
-      return ds[0]?.status === 'succeeded' ? ds : null;
-    }, 'delivered by the second worker', 50_000);
+    const [d] = await t.newestUntil('succeeded', 'delivered by the second worker', 50_000);
     assert.ok(r.received.length >= 2);
     assert.equal(new Set(r.received.map((x) => x.headers['webhook-id'])).size, 1, 'same webhook-id');
     assert.ok(r.received.at(-1)!.verified);
@@ -514,10 +503,7 @@ describe('SSRF at delivery time', () => {
     // The worker's policy does not allow loopback (as if the host now resolved inside the network).
     await c.start({ ROLE: 'worker', WEBHOOK_ALLOWED_NETWORKS: '' });
     await t.validate();
-    const [d] = await eventually(async () => {
-      const ds = await t.deliveries();
-      return ds[0]?.status === 'failed' ? ds : null;
-    }, 'delivery refused');
+    const [d] = await t.newestUntil('failed', 'delivery refused');
     assert.equal(d!.last_error, 'blocked_address');
     assert.equal(d!.attempts, 1, 'a refused address is not retried');
     assert.equal(r.received.length, 0, 'nothing reached the address');
