@@ -21,6 +21,9 @@ import type { BatchService } from './batches/batch-service.js';
 import { batchRoutes, csvUploadRoute } from './batches/batch-routes.js';
 import type { WebhookService } from './webhooks/webhook-service.js';
 import { webhookRoutes } from './webhooks/webhook-routes.js';
+import type { TenantSettingsStore } from './tenants/tenant-settings.js';
+import { settingsRoutes } from './tenants/settings-routes.js';
+import { nameMatchRoute } from './name-match/name-match-route.js';
 import './platform/http-context.js';
 
 export const OPENAPI_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../openapi.yaml');
@@ -35,6 +38,7 @@ export interface AppDeps {
   validations: ValidationService;
   batches: BatchService;
   webhooks: WebhookService;
+  settings: TenantSettingsStore;
   metrics: Registry;
 }
 
@@ -96,6 +100,8 @@ export function buildApp(deps: AppDeps): Express {
   app.use(validationRoutes(deps.validations));
   app.use(batchRoutes(deps.batches, deps.validations, deps.webhooks, deps.db, { jsonMaxItems: config.batches.jsonMaxItems }));
   app.use(webhookRoutes(deps.webhooks));
+  app.use(nameMatchRoute(deps.settings));
+  app.use(settingsRoutes(deps.settings, deps.db));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parsePartnersConfig, type PartnersConfig } from './partners/partner-config.js';
 import { parseAllowedNetworks } from './webhooks/url-guard.js';
 import { parseRetrySchedule } from './webhooks/retry-schedule.js';
+import { DEFAULT_NAME_MATCH_THRESHOLDS, type NameMatchThresholds } from './name-match/name-matcher.js';
 
 /**
  * Development-only secrets. They let `npm start` work on a fresh machine; `NODE_ENV=production`
@@ -69,6 +70,13 @@ const envSchema = z.object({
   BATCH_FEED_MAX_WAITING: int(1000, 10_000_000).default(200_000),
   BATCH_UPLOAD_ABANDONED_MS: int(10_000, 86_400_000).default(10 * 60_000),
 
+  REUSE_MAX_AGE_SECONDS: int(0, 30 * 86_400).default(86_400),
+  SINGLE_FLIGHT_ENABLED: bool.default(true),
+  SINGLE_FLIGHT_LOCK_MS: int(1000, 3_600_000).default(60_000),
+  SINGLE_FLIGHT_POLL_MS: int(20, 60_000).default(250),
+  NAME_MATCH_THRESHOLD: int(0, 100).default(DEFAULT_NAME_MATCH_THRESHOLDS.match),
+  CLOSE_MATCH_THRESHOLD: int(0, 100).default(DEFAULT_NAME_MATCH_THRESHOLDS.closeMatch),
+
   WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(15_000),
   WEBHOOK_RETRY_SCHEDULE: z.string().default('0,5s,5m,30m,2h,5h,10h,10h'),
   WEBHOOK_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
@@ -109,6 +117,12 @@ export interface Config {
   /** Bearer token required by GET /metrics; null leaves it open (bind the port privately). */
   metricsToken: string | null;
   batches: { maxRows: number; maxBytes: number; jsonMaxItems: number; jsonLimitBytes: number; feedMaxWaiting: number; abandonedAfterMs: number };
+  reuse: {
+    /** Default `max_age` (seconds) for tenants that set none; 0 turns reuse off. */
+    defaultMaxAgeSeconds: number;
+    singleFlight: { enabled: boolean; lockMs: number; pollMs: number };
+  };
+  nameMatch: NameMatchThresholds;
   webhooks: {
     timeoutMs: number;
     retryScheduleMs: number[];
@@ -213,6 +227,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`WEBHOOK_ALLOWED_NETWORKS: ${(err as Error).message}`);
   }
   if (e.NODE_ENV === 'production' && e.WEBHOOK_REQUIRE_HTTPS === false) problems.push('WEBHOOK_REQUIRE_HTTPS: webhook URLs must be https in production');
+  if (e.CLOSE_MATCH_THRESHOLD > e.NAME_MATCH_THRESHOLD) problems.push('CLOSE_MATCH_THRESHOLD: must not exceed NAME_MATCH_THRESHOLD');
+  if (partners.enabled.some((p) => p.callTimeoutMs >= e.SINGLE_FLIGHT_LOCK_MS)) {
+    problems.push('SINGLE_FLIGHT_LOCK_MS: must be longer than every partner call timeout');
+  }
   if (e.SWEEPER_STUCK_AFTER_MS <= e.WEBHOOK_TIMEOUT_MS) problems.push('SWEEPER_STUCK_AFTER_MS: must be longer than WEBHOOK_TIMEOUT_MS');
   if (problems.length) throw new ConfigError(problems);
 
@@ -250,6 +268,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       feedMaxWaiting: e.BATCH_FEED_MAX_WAITING,
       abandonedAfterMs: e.BATCH_UPLOAD_ABANDONED_MS,
     },
+    reuse: {
+      defaultMaxAgeSeconds: e.REUSE_MAX_AGE_SECONDS,
+      singleFlight: { enabled: e.SINGLE_FLIGHT_ENABLED, lockMs: e.SINGLE_FLIGHT_LOCK_MS, pollMs: e.SINGLE_FLIGHT_POLL_MS },
+    },
+    nameMatch: { match: e.NAME_MATCH_THRESHOLD, closeMatch: e.CLOSE_MATCH_THRESHOLD },
     webhooks: {
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       retryScheduleMs,

@@ -35,6 +35,8 @@ import { createEndpointSlots } from './webhooks/endpoint-slots.js';
 import { webhookSweepTask } from './webhooks/webhook-sweep.js';
 import { startWebhookWorker, type WebhookWorker } from '../workers/webhook-worker.js';
 import { combineHooks } from './validations/process-validation.js';
+import { createTenantSettings } from './tenants/tenant-settings.js';
+import { createSingleFlight } from './validations/single-flight.js';
 
 export interface Runtime {
   config: Config;
@@ -83,6 +85,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
   const cipher = createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId });
   const guard = createUrlGuard({ requireHttps: config.webhooks.requireHttps, allowedNetworks: config.webhooks.allowedNetworks });
   const recorder = createWebhookRecorder({ queue: webhookQueue, logger });
+  const settings = createTenantSettings(db, { reuseMaxAgeSeconds: config.reuse.defaultMaxAgeSeconds, nameMatch: config.nameMatch });
   const blindIndex = createBlindIndexer(config.crypto.blindIndexKey);
   const idempotency = createIdempotencyStore(db, config.idempotency);
   const metrics = createMetricsRegistry(config.role);
@@ -107,9 +110,9 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
       secretOverlapMs: config.webhooks.secretOverlapMs,
       maxEndpoints: config.webhooks.maxEndpoints,
     });
-    const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue, completions, logger, checkWebhookUrl: webhooks.checkOneOffUrl });
-    const batches = createBatchService({ db, cipher, blindIndex, idempotency, feedQueue, logger, maxRows: config.batches.maxRows, onBatchCompleted: recorder.batchCompleted });
-    app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: producerRedis, validations, batches, webhooks, metrics });
+    const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue, completions, logger, checkWebhookUrl: webhooks.checkOneOffUrl, settings });
+    const batches = createBatchService({ db, cipher, blindIndex, idempotency, feedQueue, logger, maxRows: config.batches.maxRows, onBatchCompleted: recorder.batchCompleted, settings });
+    app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: producerRedis, validations, batches, webhooks, settings, metrics });
   } else {
     // Workers serve only /healthz, /readyz and /metrics, for orchestrators and Prometheus.
     app = buildHealthApp(db, producerRedis, metrics, config.metricsToken);
@@ -142,6 +145,15 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
       onStatusChange: combineHooks(batchCountersHook(logger, recorder.batchCompleted), recorder.validationFinal),
       logger,
       maxTotalAttempts: config.worker.maxTotalAttempts,
+      settings,
+      singleFlight: config.reuse.singleFlight.enabled
+        ? createSingleFlight(redis('fail-fast', 'single-flight'), {
+            prefix: config.redis.queuePrefix,
+            ttlMs: config.reuse.singleFlight.lockMs,
+            onError: (err) => logger.warn({ err }, 'single-flight lock unavailable; calling the partner anyway'),
+          })
+        : null,
+      singleFlightPollMs: config.reuse.singleFlight.pollMs,
     });
     worker = startValidationWorker(redis('worker', 'worker'), processor, logger, {
       prefix: config.redis.queuePrefix,

@@ -33,7 +33,7 @@ export type FieldToColumn = (field: string) => string | null;
  */
 export function createBatchIngestor(
   deps: IngestDeps,
-  batch: { id: string; tenantId: string },
+  batch: { id: string; tenantId: string; maxAgeSeconds: number },
   opts: { maxRows: number; chunkSize?: number; fieldToColumn: FieldToColumn },
 ) {
   const chunkSize = opts.chunkSize ?? 1000;
@@ -68,7 +68,7 @@ export function createBatchIngestor(
         continue;
       }
       const v = buildNewValidation(checked.payee, { id: newId('val'), tenantId: batch.tenantId, referenceId: item.referenceId, metadata: item.metadata ?? null }, deps.cipher, deps.blindIndex);
-      validationRows.push(newValidationRow(v, now, batch.id));
+      validationRows.push(newValidationRow({ ...v, maxAgeSeconds: batch.maxAgeSeconds }, now, batch.id));
       rowsByIndex.push({ row: item.row, blind: v.accountBlindIndex!, referenceId: item.referenceId });
     }
     const rejected = batchRows.length;

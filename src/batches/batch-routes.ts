@@ -50,11 +50,13 @@ export function csvUploadRoute(service: BatchService, webhooks: WebhookService, 
 
     let referenceId = str(query(req).reference_id) ?? null;
     let webhookUrl = str(query(req).webhook_url) ?? null;
+    let maxAgeText = str(query(req).max_age);
     let body: AsyncIterable<Buffer> = req;
     if (isMultipart) {
       const { fields, file } = await multipartFile(req, limits.maxBytes);
       referenceId = fields.reference_id?.trim() || referenceId;
       webhookUrl = fields.webhook_url?.trim() || webhookUrl;
+      maxAgeText = fields.max_age?.trim() || maxAgeText;
       body = file;
     }
     if (referenceId !== null && !isReferenceId(referenceId)) {
@@ -62,6 +64,7 @@ export function csvUploadRoute(service: BatchService, webhooks: WebhookService, 
     }
 
     if (webhookUrl !== null) webhookUrl = await webhooks.checkOneOffUrl(auth.tenantId, webhookUrl);
+    const maxAgeSeconds = maxAgeText === undefined ? undefined : parseMaxAge(maxAgeText);
 
     const upload = createCsvUpload(body, { maxBytes: limits.maxBytes });
     const head = await upload.head();
@@ -73,8 +76,9 @@ export function csvUploadRoute(service: BatchService, webhooks: WebhookService, 
       length: req.get('content-length') ?? null,
       reference_id: referenceId,
       webhook_url: webhookUrl,
+      max_age: maxAgeSeconds ?? null,
     });
-    const outcome = await service.ingest(auth, 'csv', { referenceId, metadata: null, webhookUrl }, rows(), {
+    const outcome = await service.ingest(auth, 'csv', { referenceId, metadata: null, webhookUrl, ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}) }, rows(), {
       requestId: req.requestId,
       ...(key !== undefined ? { idempotency: { key, fingerprint } } : {}),
     });
@@ -88,6 +92,18 @@ interface JsonBatchBody {
   reference_id?: string;
   metadata?: Record<string, string>;
   webhook_url?: string;
+  max_age?: number;
+}
+
+const MAX_AGE_LIMIT = 30 * 86_400;
+
+/** `max_age` of a CSV upload (query or multipart field): whole seconds, 0–30 days. */
+function parseMaxAge(text: string): number {
+  const n = Number(text);
+  if (!/^\d{1,7}$/.test(text) || n > MAX_AGE_LIMIT) {
+    throw new AppError('request.invalid', `max_age must be whole seconds from 0 to ${MAX_AGE_LIMIT}.`, { details: { field: 'max_age' } });
+  }
+  return n;
 }
 
 async function* jsonItems(items: JsonBatchBody['items']): AsyncGenerator<IngestItem> {
@@ -106,15 +122,15 @@ export function batchRoutes(service: BatchService, validations: ValidationServic
     if (body.items.length > limits.jsonMaxItems) {
       throw new AppError('batch.too_large', `A JSON batch may hold at most ${limits.jsonMaxItems.toLocaleString('en')} items; upload larger sets as CSV.`);
     }
-    const itemWithUrl = body.items.findIndex((item) => item.webhook_url !== undefined);
-    if (itemWithUrl >= 0) {
-      throw new AppError('request.invalid', 'webhook_url belongs on the batch, not on its items: a batch reports once, with batch.completed.', {
-        details: { field: `items[${itemWithUrl}].webhook_url` },
-      });
+    for (const field of ['webhook_url', 'max_age'] as const) {
+      const i = body.items.findIndex((item) => item[field] !== undefined);
+      if (i >= 0) {
+        throw new AppError('request.invalid', `${field} belongs on the batch, not on its items.`, { details: { field: `items[${i}].${field}` } });
+      }
     }
     const webhookUrl = body.webhook_url === undefined ? null : await webhooks.checkOneOffUrl(auth.tenantId, body.webhook_url);
     const key = req.get('idempotency-key');
-    const outcome = await service.ingest(auth, 'json', { referenceId: body.reference_id ?? null, metadata: body.metadata ?? null, webhookUrl }, jsonItems(body.items), {
+    const outcome = await service.ingest(auth, 'json', { referenceId: body.reference_id ?? null, metadata: body.metadata ?? null, webhookUrl, ...(body.max_age !== undefined ? { maxAgeSeconds: body.max_age } : {}) }, jsonItems(body.items), {
       requestId: req.requestId,
       ...(key !== undefined ? { idempotency: { key, fingerprint: requestFingerprint('POST /v1/batches', body) } } : {}),
     });

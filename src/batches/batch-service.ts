@@ -16,6 +16,7 @@ import { toBatchView } from './batch-view.js';
 import { precheckFieldToColumn } from './csv-row.js';
 import { abortBatchValidations } from './batch-abort.js';
 import type { BatchCompletedHook } from './batch-counters.js';
+import type { TenantSettingsStore } from '../tenants/tenant-settings.js';
 
 export interface BatchServiceDeps {
   db: Db;
@@ -25,6 +26,8 @@ export interface BatchServiceDeps {
   feedQueue: BatchFeedQueue;
   logger: Logger;
   maxRows: number;
+  /** The tenant's default `max_age` for the batch's rows. */
+  settings: TenantSettingsStore;
   /** Records the batch's `batch.completed` event, in the transaction that completes it. */
   onBatchCompleted?: BatchCompletedHook;
 }
@@ -58,7 +61,7 @@ export function createBatchService(deps: BatchServiceDeps) {
   async function ingest(
     auth: AuthContext,
     source: BatchSource,
-    meta: { referenceId: string | null; metadata: Record<string, string> | null; webhookUrl?: string | null },
+    meta: { referenceId: string | null; metadata: Record<string, string> | null; webhookUrl?: string | null; maxAgeSeconds?: number },
     rows: AsyncIterable<IngestItem>,
     ctx: { requestId: string; idempotency?: BatchIdempotency; fieldToColumn?: (field: string) => string | null },
   ): Promise<BatchCreateOutcome> {
@@ -67,7 +70,8 @@ export function createBatchService(deps: BatchServiceDeps) {
 
     const batchId = newId('bat');
     let created = false;
-    const ingestor = createBatchIngestor(deps, { id: batchId, tenantId: auth.tenantId }, {
+    const maxAgeSeconds = meta.maxAgeSeconds ?? (await deps.settings.get(auth.tenantId)).reuseMaxAgeSeconds;
+    const ingestor = createBatchIngestor(deps, { id: batchId, tenantId: auth.tenantId, maxAgeSeconds }, {
       maxRows: deps.maxRows,
       fieldToColumn: ctx.fieldToColumn ?? (source === 'csv' ? precheckFieldToColumn : jsonFieldToColumn),
     });

@@ -44,6 +44,12 @@ export function createPartnerMetrics(registry: Registry, getRouter: () => Partne
     labelNames: ['reason'],
     registers: [registry],
   });
+  const saved = new Counter({
+    name: 'payval_partner_calls_saved_total',
+    help: 'Validations answered without a partner call of their own: reuse of a recent answer, or single-flight (a concurrent validation of the same payee made the call)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   const transitions = new Counter({
     name: 'payval_partner_breaker_transitions_total',
     help: 'Circuit breaker state changes',
@@ -81,6 +87,7 @@ export function createPartnerMetrics(registry: Registry, getRouter: () => Partne
     failover: (from, reason) => failovers.inc({ from, reason }),
     retry: (code) => retries.inc({ code }),
     wait: (reason) => waits.inc({ reason }),
+    saved: (reason) => saved.inc({ reason }),
     breakerTransition: (partner, state) => transitions.inc({ partner, state }),
   };
 }

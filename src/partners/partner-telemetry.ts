@@ -14,7 +14,10 @@ export type PartnerCallOutcome =
   | 'circuit_open'
   | 'error';
 
-export type PartnerWaitReason = 'no_partner' | 'pending';
+export type PartnerWaitReason = 'no_partner' | 'pending' | 'single_flight';
+
+/** Why a validation completed without a partner call of its own. */
+export type CallSavedReason = 'reuse' | 'single_flight';
 
 export interface PartnerTelemetry {
   call(partner: string, outcome: PartnerCallOutcome, seconds: number): void;
@@ -24,6 +27,8 @@ export interface PartnerTelemetry {
   retry(code: string): void;
   /** A validation was parked (without spending an attempt) until a partner can take it. */
   wait(reason: PartnerWaitReason): void;
+  /** A validation completed from an earlier answer (reuse) or a concurrent one (single-flight), without a call. */
+  saved(reason: CallSavedReason): void;
 }
 
 export const NO_TELEMETRY: PartnerTelemetry = Object.freeze({
@@ -31,4 +36,5 @@ export const NO_TELEMETRY: PartnerTelemetry = Object.freeze({
   failover: () => undefined,
   retry: () => undefined,
   wait: () => undefined,
+  saved: () => undefined,
 });

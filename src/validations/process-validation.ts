@@ -5,6 +5,10 @@ import type { GuardedPartner } from '../partners/partner-breaker.js';
 import type { PartnerRouter } from '../partners/partner-router.js';
 import type { PartnerRequest, PartnerResult } from '../partners/partner-types.js';
 import { NO_TELEMETRY, type PartnerCallOutcome, type PartnerTelemetry, type PartnerWaitReason } from '../partners/partner-telemetry.js';
+import type { TenantSettingsStore } from '../tenants/tenant-settings.js';
+import type { SingleFlight } from './single-flight.js';
+import { findAnswerSince, recordPartnerAnswer } from './partner-answer-store.js';
+import { checkPayeeName } from './name-check.js';
 import {
   PartnerAuthError,
   PartnerCircuitOpenError,
@@ -12,8 +16,7 @@ import {
   PartnerRejectedError,
   PartnerTransientError,
 } from '../partners/partner-errors.js';
-import { matchNames } from '../name-match/simple-name-match.js';
-import { lockValidation, markCompleted, markFailed, markPartnerFollowup, markProcessing, refundAttempt, clearPartnerFollowup } from './validation-store.js';
+import { findValidation, lockValidation, markCompleted, markFailed, markPartnerFollowup, markProcessing, refundAttempt, clearPartnerFollowup } from './validation-store.js';
 import { isFinal, type PartnerFollowup, type Validation, type ValidationStatus } from './validation-types.js';
 import { accountAad } from './new-validation.js';
 import type { CompletionPublisher } from './completion-notifier.js';
@@ -74,9 +77,16 @@ export interface ProcessorDeps {
   /** Delay before asking again about a pending answer when the partner gave no hint. */
   pendingPollMs: number;
   telemetry?: PartnerTelemetry;
+  /** Per-tenant name-match thresholds. */
+  settings: TenantSettingsStore;
+  /** One partner call per payee at a time across workers; null turns it off. */
+  singleFlight: SingleFlight | null;
+  /** How long a validation waiting for another one's call of the same payee sleeps before looking again. */
+  singleFlightPollMs: number;
 }
 
 type Claimed = { row: Validation; candidates: GuardedPartner[]; held: string | null; free: boolean };
+type ClaimWait = { waitMs: number; reason: PartnerWaitReason };
 
 export function createValidationProcessor(deps: ProcessorDeps) {
   const { db, cipher, router, logger } = deps;
@@ -94,12 +104,19 @@ export function createValidationProcessor(deps: ProcessorDeps) {
     return { kind: 'wait', delayMs, reason };
   };
 
+  /** After the row is final: let validations waiting on this one's call of the same payee go ahead. */
+  function releaseSingleFlight(row: Validation, defer: Defer): void {
+    const { singleFlight } = deps;
+    if (singleFlight && row.accountBlindIndex) defer(() => singleFlight.release(row.accountBlindIndex!, row.id));
+  }
+
   async function fail(id: string, code: string, partnerName: string | null): Promise<ProcessOutcome> {
     const failed = await inTransaction(async (trx, defer) => {
       const row = await lockValidation(trx, id);
       if (!row || isFinal(row.status)) return null;
       await markFailed(trx, id, { code, message: FAILURE_MESSAGES[code] ?? FAILURE_MESSAGES['internal.error']!, partner: partnerName });
       await changed(trx, row, row.status, 'failed', defer);
+      releaseSingleFlight(row, defer);
       return row;
     });
     if (!failed) return done('skipped');
@@ -118,14 +135,24 @@ export function createValidationProcessor(deps: ProcessorDeps) {
    * partner can take it now, in which case nothing changes and the job waits. Asking a partner about
    * a call it said was pending is free and does not count as an attempt.
    */
-  async function claim(id: string): Promise<Claimed | 'final' | 'missing' | 'exhausted' | { waitMs: number }> {
+  async function claim(id: string): Promise<Claimed | 'final' | 'missing' | 'exhausted' | ClaimWait | { reuse: Validation; row: Validation }> {
     return inTransaction(async (trx, defer) => {
       const row = await lockValidation(trx, id);
       if (!row) return 'missing';
       if (isFinal(row.status)) return 'final';
+      const maxAge = row.maxAgeSeconds ?? 0;
+      if (maxAge > 0 && row.accountBlindIndex) {
+        const sourceId = await findAnswerSince(trx, row.tenantId, row.accountBlindIndex, new Date(Date.now() - maxAge * 1000));
+        const source = sourceId && sourceId !== row.id ? await findValidation(trx, row.tenantId, sourceId) : undefined;
+        if (source?.status === 'completed' && source.accountStatus && source.partner && source.partnerReference) return { reuse: source, row };
+        // Someone else is asking a partner about this payee right now: wait for that answer instead of paying twice.
+        if (deps.singleFlight && !(await deps.singleFlight.acquire(row.accountBlindIndex, row.id))) {
+          return { waitMs: Math.round(deps.singleFlightPollMs * (0.75 + Math.random() / 2)), reason: 'single_flight' };
+        }
+      }
       const held = heldBy(row, Date.now());
       const candidates = router.candidates(row.rail, held);
-      if (candidates.length === 0) return { waitMs: router.waitMs(row.rail, held) };
+      if (candidates.length === 0) return { waitMs: router.waitMs(row.rail, held), reason: 'no_partner' };
       const free = held !== null && row.partnerFollowup === 'pending';
       if (!free && row.attempts >= deps.maxTotalAttempts) return 'exhausted';
       await markProcessing(trx, id, new Date(), !free);
@@ -154,8 +181,21 @@ export function createValidationProcessor(deps: ProcessorDeps) {
     throw new RetryableValidationError(code, `partner call failed: ${code}`, retryAfterMs);
   }
 
-  async function complete(id: string, partner: string, result: PartnerResult, expectedName: string | null): Promise<ProcessOutcome> {
-    const nameMatch = matchNames(expectedName, result.registeredName);
+  /**
+   * Completes the row with a partner's answer: its own call's, or (`reused`) an earlier or concurrent
+   * validation's of the same payee. The name is always matched against this validation's own expected
+   * name, with its tenant's thresholds.
+   */
+  async function complete(
+    claimed: Validation,
+    partner: string,
+    result: PartnerResult,
+    reused: { from: string; verifiedAt: Date } | null = null,
+  ): Promise<ProcessOutcome> {
+    const { id } = claimed;
+    const thresholds = (await deps.settings.get(claimed.tenantId)).nameMatch;
+    const nameMatch = checkPayeeName(claimed.expectedName, result.registeredName, thresholds);
+    const verifiedAt = reused?.verifiedAt ?? new Date();
     const completed = await inTransaction(async (trx, defer) => {
       const row = await lockValidation(trx, id);
       if (!row || isFinal(row.status)) return null;
@@ -165,13 +205,22 @@ export function createValidationProcessor(deps: ProcessorDeps) {
         registeredName: result.registeredName,
         nameMatchScore: nameMatch.score,
         nameMatchResult: nameMatch.result,
+        nameMatchReasons: nameMatch.reasons,
         partner,
         partnerReference: result.partnerReference,
+        verifiedAt,
+        reusedFrom: reused?.from ?? null,
       });
+      if (!reused && row.accountBlindIndex) {
+        await recordPartnerAnswer(trx, { tenantId: row.tenantId, blindIndex: row.accountBlindIndex, validationId: id, verifiedAt });
+      }
       await changed(trx, row, row.status, 'completed', defer);
+      releaseSingleFlight(row, defer);
       return row;
     });
     if (!completed) return done('skipped');
+    // An answer given after this validation was created came from a concurrent call (single-flight).
+    if (reused) telemetry.saved(reused.verifiedAt.getTime() >= completed.createdAt.getTime() ? 'single_flight' : 'reuse');
     await notifyWaiters(completed);
     return done('completed');
   }
@@ -192,7 +241,12 @@ export function createValidationProcessor(deps: ProcessorDeps) {
     }
     if (claimed === 'final') return done('skipped');
     if (claimed === 'exhausted') return fail(id, 'validation.attempts_exhausted', null);
-    if ('waitMs' in claimed) return wait(claimed.waitMs, 'no_partner');
+    if ('waitMs' in claimed) return wait(claimed.waitMs, claimed.reason);
+    if ('reuse' in claimed) {
+      const s = claimed.reuse;
+      const answer = { accountStatus: s.accountStatus!, statusReason: s.statusReason, registeredName: s.registeredName, partnerReference: s.partnerReference! };
+      return complete(claimed.row, s.partner!, answer, { from: s.id, verifiedAt: s.verifiedAt ?? s.completedAt! });
+    }
 
     const { row, candidates, held, free: claimedFree } = claimed;
     const req = partnerRequest(row);
@@ -239,7 +293,7 @@ export function createValidationProcessor(deps: ProcessorDeps) {
         await holdWith(row, partner.name, outcome.partnerReference, 'pending');
         return wait(outcome.retryAfterMs ?? deps.pendingPollMs, 'pending');
       }
-      return complete(id, partner.name, outcome.result, row.expectedName);
+      return complete(row, partner.name, outcome.result);
     }
 
     // Nobody answered, and nothing was processed anywhere. If every partner declined the call, or

@@ -14,11 +14,14 @@ import { buildNewValidation, type BlindIndexer } from './new-validation.js';
 import { isFinal, type Validation, type ValidationStatus } from './validation-types.js';
 import { toValidationView } from './validation-view.js';
 import type { CompletionListener } from './completion-notifier.js';
+import type { TenantSettingsStore } from '../tenants/tenant-settings.js';
 
 export interface CreateValidationInput extends PayeeInput {
   reference_id?: string;
   metadata?: Record<string, string>;
   webhook_url?: string;
+  /** Seconds; reuse a partner answer for this payee at most this old. 0 forces a fresh call. */
+  max_age?: number;
 }
 
 /** Checks a one-off webhook_url (SSRF rules, default secret present) and returns it normalised. */
@@ -33,6 +36,7 @@ export interface ServiceDeps {
   completions: CompletionListener | null;
   logger: Logger;
   checkWebhookUrl: WebhookUrlCheck;
+  settings: TenantSettingsStore;
 }
 
 export type CreateOutcome = { replayed: true; response: StoredResponse } | { replayed: false; validation: Validation };
@@ -52,12 +56,13 @@ export function createValidationService(deps: ServiceDeps) {
     }
     const payee = checked.payee;
     const webhookUrl = input.webhook_url === undefined ? null : await deps.checkWebhookUrl(auth.tenantId, input.webhook_url);
+    const maxAgeSeconds = input.max_age ?? (await deps.settings.get(auth.tenantId)).reuseMaxAgeSeconds;
 
     const reservation = ctx.idempotency ? await idempotency.reserve(auth.tenantId, ctx.idempotency.key, ctx.idempotency.fingerprint) : null;
     if (reservation?.kind === 'replay') return { replayed: true, response: reservation.response };
 
     const id = newId('val');
-    const row = { ...buildNewValidation(payee, { id, tenantId: auth.tenantId, referenceId: input.reference_id ?? null, metadata: input.metadata ?? null }, cipher, blindIndex), webhookUrl };
+    const row = { ...buildNewValidation(payee, { id, tenantId: auth.tenantId, referenceId: input.reference_id ?? null, metadata: input.metadata ?? null }, cipher, blindIndex), webhookUrl, maxAgeSeconds };
 
     let validation: Validation;
     try {

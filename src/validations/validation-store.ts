@@ -27,6 +27,11 @@ function fromRow(r: Row): Validation {
     registeredName: (r.registered_name as string | null) ?? null,
     nameMatchScore: r.name_match_score === null || r.name_match_score === undefined ? null : Number(r.name_match_score),
     nameMatchResult: (r.name_match_result as Validation['nameMatchResult']) ?? null,
+    nameMatchReasons: parseJsonColumn<Validation['nameMatchReasons'] & object>(r.name_match_reasons),
+    maxAgeSeconds: r.max_age_seconds === null || r.max_age_seconds === undefined ? null : Number(r.max_age_seconds),
+    cached: Boolean(r.cached),
+    reusedFrom: (r.reused_from as string | null) ?? null,
+    verifiedAt: (r.verified_at as Date | null) ?? null,
     partner: (r.partner as string | null) ?? null,
     partnerReference: (r.partner_reference as string | null) ?? null,
     partnerFollowup: (r.partner_followup as Validation['partnerFollowup']) ?? null,
@@ -44,7 +49,7 @@ function fromRow(r: Row): Validation {
 export type NewValidation = Pick<
   Validation,
   'id' | 'tenantId' | 'type' | 'rail' | 'accountCiphertext' | 'accountBlindIndex' | 'accountLast4' | 'ifsc' | 'bankName' | 'vpa' | 'expectedName' | 'referenceId' | 'metadata'
-> & { webhookUrl?: string | null };
+> & { webhookUrl?: string | null; maxAgeSeconds?: number | null };
 
 /** The column values of a new `queued` row; shared by single inserts and the batch ingestor's multi-row inserts. */
 export function newValidationRow(v: NewValidation, now: Date, batchId: string | null = null): Record<string, unknown> {
@@ -64,6 +69,7 @@ export function newValidationRow(v: NewValidation, now: Date, batchId: string | 
     reference_id: v.referenceId,
     metadata: v.metadata ? JSON.stringify(v.metadata) : null,
     ...(v.webhookUrl ? { webhook_url: v.webhookUrl } : {}),
+    max_age_seconds: v.maxAgeSeconds ?? null,
     attempts: 0,
     batch_id: batchId,
     batch_row_count: 1,
@@ -160,8 +166,12 @@ export async function markCompleted(trx: Trx, id: string, r: CompletedResult, no
     registered_name: r.registeredName,
     name_match_score: r.nameMatchScore,
     name_match_result: r.nameMatchResult,
+    name_match_reasons: JSON.stringify(r.nameMatchReasons),
     partner: r.partner,
     partner_reference: r.partnerReference,
+    verified_at: r.verifiedAt,
+    cached: r.reusedFrom !== null,
+    reused_from: r.reusedFrom,
     partner_followup: null,
     partner_hold_until: null,
     failure_code: null,

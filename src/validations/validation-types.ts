@@ -1,5 +1,7 @@
 import type { AccountStatus, AccountStatusReason, Rail } from '../partners/partner-types.js';
-import type { NameMatchResult } from '../name-match/simple-name-match.js';
+import type { NameMatchReason } from '../name-match/name-matcher.js';
+
+export type NameMatchResult = 'match' | 'close_match' | 'no_match' | 'not_checked';
 
 export type ValidationStatus = 'queued' | 'processing' | 'completed' | 'failed';
 export type PayeeType = 'bank_account' | 'vpa';
@@ -31,6 +33,14 @@ export interface Validation {
   registeredName: string | null;
   nameMatchScore: number | null;
   nameMatchResult: NameMatchResult | null;
+  nameMatchReasons: NameMatchReason[] | null;
+  /** How old a reused partner answer may be (seconds); 0 or null: always ask a partner. */
+  maxAgeSeconds: number | null;
+  /** The result was copied from `reusedFrom`'s partner answer instead of a call of its own. */
+  cached: boolean;
+  reusedFrom: string | null;
+  /** When the partner gave the answer this result rests on (earlier than completedAt when cached). */
+  verifiedAt: Date | null;
   partner: string | null;
   partnerReference: string | null;
   /** Set while an earlier call to `partner` must be resolved before any other partner is tried. */
@@ -53,6 +63,10 @@ export interface CompletedResult {
   registeredName: string | null;
   nameMatchScore: number | null;
   nameMatchResult: NameMatchResult;
+  nameMatchReasons: NameMatchReason[];
   partner: string;
   partnerReference: string;
+  verifiedAt: Date;
+  /** Set when the answer is reused from another validation. */
+  reusedFrom: string | null;
 }

@@ -28,10 +28,11 @@ export function toValidationView(v: Validation) {
             account_status: v.accountStatus,
             status_reason: v.statusReason,
             registered_name: v.registeredName,
-            name_match: { score: v.nameMatchScore, result: v.nameMatchResult ?? 'not_checked' },
+            name_match: { score: v.nameMatchScore, result: v.nameMatchResult ?? 'not_checked', reasons: v.nameMatchReasons ?? [] },
             partner: v.partner,
             partner_reference: v.partnerReference,
-            verified_at: iso(v.completedAt),
+            cached: v.cached,
+            verified_at: iso(v.verifiedAt ?? v.completedAt),
           }
         : null,
     failure: v.status === 'failed' ? { code: v.failureCode ?? 'internal.error', message: v.failureMessage ?? 'Validation failed.' } : null,

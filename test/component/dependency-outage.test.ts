@@ -10,6 +10,7 @@ import { createIdempotencyStore } from '../../src/platform/idempotency.js';
 import { createBatchFeedQueue, createValidationQueue, createWebhookQueue } from '../../src/platform/queues.js';
 import { createWebhookService } from '../../src/webhooks/webhook-service.js';
 import { createUrlGuard } from '../../src/webhooks/url-guard.js';
+import { createTenantSettings } from '../../src/tenants/tenant-settings.js';
 import { createBatchService } from '../../src/batches/batch-service.js';
 import { createFieldCipher } from '../../src/platform/field-cipher.js';
 import { createBlindIndexer } from '../../src/platform/blind-index.js';
@@ -57,9 +58,10 @@ function appWith(opts: { queueRedisUrl?: string; limiterRedisUrl?: string; mysql
     secretOverlapMs: config.webhooks.secretOverlapMs,
     maxEndpoints: config.webhooks.maxEndpoints,
   });
-  const validations = createValidationService({ ...shared, queue, completions: null, checkWebhookUrl: webhooks.checkOneOffUrl });
-  const batches = createBatchService({ ...shared, feedQueue, maxRows: config.batches.maxRows });
-  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches, webhooks, metrics: createMetricsRegistry('api') });
+  const settings = createTenantSettings(db, { reuseMaxAgeSeconds: config.reuse.defaultMaxAgeSeconds, nameMatch: config.nameMatch });
+  const validations = createValidationService({ ...shared, queue, completions: null, checkWebhookUrl: webhooks.checkOneOffUrl, settings });
+  const batches = createBatchService({ ...shared, feedQueue, maxRows: config.batches.maxRows, settings });
+  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches, webhooks, settings, metrics: createMetricsRegistry('api') });
   return {
     http: supertest(app),
     async close() {
@@ -113,7 +115,7 @@ describe('dependency outages answer 503 with Retry-After, never hang', () => {
     const a = appWith({ queueRedisUrl: DEAD_REDIS });
     try {
       const res = await a.http.post('/v1/validations').set('Authorization', `Bearer ${key}`).send(bankAccount('123456789012'));
-      assert.equal(res.status, 202);
+      assert.equal(res.status, 202, JSON.stringify(res.body));
       const row = await rt.db('validations').where({ id: res.body.id }).first();
       assert.equal(row.status, 'queued');
       assert.equal(await rt.queue.getJob(`validation-${res.body.id}`), undefined);

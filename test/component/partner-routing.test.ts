@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto';
 import type { Runtime } from '../../src/runtime.js';
 import { validationJobId } from '../../src/platform/queues.js';
 import { bankAccount, createTestContext, eventually, type TestContext } from '../helpers/test-stack.js';
+import { metric } from '../helpers/prom-text.js';
 
 const TEST_TIMEOUT = { timeout: 60_000 };
 const ROUTING_ENV = {
@@ -59,17 +60,6 @@ async function metricsText(s: Stack): Promise<string> {
   const res = await s.ctx.http(s.rt).get('/metrics');
   assert.equal(res.status, 200);
   return res.text;
-}
-
-/** The value of one series in Prometheus text, or 0 when it is absent. */
-function metric(text: string, name: string, labels: Record<string, string>): number {
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const labelPart = line.slice(name.length + 1, line.indexOf('}'));
-    if (wanted.every((w) => labelPart.split(',').includes(w))) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return 0;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

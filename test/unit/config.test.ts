@@ -161,3 +161,17 @@ describe('webhook configuration', () => {
     assert.deepEqual(loadConfig({ WEBHOOK_ALLOWED_NETWORKS: '127.0.0.0/8, ::1' }).webhooks.allowedNetworks, ['127.0.0.0/8', '::1/128']);
   });
 });
+
+describe('reuse and name-match configuration', () => {
+  it('defaults to 24 h reuse, single-flight on, and the matcher thresholds', () => {
+    const c = loadConfig({});
+    assert.equal(c.reuse.defaultMaxAgeSeconds, 86_400);
+    assert.equal(c.reuse.singleFlight.enabled, true);
+    assert.deepEqual(c.nameMatch, { match: 90, closeMatch: 65 });
+  });
+
+  it('refuses a close-match threshold above the match threshold, and a lock shorter than a partner call', () => {
+    assert.ok(problemsOf({ NAME_MATCH_THRESHOLD: '70', CLOSE_MATCH_THRESHOLD: '80' }).some((p) => p.startsWith('CLOSE_MATCH_THRESHOLD:')));
+    assert.ok(problemsOf({ SINGLE_FLIGHT_LOCK_MS: '2000', PARTNER_CALL_TIMEOUT_MS: '5000' }).some((p) => p.startsWith('SINGLE_FLIGHT_LOCK_MS:')));
+  });
+});

@@ -1,0 +1,129 @@
+import { KNOWN_DISTINCT_NAMES, TOKEN_VARIANTS } from './name-lexicon.js';
+
+/** The canonical spelling of a whole token (Mohd → MUHAMMAD), or the token itself. */
+export function canonicalToken(token: string): string {
+  return TOKEN_VARIANTS.get(token) ?? token;
+}
+
+/**
+ * A romanisation-insensitive key: two spellings of one Indian name usually share it
+ * (Lakshmi/Laxmi, Preeti/Priti, Sathish/Satish, Gourav/Gaurav, Wasim/Vasim, Kapoor/Kapur).
+ * The rules only merge sounds that romanisations of Indic scripts genuinely confuse; they never
+ * drop a final vowel, which is what separates Kamal from Kamala.
+ */
+export function phoneticKey(token: string): string {
+  const cached = keyCache.get(token);
+  if (cached !== undefined) return cached;
+  const key = computeKey(token);
+  // Bounded memo: payout batches repeat the same names, and the key is a pure function of the token.
+  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+  keyCache.set(token, key);
+  return key;
+}
+
+const KEY_CACHE_LIMIT = 20_000;
+const keyCache = new Map<string, string>();
+
+function computeKey(token: string): string {
+  let s = canonicalToken(token);
+  if (!/[A-Z]/.test(s)) return s;
+  s = s
+    .replace(/EZ$/, 'ES') // Fernandez/Fernandes, before Z is folded into J
+    .replace(/[IE]NDER$/, 'ENDRA') // Punjabi Surinder/Bhupinder = Hindi Surendra/Bhupendra
+    .replace(/ANDER$/, 'ANDRA') // Chander/Chandra
+    .replace(/QUE$/, 'Q') // Farooque/Farooq, Rafique/Rafiq
+    .replace(/X/g, 'KS')
+    .replace(/PH/g, 'F')
+    .replace(/W/g, 'V')
+    .replace(/Q/g, 'K')
+    .replace(/Z/g, 'J')
+    .replace(/([KGJTDB])H/g, '$1')
+    .replace(/SH/g, 'S')
+    .replace(/CH/g, 'C')
+    .replace(/(?!^)Y/g, 'I')
+    .replace(/EE/g, 'I')
+    .replace(/OO/g, 'U')
+    .replace(/AU|OU/g, 'O');
+  return s.replace(/(.)\1+/g, '$1');
+}
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set(KNOWN_DISTINCT_NAMES.map(phoneticKey));
+
+/** Both are common names in their own right, so one is not a misspelling of the other. */
+export function areDistinctKnownNames(keyA: string, keyB: string): boolean {
+  return keyA !== keyB && KNOWN_KEYS.has(keyA) && KNOWN_KEYS.has(keyB);
+}
+
+// Reused rows: matching runs hot in batch validation, and names are short.
+let prevPrev = new Int32Array(64);
+let prev = new Int32Array(64);
+let curr = new Int32Array(64);
+
+/** Optimal-string-alignment distance (Damerau–Levenshtein with adjacent transpositions), capped at max + 1. */
+export function editDistance(a: string, b: string, max: number): number {
+  if (a === b) return 0;
+  const n = a.length;
+  const m = b.length;
+  if (Math.abs(n - m) > max) return max + 1;
+  if (m + 1 > curr.length) {
+    prevPrev = new Int32Array(m + 1);
+    prev = new Int32Array(m + 1);
+    curr = new Int32Array(m + 1);
+  }
+  for (let j = 0; j <= m; j++) prev[j] = j;
+  for (let i = 1; i <= n; i++) {
+    curr[0] = i;
+    let rowMin = i;
+    const ai = a.charCodeAt(i - 1);
+    for (let j = 1; j <= m; j++) {
+      const bj = b.charCodeAt(j - 1);
+      const cost = ai === bj ? 0 : 1;
+      let v = Math.min(prev[j]! + 1, curr[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj) v = Math.min(v, prevPrev[j - 2]! + 1);
+      curr[j] = v;
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > max) return max + 1;
+    const t = prevPrev;
+    prevPrev = prev;
+    prev = curr;
+    curr = t;
+  }
+  return prev[m]!;
+}
+
+const VOWEL = /[AEIOU]/;
+
+/**
+ * One name is the other plus a final letter that makes a different name: Indian feminine and
+ * derived names are built that way (Ankit/Ankita, Vaibhav/Vaibhavi, Sneha/Snehal, Deepa/Deepak).
+ * A final -a after a base ending in other letters is the Kannada/Telugu form of the same name
+ * (Ramesh/Ramesha, Manjunath/Manjunatha), as are a final -u (Nagaraj/Nagaraju) and -e (Kishor/Kishore).
+ */
+function addsNameEnding(x: string, y: string): boolean | null {
+  const [short, long] = x.length < y.length ? [x, y] : [y, x];
+  if (long.length !== short.length + 1 || !long.startsWith(short)) return null;
+  const added = long[long.length - 1]!;
+  if (added === 'I') return true;
+  if (added === 'A') return /[TLDI]$/.test(short);
+  // A final H after a vowel is silent in romanisation (Barua/Baruah).
+  return !VOWEL.test(added) && !(added === 'H' && VOWEL.test(short[short.length - 1]!));
+}
+
+/**
+ * The typo distance between two tokens (1 or 2), or 0 when they are not plausibly one name mistyped.
+ * Distance 1 needs both tokens ≥ 5 letters; distance 2 needs ≥ 9. Below 8 letters the first letter must
+ * agree (Suresh/Naresh, Mohan/Sohan); two distinct common names never count (Ramesh/Rajesh, Patel/Patil),
+ * nor does a name and its feminine or derived form (Ankit/Ankita).
+ */
+export function typoDistance(textA: string, keyA: string, textB: string, keyB: string): 0 | 1 | 2 {
+  const minLen = Math.min(textA.length, textB.length);
+  if (minLen < 5) return 0;
+  if (minLen < 8 && textA[0] !== textB[0]) return 0;
+  if (areDistinctKnownNames(keyA, keyB)) return 0;
+  // Judge the spelling as written when it is an added ending (Manjunath/Manjunatha), the key otherwise (Aditya/Aditi).
+  if (addsNameEnding(textA, textB) ?? addsNameEnding(keyA, keyB)) return 0;
+  const max = minLen >= 9 ? 2 : 1;
+  const d = Math.min(editDistance(keyA, keyB, max), editDistance(textA, textB, max));
+  return d >= 1 && d <= max ? (d as 1 | 2) : 0;
+}
