@@ -37,7 +37,7 @@ import {
   type DeliveryListQuery,
   type NewDelivery,
 } from './webhook-delivery-store.js';
-import type { DeliveryStatus, WebhookEventType } from './webhook-types.js';
+import type { WebhookEventType } from './webhook-types.js';
 
 export interface WebhookServiceDeps {
   db: Db;
@@ -242,4 +242,3 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 }
 
 export type WebhookService = ReturnType<typeof createWebhookService>;
-export type { DeliveryStatus };
