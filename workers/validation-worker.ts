@@ -1,4 +1,5 @@
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { parkJob } from './park-job.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/platform/logger.js';
 import { VALIDATION_QUEUE, type ValidationJobData } from '../src/platform/queues.js';
@@ -26,12 +27,9 @@ export function startValidationWorker(connection: Redis, processor: ValidationPr
       const attempts = job.opts.attempts ?? 1;
       const finalAttempt = job.attemptsMade + 1 >= attempts;
       const outcome = await processor.process(job.data.validationId, { finalAttempt });
-      if (outcome.kind === 'wait') {
-        // Parked, not failed: moving the job to `delayed` leaves attemptsMade untouched, so waiting
-        // for a partner to recover (or to finish a pending check) never exhausts the retries.
-        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
-        throw new DelayedError();
-      }
+      // Parked, not failed: waiting for a partner to recover (or a pending check, or another
+      // validation's call of the same payee) never exhausts the retries.
+      if (outcome.kind === 'wait') await parkJob(job, outcome.delayMs, token);
       logger.debug({ validationId: job.data.validationId, outcome: outcome.kind }, 'validation job done');
     },
     {

@@ -1,4 +1,5 @@
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
+import { parkJob } from './park-job.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/platform/logger.js';
 import { WEBHOOK_QUEUE, type WebhookJobData } from '../src/platform/queues.js';
@@ -21,11 +22,8 @@ export function startWebhookWorker(
     WEBHOOK_QUEUE,
     async (job: Job<WebhookJobData, void, 'deliver'>, token?: string) => {
       const outcome = await deliverer.deliver(job.data.deliveryId, job.data.attempt);
-      if (outcome.kind === 'wait') {
-        // Another worker holds it, or the endpoint has its fill of deliveries in flight: park the job.
-        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
-        throw new DelayedError();
-      }
+      // Another worker holds it, or the endpoint has its fill of deliveries in flight: park the job.
+      if (outcome.kind === 'wait') await parkJob(job, outcome.delayMs, token);
     },
     {
       connection,

@@ -1,6 +1,6 @@
 import type { Batch, BatchRejection } from './batch-types.js';
 
-const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
+import { isoOrNull as iso } from '../platform/iso-date.js';
 
 /** The public Batch object (openapi.yaml `Batch`). */
 export function toBatchView(b: Batch, firstRejections: BatchRejection[]) {

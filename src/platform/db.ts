@@ -110,6 +110,9 @@ export async function withTransactionThen<T>(db: Db, work: (trx: Trx, defer: Def
   return result;
 }
 
+/** A nullable DATETIME column as a Date or null. */
+export const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : (v as Date));
+
 /** JSON columns come back parsed from some servers/drivers and as text from others. */
 export function parseJsonColumn<T>(value: unknown): T | null {
   if (value === null || value === undefined) return null;

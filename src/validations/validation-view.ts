@@ -1,6 +1,6 @@
 import type { Validation } from './validation-types.js';
 
-const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
+import { isoOrNull as iso } from '../platform/iso-date.js';
 
 /**
  * The public shape of a validation (see openapi.yaml `Validation`). The account number appears only

@@ -27,11 +27,15 @@ export function rotateSecretRing(cipher: FieldCipher, aad: string, current: Secr
   };
 }
 
+/** When the previous secret stops signing, while it still does; null outside a rotation's overlap. */
+export function overlapEndsAt(ring: SecretRing, now = new Date()): Date | null {
+  const ends = ring.previousSecretExpiresAt;
+  return ring.previousSecretCiphertext && ends && ends.getTime() > now.getTime() ? ends : null;
+}
+
 /** The secrets that sign a delivery now: the current one first, then the previous one during its overlap. */
 export function signingSecrets(cipher: FieldCipher, aad: string, ring: SecretRing, now = new Date()): string[] {
   const secrets = [cipher.decrypt(ring.secretCiphertext, aad)];
-  if (ring.previousSecretCiphertext && ring.previousSecretExpiresAt && ring.previousSecretExpiresAt.getTime() > now.getTime()) {
-    secrets.push(cipher.decrypt(ring.previousSecretCiphertext, aad));
-  }
+  if (overlapEndsAt(ring, now)) secrets.push(cipher.decrypt(ring.previousSecretCiphertext!, aad));
   return secrets;
 }

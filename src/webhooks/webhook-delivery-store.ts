@@ -1,8 +1,7 @@
-import type { Db, Trx } from '../platform/db.js';
+import { dateOrNull as date, type Db, type Trx } from '../platform/db.js';
 import type { DeliveryStatus, DeliveryTrigger, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookEventType } from './webhook-types.js';
 
 type Row = Record<string, unknown>;
-const date = (v: unknown): Date | null => (v === null || v === undefined ? null : (v as Date));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 function deliveryFromRow(r: Row): WebhookDelivery {
@@ -58,14 +57,7 @@ export async function insertEvent(trx: Trx, e: WebhookEvent): Promise<void> {
   await trx('webhook_events').insert({ id: e.id, tenant_id: e.tenantId, type: e.type, object_id: e.objectId, payload: e.payload, created_at: e.createdAt });
 }
 
-export interface NewDelivery {
-  id: string;
-  tenantId: string;
-  eventId: string;
-  eventType: WebhookEventType;
-  endpointId: string | null;
-  url: string | null;
-}
+export type NewDelivery = Pick<WebhookDelivery, 'id' | 'tenantId' | 'eventId' | 'eventType' | 'endpointId' | 'url'>;
 
 export async function insertDeliveries(trx: Trx, rows: readonly NewDelivery[], now = new Date()): Promise<void> {
   if (rows.length === 0) return;

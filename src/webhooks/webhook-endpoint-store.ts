@@ -1,8 +1,7 @@
-import { parseJsonColumn, type Db, type Trx } from '../platform/db.js';
+import { dateOrNull as date, parseJsonColumn, type Db, type Trx } from '../platform/db.js';
 import type { EndpointDisabledReason, SecretRing, WebhookEndpoint, WebhookEventType } from './webhook-types.js';
 
 type Row = Record<string, unknown>;
-const date = (v: unknown): Date | null => (v === null || v === undefined ? null : (v as Date));
 
 function ringFromRow(r: Row): SecretRing {
   return {

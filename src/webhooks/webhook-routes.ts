@@ -3,11 +3,10 @@ import { requireAuth } from '../platform/http-context.js';
 import { AppError } from '../platform/app-error.js';
 import type { WebhookService } from './webhook-service.js';
 import type { DeliveryStatus, WebhookEventType } from './webhook-types.js';
-import { toAttemptView, toDeliveryView, toEndpointView } from './webhook-view.js';
+import { toAttemptView, toDefaultSecretView, toDeliveryView, toEndpointView } from './webhook-view.js';
 
 const query = (req: Request): Record<string, unknown> => req.query as Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 
 /** Thin: requests were checked against openapi.yaml; the service does the rest. */
 export function webhookRoutes(service: WebhookService): Router {
@@ -68,14 +67,14 @@ export function webhookRoutes(service: WebhookService): Router {
   router.get('/v1/webhook-secret', async (req, res) => {
     const auth = requireAuth(req);
     const ring = await service.defaultSecret(auth.tenantId);
-    res.json(secretView(ring ?? null, null));
+    res.json(toDefaultSecretView(ring ?? null, null));
   });
 
   router.post('/v1/webhook-secret/rotate', async (req, res) => {
     const auth = requireAuth(req);
     const overlap = (req.body as { overlap_seconds?: number } | undefined)?.overlap_seconds;
     const { ring, secret } = await service.rotateDefaultSecret(auth, overlap, req.requestId);
-    res.json(secretView(ring, secret));
+    res.json(toDefaultSecretView(ring, secret));
   });
 
   router.get('/v1/webhook-deliveries', async (req, res) => {
@@ -104,16 +103,4 @@ export function webhookRoutes(service: WebhookService): Router {
   });
 
   return router;
-}
-
-function secretView(ring: { previousSecretExpiresAt: Date | null; createdAt: Date; updatedAt: Date } | null, secret: string | null) {
-  const overlap = ring?.previousSecretExpiresAt && ring.previousSecretExpiresAt.getTime() > Date.now() ? ring.previousSecretExpiresAt : null;
-  return {
-    object: 'webhook_secret' as const,
-    exists: ring !== null,
-    secret,
-    previous_secret_expires_at: iso(overlap),
-    created_at: iso(ring?.createdAt),
-    updated_at: iso(ring?.updatedAt),
-  };
 }

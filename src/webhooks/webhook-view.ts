@@ -1,10 +1,10 @@
-import type { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from './webhook-types.js';
+import type { SecretRing, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from './webhook-types.js';
+import { overlapEndsAt } from './secret-ring.js';
 
-const iso = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
+import { isoOrNull as iso } from '../platform/iso-date.js';
 
 /** openapi.yaml `WebhookEndpoint`; the secret appears only in the create and rotate answers. */
 export function toEndpointView(e: WebhookEndpoint, secret?: string) {
-  const overlap = e.previousSecretCiphertext && e.previousSecretExpiresAt && e.previousSecretExpiresAt.getTime() > Date.now() ? e.previousSecretExpiresAt : null;
   return {
     id: e.id,
     object: 'webhook_endpoint' as const,
@@ -15,7 +15,7 @@ export function toEndpointView(e: WebhookEndpoint, secret?: string) {
     disabled_reason: e.disabledReason,
     disabled_at: iso(e.disabledAt),
     failing_since: iso(e.failingSince),
-    previous_secret_expires_at: iso(overlap),
+    previous_secret_expires_at: iso(overlapEndsAt(e)),
     created_at: iso(e.createdAt),
     updated_at: iso(e.updatedAt),
     ...(secret ? { secret } : {}),
@@ -52,5 +52,17 @@ export function toAttemptView(a: WebhookAttempt) {
     response_body: a.responseBody,
     error: a.error,
     error_message: a.errorMessage,
+  };
+}
+
+/** openapi.yaml `DefaultWebhookSecret`; the secret itself only in the answer to a rotation. */
+export function toDefaultSecretView(ring: (SecretRing & { createdAt: Date; updatedAt: Date }) | null, secret: string | null) {
+  return {
+    object: 'webhook_secret' as const,
+    exists: ring !== null,
+    secret,
+    previous_secret_expires_at: iso(ring ? overlapEndsAt(ring) : null),
+    created_at: iso(ring?.createdAt),
+    updated_at: iso(ring?.updatedAt),
   };
 }

@@ -77,6 +77,14 @@ async function tenantOn(runtime: Runtime, c: TestContext = ctx) {
   };
 }
 
+/** A context of its own (for config overrides or worker processes), a runtime on it, and a tenant. */
+async function ownStack(contextEnv: Record<string, string> = {}, runtimeEnv: Record<string, string> = {}) {
+  const c = await createTestContext(contextEnv);
+  contexts.push(c);
+  const runtime = await c.start(runtimeEnv);
+  return { c, runtime, t: await tenantOn(runtime, c) };
+}
+
 /** A received body, checked against the documented payload shapes (openapi.yaml) on the way. */
 function bodyOf(r: { body: string }) {
   const body = JSON.parse(r.body) as { type: string; timestamp: string; data: Record<string, any> };
@@ -312,10 +320,7 @@ describe('endpoint health', () => {
   });
 
   it('an endpoint failing for longer than WEBHOOK_DISABLE_AFTER_MS is disabled', T, async () => {
-    const c = await createTestContext({ WEBHOOK_DISABLE_AFTER_MS: '1000', WEBHOOK_RETRY_SCHEDULE: '0,400ms,400ms,400ms,400ms,400ms,400ms' });
-    contexts.push(c);
-    const runtime = await c.start();
-    const t = await tenantOn(runtime, c);
+    const { runtime, t } = await ownStack({ WEBHOOK_DISABLE_AFTER_MS: '1000', WEBHOOK_RETRY_SCHEDULE: '0,400ms,400ms,400ms,400ms,400ms,400ms' });
     const r = await receiver();
     const ep = await t.endpoint(r.url);
     r.setMode({ kind: 'status', status: 500 });
@@ -332,10 +337,7 @@ describe('endpoint health', () => {
   });
 
   it('a hanging endpoint of one tenant does not hold up another tenant', T, async () => {
-    const c = await createTestContext({ WEBHOOK_CONCURRENCY: '4', WEBHOOK_ENDPOINT_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '3000', SWEEPER_STUCK_AFTER_MS: '5000' });
-    contexts.push(c);
-    const runtime = await c.start();
-    const slowTenant = await tenantOn(runtime, c);
+    const { c, runtime, t: slowTenant } = await ownStack({ WEBHOOK_CONCURRENCY: '4', WEBHOOK_ENDPOINT_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '3000', SWEEPER_STUCK_AFTER_MS: '5000' });
     const fastTenant = await tenantOn(runtime, c);
     const slow = await receiver();
     const fast = await receiver();
@@ -444,10 +446,7 @@ describe('manual retry and replay', () => {
 
 describe('durability', () => {
   it('an event is never lost: Redis emptied before delivery → the sweeper delivers it from MySQL', T, async () => {
-    const c = await createTestContext();
-    contexts.push(c);
-    const api = await c.start({ ROLE: 'api' });
-    const t = await tenantOn(api, c);
+    const { c, t } = await ownStack({}, { ROLE: 'api' });
     const r = await receiver();
     r.secrets.push((await t.endpoint(r.url)).secret);
     // Record the event in MySQL by finishing a validation with a worker, then empty Redis before the
@@ -466,10 +465,7 @@ describe('durability', () => {
   });
 
   it('a worker killed mid-delivery → the event is still delivered, with the same webhook-id', T, async () => {
-    const c = await createTestContext();
-    contexts.push(c);
-    const api = await c.start({ ROLE: 'api' });
-    const t = await tenantOn(api, c);
+    const { c, t } = await ownStack({}, { ROLE: 'api' });
     const r = await receiver();
     r.secrets.push((await t.endpoint(r.url)).secret);
     r.setMode({ kind: 'hang' });
@@ -494,10 +490,7 @@ describe('durability', () => {
 
 describe('SSRF at delivery time', () => {
   it('a URL accepted earlier is refused when delivering if the address is no longer allowed', T, async () => {
-    const c = await createTestContext();
-    contexts.push(c);
-    const api = await c.start({ ROLE: 'api' });
-    const t = await tenantOn(api, c);
+    const { c, t } = await ownStack({}, { ROLE: 'api' });
     const r = await receiver();
     await t.endpoint(r.url);
     // The worker's policy does not allow loopback (as if the host now resolved inside the network).
