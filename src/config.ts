@@ -3,6 +3,7 @@ import { parsePartnersConfig, type PartnersConfig } from './partners/partner-con
 import { parseAllowedNetworks } from './webhooks/url-guard.js';
 import { parseRetrySchedule } from './webhooks/retry-schedule.js';
 import { DEFAULT_NAME_MATCH_THRESHOLDS, type NameMatchThresholds } from './name-match/name-matcher.js';
+import { decodeKeyText, keyWeakness, sharesBytes } from './platform/key-material.js';
 
 /**
  * Development-only secrets. They let `npm start` work on a fresh machine; `NODE_ENV=production`
@@ -10,6 +11,8 @@ import { DEFAULT_NAME_MATCH_THRESHOLDS, type NameMatchThresholds } from './name-
  */
 const DEV_ENCRYPTION_KEYS = 'dev1:ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=';
 const DEV_BLIND_INDEX_KEY = 'ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LTMyLWJ5dGVzIQ==';
+/** The development key bytes, recognised however they are written or labelled. */
+const DEV_KEY_BYTES: readonly Buffer[] = [Buffer.from(DEV_ENCRYPTION_KEYS.split(':')[1]!, 'base64'), Buffer.from(DEV_BLIND_INDEX_KEY, 'base64')];
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -150,15 +153,47 @@ function parseKeyring(raw: string): { keys: Record<string, Buffer>; firstId: str
   let firstId = '';
   for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
     const sep = entry.indexOf(':');
-    const id = entry.slice(0, sep);
+    const id = entry.slice(0, sep).trim();
     if (sep < 1 || !/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new Error('each entry must be KEY_ID:BASE64_KEY');
-    const key = Buffer.from(entry.slice(sep + 1), 'base64');
+    if (keys[id]) throw new Error(`key id "${id}" appears twice`);
+    const key = decodeKeyText(entry.slice(sep + 1));
+    if (!key) throw new Error(`key "${id}" is not valid base64`);
     if (key.length !== 32) throw new Error(`key "${id}" must decode to 32 bytes`);
     keys[id] = key;
     firstId ||= id;
   }
   if (!firstId) throw new Error('at least one key is required');
   return { keys, firstId };
+}
+
+/**
+ * What is wrong with the secrets as a set: the same bytes for encryption and the blind index (one leak
+ * would expose both), the same key twice in the keyring, and — in production — the development keys or
+ * keys that cannot be random, judged by their bytes.
+ */
+function secretProblems(keyring: Record<string, Buffer>, blindIndexKey: Buffer, production: boolean): string[] {
+  const problems: string[] = [];
+  const entries = Object.entries(keyring);
+  if (entries.some(([, key]) => sharesBytes(key, [blindIndexKey]))) {
+    problems.push('BLIND_INDEX_KEY: must differ from every ENCRYPTION_KEYS key');
+  }
+  entries.forEach(([id, key], i) => {
+    if (entries.slice(0, i).some(([, other]) => other.equals(key))) problems.push(`ENCRYPTION_KEYS: key "${id}" repeats another key's bytes`);
+  });
+  if (!production) return problems;
+  for (const [id, key] of entries) {
+    if (sharesBytes(key, DEV_KEY_BYTES)) problems.push(`ENCRYPTION_KEYS: key "${id}" is the development key, which cannot be used in production`);
+    else {
+      const weak = keyWeakness(key);
+      if (weak) problems.push(`ENCRYPTION_KEYS: key "${id}" ${weak}`);
+    }
+  }
+  if (sharesBytes(blindIndexKey, DEV_KEY_BYTES)) problems.push('BLIND_INDEX_KEY: the development key cannot be used in production');
+  else {
+    const weak = keyWeakness(blindIndexKey);
+    if (weak) problems.push(`BLIND_INDEX_KEY: ${weak}`);
+  }
+  return problems;
 }
 
 /** Parses and checks the environment; throws ConfigError naming every bad key. */
@@ -180,12 +215,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (keyring.firstId && !keyring.keys[activeKeyId]) {
     problems.push(`ENCRYPTION_ACTIVE_KEY_ID: "${activeKeyId}" is not in ENCRYPTION_KEYS`);
   }
-  const blindIndexKey = Buffer.from(e.BLIND_INDEX_KEY, 'base64');
-  if (blindIndexKey.length < 32) problems.push('BLIND_INDEX_KEY: must decode to at least 32 bytes');
-  if (e.NODE_ENV === 'production') {
-    if (e.ENCRYPTION_KEYS === DEV_ENCRYPTION_KEYS) problems.push('ENCRYPTION_KEYS: the development key cannot be used in production');
-    if (e.BLIND_INDEX_KEY === DEV_BLIND_INDEX_KEY) problems.push('BLIND_INDEX_KEY: the development key cannot be used in production');
-  }
+  const blindIndexKey = decodeKeyText(e.BLIND_INDEX_KEY) ?? Buffer.alloc(0);
+  if (blindIndexKey.length < 32) problems.push('BLIND_INDEX_KEY: must be base64 that decodes to at least 32 bytes');
+  else problems.push(...secretProblems(keyring.keys, blindIndexKey, e.NODE_ENV === 'production'));
   if (e.RETRY_MAX_MS < e.RETRY_BASE_MS) problems.push('RETRY_MAX_MS: must be >= RETRY_BASE_MS');
   if (e.MAX_TOTAL_ATTEMPTS < e.JOB_ATTEMPTS) problems.push('MAX_TOTAL_ATTEMPTS: must be >= JOB_ATTEMPTS');
   if (e.SWEEPER_STUCK_AFTER_MS <= e.PARTNER_CALL_TIMEOUT_MS) {

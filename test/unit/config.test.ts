@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
 const problemsOf = (env: Record<string, string>): string[] => {
@@ -52,6 +53,47 @@ describe('config', () => {
     assert.ok(problems.some((p) => p.startsWith('BLIND_INDEX_KEY:')));
   });
 
+  it('refuses the development key bytes in production under any id, spacing or position', () => {
+    const devEnc = 'ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=';
+    const devBlind = 'ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LTMyLWJ5dGVzIQ==';
+    const good = randomBytes(32).toString('base64');
+    const prod = (env: Record<string, string>) => problemsOf({ NODE_ENV: 'production', BLIND_INDEX_KEY: randomBytes(32).toString('base64'), ...env });
+    for (const keys of [`prod:${devEnc}`, ` dev1:${devEnc}`, `dev1:${devEnc},`, `k1:${good},k2:${devEnc}`, `k1: ${devEnc.replace(/=+$/, '')}`, `k1:${Buffer.from(devEnc, 'base64').toString('base64url')}`]) {
+      assert.ok(prod({ ENCRYPTION_KEYS: keys }).some((p) => p.startsWith('ENCRYPTION_KEYS:') && p.includes('development')), keys);
+    }
+    for (const blind of [` ${devBlind}`, devBlind.replace(/=+$/, ''), devEnc]) {
+      assert.ok(prod({ ENCRYPTION_KEYS: `k1:${good}`, BLIND_INDEX_KEY: blind }).some((p) => p.startsWith('BLIND_INDEX_KEY:') && p.includes('development')), blind);
+    }
+    // The blind-index development key (34 bytes) is no encryption key either.
+    assert.ok(prod({ ENCRYPTION_KEYS: `k1:${devBlind}` }).some((p) => p.startsWith('ENCRYPTION_KEYS:')));
+  });
+
+  it('refuses weak keys in production: all zero, few distinct bytes, text, repeating patterns', () => {
+    const repeating = randomBytes(8);
+    const weak = [Buffer.alloc(32), Buffer.alloc(32, 7), Buffer.from('correct horse battery staple 123'), Buffer.from(Array.from({ length: 32 }, (_, i) => i % 4)), Buffer.concat([repeating, repeating, repeating, repeating])];
+    for (const key of weak) {
+      assert.equal(key.length, 32);
+      const problems = problemsOf({ ...PROD_SECRETS, ENCRYPTION_KEYS: `k1:${key.toString('base64')}` });
+      assert.ok(problems.some((p) => p.startsWith('ENCRYPTION_KEYS:')), key.toString('hex'));
+      const blindProblems = problemsOf({ ...PROD_SECRETS, BLIND_INDEX_KEY: key.toString('base64') });
+      assert.ok(blindProblems.some((p) => p.startsWith('BLIND_INDEX_KEY:')), key.toString('hex'));
+    }
+    // Random keys pass, however many are tried.
+    for (let i = 0; i < 200; i++) {
+      assert.doesNotThrow(() => loadConfig({ ...PROD_SECRETS, ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`, BLIND_INDEX_KEY: randomBytes(32).toString('base64'), PARTNER_SANDBOX_BASE_URL: 'https://sandbox.example' }));
+    }
+  });
+
+  it('refuses an encryption key equal to the blind-index key, a key repeated under two ids, and non-base64 text', () => {
+    const k = randomBytes(32).toString('base64');
+    assert.ok(problemsOf({ ENCRYPTION_KEYS: `k1:${k}`, BLIND_INDEX_KEY: k }).some((p) => p.startsWith('BLIND_INDEX_KEY:')));
+    assert.ok(problemsOf({ ENCRYPTION_KEYS: `k1:${k}`, BLIND_INDEX_KEY: ` ${k}` }).some((p) => p.startsWith('BLIND_INDEX_KEY:')));
+    assert.ok(problemsOf({ ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')},k2:${k}`, BLIND_INDEX_KEY: Buffer.concat([Buffer.from(k, 'base64'), randomBytes(32)]).toString('base64') }).some((p) => p.startsWith('BLIND_INDEX_KEY:')));
+    assert.ok(problemsOf({ ENCRYPTION_KEYS: `k1:${k},k2:${k}` }).some((p) => p.startsWith('ENCRYPTION_KEYS:')));
+    assert.ok(problemsOf({ ENCRYPTION_KEYS: `k1:${k}!` }).some((p) => p.startsWith('ENCRYPTION_KEYS:')));
+    assert.ok(problemsOf({ BLIND_INDEX_KEY: `${randomBytes(32).toString('base64')}*` }).some((p) => p.startsWith('BLIND_INDEX_KEY:')));
+  });
+
   it('checks relations between settings', () => {
     assert.ok(problemsOf({ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '1000' }).some((p) => p.startsWith('RETRY_MAX_MS:')));
     assert.ok(problemsOf({ SWEEPER_STUCK_AFTER_MS: '1000', PARTNER_CALL_TIMEOUT_MS: '5000' }).some((p) => p.startsWith('SWEEPER_STUCK_AFTER_MS:')));
@@ -60,8 +102,8 @@ describe('config', () => {
 
 const PROD_SECRETS = {
   NODE_ENV: 'production',
-  ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
-  BLIND_INDEX_KEY: Buffer.alloc(32, 4).toString('base64'),
+  ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  BLIND_INDEX_KEY: randomBytes(32).toString('base64'),
 };
 
 describe('partner configuration', () => {
