@@ -17,7 +17,8 @@ let rt: Runtime;
 const receivers: WebhookReceiver[] = [];
 
 before(async () => {
-  ctx = await createTestContext();
+  // Calls that never time out on a busy machine: the reuse test counts partner calls.
+  ctx = await createTestContext({ PARTNER_CALL_TIMEOUT_MS: '10000', SWEEPER_STUCK_AFTER_MS: '30000' });
   rt = await ctx.start();
 });
 after(async () => {
@@ -79,7 +80,7 @@ describe('each key sees only its own mode', () => {
       const batch = await t.post(mode, '/v1/batches', { items: [bankAccount(account())] });
       assert.equal(batch.status, 202, JSON.stringify(batch.body));
       assert.equal(batch.body.livemode, mode === 'live');
-      const delivery = await eventually(async () => (await t.get(mode, `/v1/webhook-deliveries?endpoint_id=${endpoint.id}`)).body.data[0] as V | undefined, 'a delivery');
+      const delivery = await eventually(async () => (await t.get(mode, `/v1/webhook-deliveries?endpoint_id=${endpoint.id}`)).body.data[0] as V | undefined, 'a delivery', 30_000);
       assert.equal(delivery.livemode, mode === 'live');
       objects[mode] = { validation: validation.id, batch: batch.body.id, endpoint: endpoint.id, delivery: delivery.id };
     }
@@ -152,11 +153,12 @@ describe('partner answers and webhooks stay in their mode', () => {
     const test1 = await t.validate('test', payee);
     const live1 = await t.validate('live', payee);
     assert.equal(live1.result.cached, false, 'a test answer was reused for a live validation');
-    assert.equal(ctx.sim.callsFor(live1.id), 1, 'the live validation asked a partner itself');
+    assert.ok(ctx.sim.callsFor(live1.id) >= 1, 'the live validation asked a partner itself');
     const test2 = await t.validate('test', payee);
     const live2 = await t.validate('live', payee);
     assert.equal(test2.result.cached, true);
     assert.equal(live2.result.cached, true);
+    assert.equal(ctx.sim.callsFor(test2.id) + ctx.sim.callsFor(live2.id), 0, 'answers reused within each mode');
     const reusedFrom = async (id: string) => (await rt.db('validations').where({ id }).first('reused_from')).reused_from;
     assert.equal(await reusedFrom(test2.id), test1.id);
     assert.equal(await reusedFrom(live2.id), live1.id);
@@ -168,11 +170,11 @@ describe('partner answers and webhooks stay in their mode', () => {
     const liveEndpoint = await t.endpoint('live', liveHook.url);
     const testEndpoint = await t.endpoint('test', testHook.url);
     const test = await t.validate('test');
-    await eventually(async () => testHook.received.some((r) => JSON.parse(r.body).data.id === test.id), 'the test event at the test endpoint');
+    await eventually(async () => testHook.received.some((r) => JSON.parse(r.body).data.id === test.id), 'the test event at the test endpoint', 30_000);
     // A live event after it: once it has arrived, the test event had every chance to arrive too.
     const live = await t.validate('live');
-    await eventually(async () => liveHook.received.some((r) => JSON.parse(r.body).data.id === live.id), 'the live event at the live endpoint');
-    await eventually(async () => (await rt.db('webhook_deliveries').where({ status: 'pending' }).where('tenant_id', t.tenantId).count({ n: '*' }))[0]?.n == 0, 'no delivery pending');
+    await eventually(async () => liveHook.received.some((r) => JSON.parse(r.body).data.id === live.id), 'the live event at the live endpoint', 30_000);
+    await eventually(async () => (await rt.db('webhook_deliveries').where({ status: 'pending' }).where('tenant_id', t.tenantId).count({ n: '*' }))[0]?.n == 0, 'no delivery pending', 30_000);
     assert.deepEqual(liveHook.received.map((r) => JSON.parse(r.body).data.livemode), [true]);
     assert.deepEqual(testHook.received.map((r) => JSON.parse(r.body).data.livemode), [false]);
     const byEndpoint = await rt.db('webhook_deliveries as d').join('webhook_events as e', 'e.id', 'd.event_id').where('d.tenant_id', t.tenantId).select('d.endpoint_id', 'e.object_id', 'e.livemode');
