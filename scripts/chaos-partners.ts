@@ -126,7 +126,8 @@ async function main(): Promise<void> {
   await ensureDatabase(dbUrl);
   const db = createDb(dbUrl, 2);
   await migrateLatest(db);
-  const tenant = await createTenantService(db, 'chaos').createTenant('chaos');
+  // A live key: the run measures the live partners (a test key would only ever reach the sandbox).
+  const tenant = await createTenantService(db, 'chaos').createTenant('chaos', 'live');
   await db.destroy();
 
   const env: Record<string, string> = {

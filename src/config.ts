@@ -243,7 +243,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     e.NODE_ENV === 'production',
     problems,
   );
-  if (partners.enabled.some((p) => p.callTimeoutMs >= e.SWEEPER_STUCK_AFTER_MS)) {
+  const everyPartner = [...partners.enabled, partners.testMode];
+  if (everyPartner.some((p) => p.callTimeoutMs >= e.SWEEPER_STUCK_AFTER_MS)) {
     problems.push('SWEEPER_STUCK_AFTER_MS: must be longer than every partner call timeout');
   }
   let retryScheduleMs: number[] = [];
@@ -260,7 +261,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.NODE_ENV === 'production' && e.WEBHOOK_REQUIRE_HTTPS === false) problems.push('WEBHOOK_REQUIRE_HTTPS: webhook URLs must be https in production');
   if (e.CLOSE_MATCH_THRESHOLD > e.NAME_MATCH_THRESHOLD) problems.push('CLOSE_MATCH_THRESHOLD: must not exceed NAME_MATCH_THRESHOLD');
-  if (partners.enabled.some((p) => p.callTimeoutMs >= e.SINGLE_FLIGHT_LOCK_MS)) {
+  if (everyPartner.some((p) => p.callTimeoutMs >= e.SINGLE_FLIGHT_LOCK_MS)) {
     problems.push('SINGLE_FLIGHT_LOCK_MS: must be longer than every partner call timeout');
   }
   if (e.SWEEPER_STUCK_AFTER_MS <= e.WEBHOOK_TIMEOUT_MS) problems.push('SWEEPER_STUCK_AFTER_MS: must be longer than WEBHOOK_TIMEOUT_MS');

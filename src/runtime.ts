@@ -137,7 +137,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     const processor = createValidationProcessor({
       db,
       cipher,
-      router: partners.router,
+      routers: { live: partners.router, test: partners.testRouter },
       telemetry: partnerMetrics,
       followupHoldMs: config.partners.followupHoldMs,
       pendingPollMs: config.partners.pendingPollMs,

@@ -33,7 +33,7 @@ export type FieldToColumn = (field: string) => string | null;
  */
 export function createBatchIngestor(
   deps: IngestDeps,
-  batch: { id: string; tenantId: string; maxAgeSeconds: number },
+  batch: { id: string; tenantId: string; livemode: boolean; maxAgeSeconds: number },
   opts: { maxRows: number; chunkSize?: number; fieldToColumn: FieldToColumn },
 ) {
   const chunkSize = opts.chunkSize ?? 1000;
@@ -67,7 +67,7 @@ export function createBatchIngestor(
         reject(item.row, item.referenceId, opts.fieldToColumn(checked.error.field), checked.error.code, checked.error.message, batchRows);
         continue;
       }
-      const v = buildNewValidation(checked.payee, { id: newId('val'), tenantId: batch.tenantId, referenceId: item.referenceId, metadata: item.metadata ?? null }, deps.cipher, deps.blindIndex);
+      const v = buildNewValidation(checked.payee, { id: newId('val'), tenantId: batch.tenantId, livemode: batch.livemode, referenceId: item.referenceId, metadata: item.metadata ?? null }, deps.cipher, deps.blindIndex);
       validationRows.push(newValidationRow({ ...v, maxAgeSeconds: batch.maxAgeSeconds }, now, batch.id));
       rowsByIndex.push({ row: item.row, blind: v.accountBlindIndex!, referenceId: item.referenceId });
     }

@@ -3,6 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Db } from '../platform/db.js';
 import { AppError } from '../platform/app-error.js';
 import { requireAuth } from '../platform/http-context.js';
+import { scopeOf } from '../platform/mode-scope.js';
 import { checkIdempotencyKey, requestFingerprint } from '../platform/idempotency.js';
 import type { CreateValidationInput, ValidationService } from '../validations/validation-service.js';
 import { toValidationView } from '../validations/validation-view.js';
@@ -63,7 +64,7 @@ export function csvUploadRoute(service: BatchService, webhooks: WebhookService, 
       throw new AppError('request.invalid', 'reference_id must be 1–64 characters of letters, digits and . _ : / -', { details: { field: 'reference_id' } });
     }
 
-    if (webhookUrl !== null) webhookUrl = await webhooks.checkOneOffUrl(auth.tenantId, webhookUrl);
+    if (webhookUrl !== null) webhookUrl = await webhooks.checkOneOffUrl(scopeOf(auth), webhookUrl);
     const maxAgeSeconds = maxAgeText === undefined ? undefined : parseMaxAge(maxAgeText);
 
     const upload = createCsvUpload(body, { maxBytes: limits.maxBytes });
@@ -128,7 +129,7 @@ export function batchRoutes(service: BatchService, validations: ValidationServic
         throw new AppError('request.invalid', `${field} belongs on the batch, not on its items.`, { details: { field: `items[${i}].${field}` } });
       }
     }
-    const webhookUrl = body.webhook_url === undefined ? null : await webhooks.checkOneOffUrl(auth.tenantId, body.webhook_url);
+    const webhookUrl = body.webhook_url === undefined ? null : await webhooks.checkOneOffUrl(scopeOf(auth), body.webhook_url);
     const key = req.get('idempotency-key');
     const outcome = await service.ingest(auth, 'json', { referenceId: body.reference_id ?? null, metadata: body.metadata ?? null, webhookUrl, ...(body.max_age !== undefined ? { maxAgeSeconds: body.max_age } : {}) }, jsonItems(body.items), {
       requestId: req.requestId,
@@ -138,21 +139,19 @@ export function batchRoutes(service: BatchService, validations: ValidationServic
   });
 
   router.get('/v1/batches', async (req, res) => {
-    const auth = requireAuth(req);
-    const page = await service.list(auth.tenantId, str(query(req).cursor), Number(query(req).limit ?? 20));
+    const page = await service.list(scopeOf(requireAuth(req)), str(query(req).cursor), Number(query(req).limit ?? 20));
     res.json({ object: 'list', data: await Promise.all(page.data.map((b) => service.view(b))), has_more: page.hasMore, next_cursor: page.nextCursor });
   });
 
   router.get('/v1/batches/:id', async (req, res) => {
-    const auth = requireAuth(req);
-    res.json(await service.view(await service.get(auth.tenantId, String(req.params.id))));
+    res.json(await service.view(await service.get(scopeOf(requireAuth(req)), String(req.params.id))));
   });
 
   router.get('/v1/batches/:id/items', async (req, res) => {
-    const auth = requireAuth(req);
-    const batch = await service.get(auth.tenantId, String(req.params.id));
+    const scope = scopeOf(requireAuth(req));
+    const batch = await service.get(scope, String(req.params.id));
     const page = await validations.list({
-      tenantId: auth.tenantId,
+      scope,
       batchId: batch.id,
       status: str(query(req).status) as ValidationStatus | undefined,
       cursor: str(query(req).cursor),
@@ -162,14 +161,12 @@ export function batchRoutes(service: BatchService, validations: ValidationServic
   });
 
   router.get('/v1/batches/:id/rejections', async (req, res) => {
-    const auth = requireAuth(req);
-    const page = await service.rejections(auth.tenantId, String(req.params.id), str(query(req).cursor), Number(query(req).limit ?? 100));
+    const page = await service.rejections(scopeOf(requireAuth(req)), String(req.params.id), str(query(req).cursor), Number(query(req).limit ?? 100));
     res.json({ object: 'list', data: page.data, has_more: page.hasMore, next_cursor: page.nextCursor });
   });
 
   router.get('/v1/batches/:id/results', async (req, res) => {
-    const auth = requireAuth(req);
-    const batch = await service.get(auth.tenantId, String(req.params.id));
+    const batch = await service.get(scopeOf(requireAuth(req)), String(req.params.id));
     const accepted = req.accepts(['application/x-ndjson', 'text/csv', 'application/json']);
     if (!accepted) throw new AppError('batch.not_acceptable', 'Ask for text/csv or application/x-ndjson.');
     const format = accepted === 'text/csv' ? 'csv' : 'ndjson';

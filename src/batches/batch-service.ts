@@ -3,6 +3,7 @@ import type { Logger } from '../platform/logger.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import type { IdempotencyStore, StoredResponse } from '../platform/idempotency.js';
 import type { AuthContext } from '../platform/http-context.js';
+import { scopeOf, type ModeScope } from '../platform/mode-scope.js';
 import { AppError } from '../platform/app-error.js';
 import { appendAudit } from '../platform/audit-store.js';
 import { newId } from '../platform/ids.js';
@@ -51,7 +52,7 @@ export function createBatchService(deps: BatchServiceDeps) {
    * caller then skips reading the rest of the upload.
    */
   async function reserve(auth: AuthContext, idem: BatchIdempotency | undefined) {
-    return idem ? deps.idempotency.reserve(auth.tenantId, idem.key, idem.fingerprint) : null;
+    return idem ? deps.idempotency.reserve(scopeOf(auth), idem.key, idem.fingerprint) : null;
   }
 
   /**
@@ -69,15 +70,16 @@ export function createBatchService(deps: BatchServiceDeps) {
     if (reservation?.kind === 'replay') return { replayed: true, response: reservation.response };
 
     const batchId = newId('bat');
+    const scope = scopeOf(auth);
     let created = false;
     const maxAgeSeconds = meta.maxAgeSeconds ?? (await deps.settings.get(auth.tenantId)).reuseMaxAgeSeconds;
-    const ingestor = createBatchIngestor(deps, { id: batchId, tenantId: auth.tenantId, maxAgeSeconds }, {
+    const ingestor = createBatchIngestor(deps, { id: batchId, ...scope, maxAgeSeconds }, {
       maxRows: deps.maxRows,
       fieldToColumn: ctx.fieldToColumn ?? (source === 'csv' ? precheckFieldToColumn : jsonFieldToColumn),
     });
     try {
       await db.transaction(async (trx) => {
-        await insertBatch(trx, { id: batchId, tenantId: auth.tenantId, source, referenceId: meta.referenceId, metadata: meta.metadata, webhookUrl: meta.webhookUrl ?? null });
+        await insertBatch(trx, { id: batchId, ...scope, source, referenceId: meta.referenceId, metadata: meta.metadata, webhookUrl: meta.webhookUrl ?? null });
         await appendAudit(trx, {
           tenantId: auth.tenantId,
           actor: `api_key:${auth.keyId}`,
@@ -97,9 +99,9 @@ export function createBatchService(deps: BatchServiceDeps) {
           logger.warn({ err, batchId }, 'batch feed enqueue failed; the sweeper will restart it'),
         );
       }
-      const batch = (await findBatch(db, auth.tenantId, batchId))!;
+      const batch = (await findBatch(db, scope, batchId))!;
       const body = toBatchView(batch, ingestor.firstRejections);
-      if (ctx.idempotency) await deps.idempotency.complete(db, auth.tenantId, ctx.idempotency.key, { status: 202, body }, batchId);
+      if (ctx.idempotency) await deps.idempotency.complete(db, scope, ctx.idempotency.key, { status: 202, body }, batchId);
       logger.info({ batchId, ...totals }, 'batch ingested');
       return { replayed: false, status: 202, body };
     } catch (err) {
@@ -136,19 +138,19 @@ export function createBatchService(deps: BatchServiceDeps) {
     }
   }
 
-  async function get(tenantId: string, id: string): Promise<Batch> {
-    const b = await findBatch(db, tenantId, id);
+  async function get(scope: ModeScope, id: string): Promise<Batch> {
+    const b = await findBatch(db, scope, id);
     if (!b) throw new AppError('batch.not_found', `No batch ${id}.`);
     return b;
   }
 
-  async function list(tenantId: string, cursor: string | undefined, limit: number) {
+  async function list(scope: ModeScope, cursor: string | undefined, limit: number) {
     const beforeId = cursor ? decodeIdCursor(cursor, 'bat') : undefined;
-    return toPage(await listBatches(db, { tenantId, ...(beforeId ? { beforeId } : {}), limit: limit + 1 }), limit, (b) => b.id);
+    return toPage(await listBatches(db, { scope, ...(beforeId ? { beforeId } : {}), limit: limit + 1 }), limit, (b) => b.id);
   }
 
-  async function rejections(tenantId: string, id: string, cursor: string | undefined, limit: number) {
-    await get(tenantId, id);
+  async function rejections(scope: ModeScope, id: string, cursor: string | undefined, limit: number) {
+    await get(scope, id);
     const after = cursor ? decodeRowCursor(cursor) : 0;
     return toPage(await listRejections(db, id, after, limit + 1), limit, (r) => r.row);
   }

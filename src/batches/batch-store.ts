@@ -1,4 +1,5 @@
 import { parseJsonColumn, type Db, type Trx } from '../platform/db.js';
+import { scopeWhere, type ModeScope } from '../platform/mode-scope.js';
 import type { Batch, BatchRejection, BatchSource, RowBucket } from './batch-types.js';
 
 type Row = Record<string, unknown>;
@@ -8,6 +9,7 @@ function fromRow(r: Row): Batch {
   return {
     id: r.id as string,
     tenantId: r.tenant_id as string,
+    livemode: Boolean(r.livemode),
     status: r.status as Batch['status'],
     source: r.source as BatchSource,
     referenceId: (r.reference_id as string | null) ?? null,
@@ -33,12 +35,13 @@ function fromRow(r: Row): Batch {
 
 export async function insertBatch(
   db: Db | Trx,
-  b: { id: string; tenantId: string; source: BatchSource; referenceId: string | null; metadata: Record<string, string> | null; webhookUrl?: string | null },
+  b: { id: string; tenantId: string; livemode: boolean; source: BatchSource; referenceId: string | null; metadata: Record<string, string> | null; webhookUrl?: string | null },
 ): Promise<void> {
   const now = new Date();
   await db('batches').insert({
     id: b.id,
     tenant_id: b.tenantId,
+    livemode: b.livemode,
     status: 'accepting',
     source: b.source,
     reference_id: b.referenceId,
@@ -49,8 +52,9 @@ export async function insertBatch(
   });
 }
 
-export async function findBatch(db: Db | Trx, tenantId: string, id: string): Promise<Batch | undefined> {
-  const row = await db('batches').where({ id, tenant_id: tenantId }).first();
+/** Scoped read: another tenant's batch, or another mode's, does not exist. */
+export async function findBatch(db: Db | Trx, scope: ModeScope, id: string): Promise<Batch | undefined> {
+  const row = await db('batches').where({ id, ...scopeWhere(scope) }).first();
   return row ? fromRow(row) : undefined;
 }
 
@@ -59,8 +63,8 @@ export async function findBatchById(db: Db | Trx, id: string): Promise<Batch | u
   return row ? fromRow(row) : undefined;
 }
 
-export async function listBatches(db: Db, q: { tenantId: string; beforeId?: string; limit: number }): Promise<Batch[]> {
-  const query = db('batches').where('tenant_id', q.tenantId);
+export async function listBatches(db: Db, q: { scope: ModeScope; beforeId?: string; limit: number }): Promise<Batch[]> {
+  const query = db('batches').where(scopeWhere(q.scope));
   if (q.beforeId) query.where('id', '<', q.beforeId);
   return (await query.orderBy('id', 'desc').limit(q.limit)).map(fromRow);
 }

@@ -6,6 +6,8 @@ export type RowBucket = 'queued' | 'processing' | 'completed' | 'failed';
 export interface Batch {
   id: string;
   tenantId: string;
+  /** The creating key's mode; every validation of the batch has it too. */
+  livemode: boolean;
   status: BatchStatus;
   source: BatchSource;
   referenceId: string | null;

@@ -7,6 +7,7 @@ export function toBatchView(b: Batch, firstRejections: BatchRejection[]) {
   return {
     id: b.id,
     object: 'batch' as const,
+    livemode: b.livemode,
     status: b.status,
     source: b.source,
     reference_id: b.referenceId,

@@ -26,8 +26,13 @@ export interface PartnerSettings {
 }
 
 export interface PartnersConfig {
-  /** In priority order. */
+  /** In priority order; they serve live keys. */
   enabled: PartnerSettings[];
+  /**
+   * The sandbox partner that serves every test-mode validation, on every rail, whatever PARTNERS
+   * says; its own connector and breaker (PARTNER_SANDBOX_*; embedded simulator without a base URL).
+   */
+  testMode: PartnerSettings;
   railPriority: Partial<Record<Rail, PartnerName[]>>;
   simPort: number;
   connectTimeoutMs: number;
@@ -61,7 +66,7 @@ type Env = Record<string, string | undefined>;
  */
 export function parsePartnersConfig(
   env: Env,
-  base: Omit<PartnersConfig, 'enabled' | 'railPriority'>,
+  base: Omit<PartnersConfig, 'enabled' | 'railPriority' | 'testMode'>,
   production: boolean,
   problems: string[],
 ): PartnersConfig {
@@ -96,10 +101,23 @@ export function parsePartnersConfig(
       problems.push(`PARTNERS: no partner serves the ${rail} rail`);
     }
   }
-  return { ...base, enabled, railPriority };
+  // Live keys must get real answers: in production the sandbox's made-up ones are for test keys only.
+  if (production && enabled.some((p) => p.name === 'sandbox')) {
+    problems.push('PARTNERS: the sandbox partner cannot serve live keys in production (test keys reach it whatever PARTNERS says)');
+  }
+  const sandbox = enabled.find((p) => p.name === 'sandbox') ?? partnerSettings(env, 'sandbox', base, production, problems, false);
+  return { ...base, enabled, railPriority, testMode: { ...sandbox, rails: [...ALL_RAILS] } };
 }
 
-function partnerSettings(env: Env, name: PartnerName, base: Omit<PartnersConfig, 'enabled' | 'railPriority'>, production: boolean, problems: string[]): PartnerSettings {
+/** `requireBaseUrl`: false for the test-mode sandbox, which the embedded simulator may serve even in production. */
+function partnerSettings(
+  env: Env,
+  name: PartnerName,
+  base: Omit<PartnersConfig, 'enabled' | 'railPriority' | 'testMode'>,
+  production: boolean,
+  problems: string[],
+  requireBaseUrl = production,
+): PartnerSettings {
   const prefix = `PARTNER_${name.toUpperCase()}_`;
   const baseUrl = env[`${prefix}BASE_URL`] || null;
   if (baseUrl !== null) {
@@ -110,7 +128,7 @@ function partnerSettings(env: Env, name: PartnerName, base: Omit<PartnersConfig,
     } catch {
       problems.push(`${prefix}BASE_URL: must be an absolute http(s) URL`);
     }
-  } else if (production) {
+  } else if (requireBaseUrl) {
     problems.push(`${prefix}BASE_URL: required in production (the embedded simulator is for development)`);
   }
 

@@ -14,7 +14,10 @@ import { createCashfreeSim } from './simulator/providers/cashfree-sim.js';
 import { createRazorpaySim } from './simulator/providers/razorpay-sim.js';
 
 export interface PartnerSetup {
+  /** Live keys' validations: the configured partners. */
   router: PartnerRouter;
+  /** Test keys' validations: the sandbox partner alone, with a breaker of its own. */
+  testRouter: PartnerRouter;
   /** In priority order. */
   partners: readonly GuardedPartner[];
   get(name: string): GuardedPartner | undefined;
@@ -38,8 +41,9 @@ const SIM_RAZORPAY_ACCOUNT = '7878780080316316';
  */
 export async function startPartners(config: Config, logger: Logger, hooks: PartnerSetupHooks = {}): Promise<PartnerSetup> {
   const settings = config.partners.enabled;
-  const embedded = settings.filter((s) => s.baseUrl === null);
-  const credentials = new Map<PartnerName, Record<string, string>>(settings.map((s) => [s.name, { ...s.credentials }]));
+  const testMode = config.partners.testMode;
+  const embedded = [...settings, testMode].filter((s) => s.baseUrl === null);
+  const credentials = new Map<PartnerName, Record<string, string>>([testMode, ...settings].map((s) => [s.name, { ...s.credentials }]));
   let simulator: PartnerSimulator | null = null;
   if (embedded.length > 0) {
     for (const s of embedded) fillSimCredentials(s.name, credentials.get(s.name)!);
@@ -53,10 +57,10 @@ export async function startPartners(config: Config, logger: Logger, hooks: Partn
         createRazorpaySim(optional({ keyId: creds('razorpay').keyId, keySecret: creds('razorpay').keySecret })),
       ],
     });
-    logger.info({ url: simulator.url, partners: embedded.map((s) => s.name) }, 'embedded partner simulator listening');
+    logger.info({ url: simulator.url, partners: [...new Set(embedded.map((s) => s.name))] }, 'embedded partner simulator listening');
   }
 
-  const partners = settings.map((s) => {
+  const guarded = (s: PartnerSettings, mode: 'live' | 'test') => {
     const baseUrl = s.baseUrl ?? simulator!.provider(s.name).baseUrl;
     const connector = createConnector(s, baseUrl, credentials.get(s.name)!, config.partners.connectTimeoutMs);
     return guardPartner(
@@ -65,20 +69,25 @@ export async function startPartners(config: Config, logger: Logger, hooks: Partn
       {
         onStateChange: (name, state) => {
           // Logged once per transition, by the process whose calls caused it.
-          logger.warn({ partner: name, state }, 'partner circuit breaker changed state');
-          hooks.onBreakerStateChange?.(name, state);
+          logger.warn({ partner: name, mode, state }, 'partner circuit breaker changed state');
+          if (mode === 'live') hooks.onBreakerStateChange?.(name, state);
         },
       },
     );
-  });
+  };
+  const partners = settings.map((s) => guarded(s, 'live'));
   const router = createPartnerRouter({ partners, railPriority: config.partners.railPriority, authCooldownMs: config.partners.authCooldownMs });
+  // Its own breaker and pauses: test traffic can neither trip nor pause what live traffic uses.
+  const sandbox = guarded(testMode, 'test');
+  const testRouter = createPartnerRouter({ partners: [sandbox], authCooldownMs: config.partners.authCooldownMs });
   return {
     router,
+    testRouter,
     partners,
     get: (name) => router.get(name),
     simulator,
     async close() {
-      await Promise.all(partners.map((p) => p.shutdown()));
+      await Promise.all([...partners, sandbox].map((p) => p.shutdown()));
       if (simulator) await simulator.close();
     },
   };

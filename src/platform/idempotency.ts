@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db, Trx } from './db.js';
 import { AppError } from './app-error.js';
+import { scopeWhere, type ModeScope } from './mode-scope.js';
 
 export interface StoredResponse { status: number; body: unknown }
 export type Reservation = { kind: 'new'; release(): Promise<void> } | { kind: 'replay'; response: StoredResponse };
@@ -29,7 +30,8 @@ export function checkIdempotencyKey(key: string): void {
 const isDuplicate = (err: unknown) => (err as { errno?: number }).errno === 1062;
 
 /**
- * Stripe-style idempotency keys, stored in MySQL per tenant.
+ * Stripe-style idempotency keys, stored in MySQL per tenant and mode: a test key and a live key may
+ * use the same string without ever seeing each other's request.
  *
  * `reserve` claims the key before any work; the caller records the response with `complete` inside the
  * same transaction that creates the resource, so a committed resource always has its replayable
@@ -37,13 +39,13 @@ const isDuplicate = (err: unknown) => (err as { errno?: number }).errno === 1062
  * is older than `lockTimeoutMs`.
  */
 export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTimeoutMs: number }) {
-  async function reserve(tenantId: string, key: string, fingerprint: string): Promise<Reservation> {
+  async function reserve(scope: ModeScope, key: string, fingerprint: string): Promise<Reservation> {
     checkIdempotencyKey(key);
     for (let round = 0; round < 3; round++) {
       const now = new Date();
       try {
         await db('idempotency_keys').insert({
-          tenant_id: tenantId,
+          ...scopeWhere(scope),
           idem_key: key,
           request_hash: fingerprint,
           state: 'in_progress',
@@ -51,14 +53,14 @@ export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTim
           created_at: now,
           expires_at: new Date(now.getTime() + opts.ttlHours * 3_600_000),
         });
-        return { kind: 'new', release: () => release(tenantId, key) };
+        return { kind: 'new', release: () => release(scope, key) };
       } catch (err) {
         if (!isDuplicate(err)) throw err;
       }
-      const row = await db('idempotency_keys').where({ tenant_id: tenantId, idem_key: key }).first();
+      const row = await db('idempotency_keys').where({ ...scopeWhere(scope), idem_key: key }).first();
       if (!row) continue; // expired and deleted meanwhile: try to insert again
       if (new Date(row.expires_at) < now) {
-        await db('idempotency_keys').where({ tenant_id: tenantId, idem_key: key, expires_at: row.expires_at }).delete();
+        await db('idempotency_keys').where({ ...scopeWhere(scope), idem_key: key, expires_at: row.expires_at }).delete();
         continue;
       }
       if (row.request_hash !== fingerprint) {
@@ -71,9 +73,9 @@ export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTim
       if (now.getTime() - lockedAt.getTime() > opts.lockTimeoutMs) {
         // The first request died mid-flight; take its place only if nobody else did first.
         const taken = await db('idempotency_keys')
-          .where({ tenant_id: tenantId, idem_key: key, state: 'in_progress', locked_at: lockedAt })
+          .where({ ...scopeWhere(scope), idem_key: key, state: 'in_progress', locked_at: lockedAt })
           .update({ locked_at: now });
-        if (taken === 1) return { kind: 'new', release: () => release(tenantId, key) };
+        if (taken === 1) return { kind: 'new', release: () => release(scope, key) };
         continue;
       }
       throw new AppError('idempotency.in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.', {
@@ -85,9 +87,9 @@ export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTim
     });
   }
 
-  async function complete(trx: Trx | Db, tenantId: string, key: string, response: StoredResponse, resourceId?: string): Promise<void> {
+  async function complete(trx: Trx | Db, scope: ModeScope, key: string, response: StoredResponse, resourceId?: string): Promise<void> {
     await trx('idempotency_keys')
-      .where({ tenant_id: tenantId, idem_key: key })
+      .where({ ...scopeWhere(scope), idem_key: key })
       .update({
         state: 'completed',
         response_status: response.status,
@@ -96,8 +98,8 @@ export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTim
       });
   }
 
-  async function release(tenantId: string, key: string): Promise<void> {
-    await db('idempotency_keys').where({ tenant_id: tenantId, idem_key: key, state: 'in_progress' }).delete();
+  async function release(scope: ModeScope, key: string): Promise<void> {
+    await db('idempotency_keys').where({ ...scopeWhere(scope), idem_key: key, state: 'in_progress' }).delete();
   }
 
   /** Removes keys past their retention; called periodically by the sweeper. */

@@ -21,7 +21,7 @@ export function payeeBlindIndex(blindIndex: BlindIndexer, tenantId: string, paye
  */
 export function buildNewValidation(
   payee: NormalizedPayee,
-  ids: { id: string; tenantId: string; referenceId: string | null; metadata: Record<string, string> | null },
+  ids: { id: string; tenantId: string; livemode: boolean; referenceId: string | null; metadata: Record<string, string> | null },
   cipher: FieldCipher,
   blindIndex: BlindIndexer,
 ): NewValidation {
@@ -29,6 +29,7 @@ export function buildNewValidation(
   return {
     id: ids.id,
     tenantId: ids.tenantId,
+    livemode: ids.livemode,
     type: payee.type,
     rail: payee.rail,
     accountCiphertext: bank ? cipher.encrypt(bank.accountNumber, accountAad(ids.id)) : null,

@@ -65,7 +65,8 @@ export interface ProcessorDeps {
   db: Db;
   onStatusChange?: StatusChangeHook;
   cipher: FieldCipher;
-  router: PartnerRouter;
+  /** Live validations use `live`; test ones only ever `test`, the sandbox partner alone. */
+  routers: { live: PartnerRouter; test: PartnerRouter };
   publisher: CompletionPublisher;
   logger: Logger;
   maxTotalAttempts: number;
@@ -89,7 +90,10 @@ type Claimed = { row: Validation; candidates: GuardedPartner[]; held: string | n
 type ClaimWait = { waitMs: number; reason: PartnerWaitReason };
 
 export function createValidationProcessor(deps: ProcessorDeps) {
-  const { db, cipher, router, logger } = deps;
+  const { db, cipher, logger } = deps;
+  const routerFor = (row: Validation): PartnerRouter => (row.livemode ? deps.routers.live : deps.routers.test);
+  // Per mode like the answers it waits for: test traffic never holds up a live call of the same payee.
+  const flightKey = (row: Validation): string => `${row.livemode ? 'live' : 'test'}:${row.accountBlindIndex}`;
   const telemetry = deps.telemetry ?? NO_TELEMETRY;
   const changed: StatusChangeHook = deps.onStatusChange ?? (async () => undefined);
   // Only single validations can be waited on (`?wait=`); a million-row batch need not publish a million messages.
@@ -107,7 +111,7 @@ export function createValidationProcessor(deps: ProcessorDeps) {
   /** After the row is final: let validations waiting on this one's call of the same payee go ahead. */
   function releaseSingleFlight(row: Validation, defer: Defer): void {
     const { singleFlight } = deps;
-    if (singleFlight && row.accountBlindIndex) defer(() => singleFlight.release(row.accountBlindIndex!, row.id));
+    if (singleFlight && row.accountBlindIndex) defer(() => singleFlight.release(flightKey(row), row.id));
   }
 
   async function fail(id: string, code: string, partnerName: string | null): Promise<ProcessOutcome> {
@@ -142,15 +146,16 @@ export function createValidationProcessor(deps: ProcessorDeps) {
       if (isFinal(row.status)) return 'final';
       const maxAge = row.maxAgeSeconds ?? 0;
       if (maxAge > 0 && row.accountBlindIndex) {
-        const sourceId = await findAnswerSince(trx, row.tenantId, row.accountBlindIndex, new Date(Date.now() - maxAge * 1000));
-        const source = sourceId && sourceId !== row.id ? await findValidation(trx, row.tenantId, sourceId) : undefined;
+        const sourceId = await findAnswerSince(trx, row, row.accountBlindIndex, new Date(Date.now() - maxAge * 1000));
+        const source = sourceId && sourceId !== row.id ? await findValidation(trx, row, sourceId) : undefined;
         if (source?.status === 'completed' && source.accountStatus && source.partner && source.partnerReference) return { reuse: source, row };
         // Someone else is asking a partner about this payee right now: wait for that answer instead of paying twice.
-        if (deps.singleFlight && !(await deps.singleFlight.acquire(row.accountBlindIndex, row.id))) {
+        if (deps.singleFlight && !(await deps.singleFlight.acquire(flightKey(row), row.id))) {
           return { waitMs: Math.round(deps.singleFlightPollMs * (0.75 + Math.random() / 2)), reason: 'single_flight' };
         }
       }
       const held = heldBy(row, Date.now());
+      const router = routerFor(row);
       const candidates = router.candidates(row.rail, held);
       if (candidates.length === 0) return { waitMs: router.waitMs(row.rail, held), reason: 'no_partner' };
       const free = held !== null && row.partnerFollowup === 'pending';
@@ -212,7 +217,7 @@ export function createValidationProcessor(deps: ProcessorDeps) {
         reusedFrom: reused?.from ?? null,
       });
       if (!reused && row.accountBlindIndex) {
-        await recordPartnerAnswer(trx, { tenantId: row.tenantId, blindIndex: row.accountBlindIndex, validationId: id, verifiedAt });
+        await recordPartnerAnswer(trx, { tenantId: row.tenantId, livemode: row.livemode, blindIndex: row.accountBlindIndex, validationId: id, verifiedAt });
       }
       await changed(trx, row, row.status, 'completed', defer);
       releaseSingleFlight(row, defer);
@@ -249,6 +254,7 @@ export function createValidationProcessor(deps: ProcessorDeps) {
     }
 
     const { row, candidates, held, free: claimedFree } = claimed;
+    const router = routerFor(row);
     const req = partnerRequest(row);
     let sawOnlyUnavailable = true;
     let last: { code: string; partner: string } | null = null;

@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import { requireAuth } from '../platform/http-context.js';
+import { scopeOf } from '../platform/mode-scope.js';
 import { requestFingerprint } from '../platform/idempotency.js';
 import { isFinal, type ValidationStatus } from './validation-types.js';
 import { toValidationView } from './validation-view.js';
@@ -28,16 +29,15 @@ export function validationRoutes(service: ValidationService): Router {
       return;
     }
     let v = outcome.validation;
-    if (wait > 0) v = await service.waitForFinal(auth.tenantId, v.id, wait);
+    if (wait > 0) v = await service.waitForFinal(scopeOf(auth), v.id, wait);
     const status = isFinal(v.status) ? 200 : 202;
-    if (key !== undefined && status === 200) await service.recordFinalResponse(auth.tenantId, key, status, toValidationView(v));
+    if (key !== undefined && status === 200) await service.recordFinalResponse(scopeOf(auth), key, status, toValidationView(v));
     res.status(status).json(toValidationView(v));
   });
 
   router.get('/v1/validations', async (req, res) => {
-    const auth = requireAuth(req);
     const page = await service.list({
-      tenantId: auth.tenantId,
+      scope: scopeOf(requireAuth(req)),
       status: queryString(req, 'status') as ValidationStatus | undefined,
       referenceId: queryString(req, 'reference_id'),
       cursor: queryString(req, 'cursor'),
@@ -47,8 +47,7 @@ export function validationRoutes(service: ValidationService): Router {
   });
 
   router.get('/v1/validations/:id', async (req, res) => {
-    const auth = requireAuth(req);
-    res.json(toValidationView(await service.get(auth.tenantId, String(req.params.id))));
+    res.json(toValidationView(await service.get(scopeOf(requireAuth(req)), String(req.params.id))));
   });
 
   return router;

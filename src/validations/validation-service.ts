@@ -3,6 +3,7 @@ import type { Db } from '../platform/db.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import type { IdempotencyStore, StoredResponse } from '../platform/idempotency.js';
 import type { AuthContext } from '../platform/http-context.js';
+import { scopeOf, type ModeScope } from '../platform/mode-scope.js';
 import { AppError } from '../platform/app-error.js';
 import { decodeIdCursor, toPage } from '../platform/pagination.js';
 import { appendAudit } from '../platform/audit-store.js';
@@ -24,8 +25,8 @@ export interface CreateValidationInput extends PayeeInput {
   max_age?: number;
 }
 
-/** Checks a one-off webhook_url (SSRF rules, default secret present) and returns it normalised. */
-export type WebhookUrlCheck = (tenantId: string, url: string) => Promise<string>;
+/** Checks a one-off webhook_url (SSRF rules, the mode's default secret present) and returns it normalised. */
+export type WebhookUrlCheck = (scope: ModeScope, url: string) => Promise<string>;
 
 export interface ServiceDeps {
   db: Db;
@@ -55,14 +56,15 @@ export function createValidationService(deps: ServiceDeps) {
       throw new AppError(checked.error.code, checked.error.message, { details: { field: checked.error.field } });
     }
     const payee = checked.payee;
-    const webhookUrl = input.webhook_url === undefined ? null : await deps.checkWebhookUrl(auth.tenantId, input.webhook_url);
+    const scope = scopeOf(auth);
+    const webhookUrl = input.webhook_url === undefined ? null : await deps.checkWebhookUrl(scope, input.webhook_url);
     const maxAgeSeconds = input.max_age ?? (await deps.settings.get(auth.tenantId)).reuseMaxAgeSeconds;
 
-    const reservation = ctx.idempotency ? await idempotency.reserve(auth.tenantId, ctx.idempotency.key, ctx.idempotency.fingerprint) : null;
+    const reservation = ctx.idempotency ? await idempotency.reserve(scope, ctx.idempotency.key, ctx.idempotency.fingerprint) : null;
     if (reservation?.kind === 'replay') return { replayed: true, response: reservation.response };
 
     const id = newId('val');
-    const row = { ...buildNewValidation(payee, { id, tenantId: auth.tenantId, referenceId: input.reference_id ?? null, metadata: input.metadata ?? null }, cipher, blindIndex), webhookUrl, maxAgeSeconds };
+    const row = { ...buildNewValidation(payee, { id, ...scope, referenceId: input.reference_id ?? null, metadata: input.metadata ?? null }, cipher, blindIndex), webhookUrl, maxAgeSeconds };
 
     let validation: Validation;
     try {
@@ -78,7 +80,7 @@ export function createValidationService(deps: ServiceDeps) {
           details: { type: payee.type, rail: payee.rail },
         });
         if (ctx.idempotency) {
-          await idempotency.complete(trx, auth.tenantId, ctx.idempotency.key, { status: 202, body: toValidationView(v) }, id);
+          await idempotency.complete(trx, scope, ctx.idempotency.key, { status: 202, body: toValidationView(v) }, id);
         }
         return v;
       });
@@ -96,17 +98,17 @@ export function createValidationService(deps: ServiceDeps) {
     return { replayed: false, validation };
   }
 
-  async function get(tenantId: string, id: string): Promise<Validation> {
-    const v = await findValidation(db, tenantId, id);
+  async function get(scope: ModeScope, id: string): Promise<Validation> {
+    const v = await findValidation(db, scope, id);
     if (!v) throw new AppError('validation.not_found', `No validation ${id}.`);
     return v;
   }
 
   /** Waits up to `seconds` for a final state; returns whatever state the row is in then. */
-  async function waitForFinal(tenantId: string, id: string, seconds: number): Promise<Validation> {
+  async function waitForFinal(scope: ModeScope, id: string, seconds: number): Promise<Validation> {
     const deadline = Date.now() + seconds * 1000;
     for (;;) {
-      const v = await get(tenantId, id);
+      const v = await get(scope, id);
       const left = deadline - Date.now();
       if (isFinal(v.status) || left <= 0) return v;
       // The listener wakes us early on completion; the 250 ms cap is the fallback when pub/sub is lost.
@@ -115,9 +117,9 @@ export function createValidationService(deps: ServiceDeps) {
     }
   }
 
-  async function list(q: { tenantId: string; status?: ValidationStatus; referenceId?: string; batchId?: string; cursor?: string; limit: number }) {
+  async function list(q: { scope: ModeScope; status?: ValidationStatus; referenceId?: string; batchId?: string; cursor?: string; limit: number }) {
     const beforeId = q.cursor ? decodeIdCursor(q.cursor, 'val') : undefined;
-    const rows = await listValidations(db, { tenantId: q.tenantId, status: q.status, referenceId: q.referenceId, batchId: q.batchId, beforeId, limit: q.limit + 1 });
+    const rows = await listValidations(db, { scope: q.scope, status: q.status, referenceId: q.referenceId, batchId: q.batchId, beforeId, limit: q.limit + 1 });
     return toPage(rows, q.limit, (v) => v.id);
   }
 
@@ -125,8 +127,8 @@ export function createValidationService(deps: ServiceDeps) {
    * After a `?wait=` request finished, a replay of its Idempotency-Key should return what the client
    * actually received (the final object), not the 202 stored at creation. Best effort.
    */
-  async function recordFinalResponse(tenantId: string, key: string, status: number, body: unknown): Promise<void> {
-    await idempotency.complete(db, tenantId, key, { status, body }).catch((err: unknown) => {
+  async function recordFinalResponse(scope: ModeScope, key: string, status: number, body: unknown): Promise<void> {
+    await idempotency.complete(db, scope, key, { status, body }).catch((err: unknown) => {
       logger.warn({ err }, 'could not update the stored idempotent response');
     });
   }

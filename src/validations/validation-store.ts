@@ -1,4 +1,5 @@
 import { parseJsonColumn, type Db, type Trx } from '../platform/db.js';
+import { scopeWhere, type ModeScope } from '../platform/mode-scope.js';
 import type { CompletedResult, PartnerFollowup, Validation, ValidationStatus } from './validation-types.js';
 
 type Row = Record<string, unknown>;
@@ -7,6 +8,7 @@ function fromRow(r: Row): Validation {
   return {
     id: r.id as string,
     tenantId: r.tenant_id as string,
+    livemode: Boolean(r.livemode),
     type: r.type as Validation['type'],
     rail: r.rail as Validation['rail'],
     status: r.status as ValidationStatus,
@@ -48,7 +50,7 @@ function fromRow(r: Row): Validation {
 
 export type NewValidation = Pick<
   Validation,
-  'id' | 'tenantId' | 'type' | 'rail' | 'accountCiphertext' | 'accountBlindIndex' | 'accountLast4' | 'ifsc' | 'bankName' | 'vpa' | 'expectedName' | 'referenceId' | 'metadata'
+  'id' | 'tenantId' | 'livemode' | 'type' | 'rail' | 'accountCiphertext' | 'accountBlindIndex' | 'accountLast4' | 'ifsc' | 'bankName' | 'vpa' | 'expectedName' | 'referenceId' | 'metadata'
 > & { webhookUrl?: string | null; maxAgeSeconds?: number | null };
 
 /** The column values of a new `queued` row; shared by single inserts and the batch ingestor's multi-row inserts. */
@@ -56,6 +58,7 @@ export function newValidationRow(v: NewValidation, now: Date, batchId: string | 
   return {
     id: v.id,
     tenant_id: v.tenantId,
+    livemode: v.livemode,
     type: v.type,
     rail: v.rail,
     status: 'queued',
@@ -84,17 +87,17 @@ export async function insertValidation(db: Db | Trx, v: NewValidation, now = new
   return fromRow({ ...row, metadata: v.metadata, webhook_url: v.webhookUrl ?? null });
 }
 
-/** Tenant-scoped read: another tenant's id simply does not exist. */
-export async function findValidation(db: Db | Trx, tenantId: string, id: string): Promise<Validation | undefined> {
-  const row = await db('validations').where({ id, tenant_id: tenantId }).first();
+/** Scoped read: another tenant's id, or another mode's, simply does not exist. */
+export async function findValidation(db: Db | Trx, scope: ModeScope, id: string): Promise<Validation | undefined> {
+  const row = await db('validations').where({ id, ...scopeWhere(scope) }).first();
   return row ? fromRow(row) : undefined;
 }
 
-export interface ListQuery { tenantId: string; status?: ValidationStatus; referenceId?: string; batchId?: string; beforeId?: string; limit: number }
+export interface ListQuery { scope: ModeScope; status?: ValidationStatus; referenceId?: string; batchId?: string; beforeId?: string; limit: number }
 
 /** Newest first; ids are time-ordered so `id < cursor` is a stable keyset page. */
 export async function listValidations(db: Db, q: ListQuery): Promise<Validation[]> {
-  const query = db('validations').where('tenant_id', q.tenantId);
+  const query = db('validations').where(scopeWhere(q.scope));
   if (q.status) query.where('status', q.status);
   if (q.referenceId) query.where('reference_id', q.referenceId);
   if (q.batchId) query.where('batch_id', q.batchId);

@@ -11,6 +11,8 @@ export const isFinal = (s: ValidationStatus): boolean => s === 'completed' || s 
 export interface Validation {
   id: string;
   tenantId: string;
+  /** Created with a live key (real partners) or a test key (sandbox only); fixed for life. */
+  livemode: boolean;
   type: PayeeType;
   rail: Rail;
   status: ValidationStatus;

@@ -10,6 +10,7 @@ export function toValidationView(v: Validation) {
   return {
     id: v.id,
     object: 'validation' as const,
+    livemode: v.livemode,
     type: v.type,
     status: v.status,
     rail: v.rail,

@@ -75,9 +75,10 @@ export function createWebhookDeliverer(deps: DeliverDeps) {
       if (!endpoint.enabled) return { abandon: 'endpoint_disabled' };
       return { url: endpoint.url, secrets: signingSecrets(deps.cipher, endpointSecretAad(endpoint.id), endpoint), endpoint };
     }
-    const ring = await findTenantSecret(db, d.tenantId);
+    // The default secret of the delivery's own mode: a test secret never signs a live event.
+    const ring = await findTenantSecret(db, d);
     if (!ring || !d.url) return { abandon: 'no_default_secret' };
-    return { url: d.url, secrets: signingSecrets(deps.cipher, tenantSecretAad(d.tenantId), ring), endpoint: null };
+    return { url: d.url, secrets: signingSecrets(deps.cipher, tenantSecretAad(d), ring), endpoint: null };
   }
 
   async function deliver(deliveryId: string, attempt: number): Promise<DeliverOutcome> {

@@ -4,7 +4,9 @@ import type { SecretRing } from './webhook-types.js';
 
 /** AAD binds a secret's ciphertext to its owner, so it cannot be copied onto another endpoint. */
 export const endpointSecretAad = (endpointId: string): string => `webhook_endpoints.secret:${endpointId}`;
-export const tenantSecretAad = (tenantId: string): string => `tenant_webhook_secrets.secret:${tenantId}`;
+/** One default secret per mode; the live one keeps the AAD it had before modes existed. */
+export const tenantSecretAad = (scope: { tenantId: string; livemode: boolean }): string =>
+  `tenant_webhook_secrets.secret:${scope.tenantId}${scope.livemode ? '' : ':test'}`;
 
 export function newSecretRing(cipher: FieldCipher, aad: string): { ring: SecretRing; secret: string } {
   const secret = generateWebhookSecret();

@@ -1,4 +1,5 @@
 import { dateOrNull as date, type Db, type Trx } from '../platform/db.js';
+import { scopeWhere, type ModeScope } from '../platform/mode-scope.js';
 import type { DeliveryStatus, DeliveryTrigger, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookEventType } from './webhook-types.js';
 
 type Row = Record<string, unknown>;
@@ -8,6 +9,7 @@ function deliveryFromRow(r: Row): WebhookDelivery {
   return {
     id: r.id as string,
     tenantId: r.tenant_id as string,
+    livemode: Boolean(r.livemode),
     eventId: r.event_id as string,
     eventType: r.event_type as WebhookEventType,
     endpointId: (r.endpoint_id as string | null) ?? null,
@@ -31,6 +33,7 @@ function eventFromRow(r: Row): WebhookEvent {
   return {
     id: r.id as string,
     tenantId: r.tenant_id as string,
+    livemode: Boolean(r.livemode),
     type: r.type as WebhookEventType,
     objectId: r.object_id as string,
     payload: r.payload as string,
@@ -54,10 +57,10 @@ function attemptFromRow(r: Row): WebhookAttempt {
 }
 
 export async function insertEvent(trx: Trx, e: WebhookEvent): Promise<void> {
-  await trx('webhook_events').insert({ id: e.id, tenant_id: e.tenantId, type: e.type, object_id: e.objectId, payload: e.payload, created_at: e.createdAt });
+  await trx('webhook_events').insert({ id: e.id, tenant_id: e.tenantId, livemode: e.livemode, type: e.type, object_id: e.objectId, payload: e.payload, created_at: e.createdAt });
 }
 
-export type NewDelivery = Pick<WebhookDelivery, 'id' | 'tenantId' | 'eventId' | 'eventType' | 'endpointId' | 'url'>;
+export type NewDelivery = Pick<WebhookDelivery, 'id' | 'tenantId' | 'livemode' | 'eventId' | 'eventType' | 'endpointId' | 'url'>;
 
 export async function insertDeliveries(trx: Trx, rows: readonly NewDelivery[], now = new Date()): Promise<void> {
   if (rows.length === 0) return;
@@ -65,6 +68,7 @@ export async function insertDeliveries(trx: Trx, rows: readonly NewDelivery[], n
     rows.map((d) => ({
       id: d.id,
       tenant_id: d.tenantId,
+      livemode: d.livemode,
       event_id: d.eventId,
       event_type: d.eventType,
       endpoint_id: d.endpointId,
@@ -92,8 +96,9 @@ export async function findDeliveryById(db: Db | Trx, id: string, forUpdate = fal
   return row ? deliveryFromRow(row) : undefined;
 }
 
-export async function findDelivery(db: Db | Trx, tenantId: string, id: string): Promise<WebhookDelivery | undefined> {
-  const row = await db('webhook_deliveries').where({ id, tenant_id: tenantId }).first();
+/** Scoped: another tenant's delivery, or another mode's, does not exist. */
+export async function findDelivery(db: Db | Trx, scope: ModeScope, id: string): Promise<WebhookDelivery | undefined> {
+  const row = await db('webhook_deliveries').where({ id, ...scopeWhere(scope) }).first();
   return row ? deliveryFromRow(row) : undefined;
 }
 
@@ -182,7 +187,7 @@ export async function restartDelivery(db: Db | Trx, id: string, trigger: Deliver
 }
 
 export interface DeliveryListQuery {
-  tenantId: string;
+  scope: ModeScope;
   endpointId?: string;
   eventType?: WebhookEventType;
   status?: DeliveryStatus;
@@ -191,7 +196,7 @@ export interface DeliveryListQuery {
 }
 
 export async function listDeliveries(db: Db, q: DeliveryListQuery): Promise<WebhookDelivery[]> {
-  const query = db('webhook_deliveries').where('tenant_id', q.tenantId);
+  const query = db('webhook_deliveries').where(scopeWhere(q.scope));
   if (q.endpointId) query.where('endpoint_id', q.endpointId);
   if (q.eventType) query.where('event_type', q.eventType);
   if (q.status) query.where('status', q.status);
@@ -217,10 +222,10 @@ export async function findOverdueDeliveries(db: Db, cutoff: Date, limit: number)
 }
 
 /** Events of the given types recorded at or after `since`, oldest first, for a replay. */
-export async function eventsSince(db: Db, tenantId: string, since: Date, types: readonly WebhookEventType[], limit: number): Promise<Array<{ id: string; type: WebhookEventType }>> {
+export async function eventsSince(db: Db, scope: ModeScope, since: Date, types: readonly WebhookEventType[], limit: number): Promise<Array<{ id: string; type: WebhookEventType }>> {
   if (types.length === 0) return [];
   const rows = await db('webhook_events')
-    .where('tenant_id', tenantId)
+    .where(scopeWhere(scope))
     .where('created_at', '>=', since)
     .whereIn('type', types)
     .orderBy([{ column: 'created_at' }, { column: 'id' }])

@@ -1,4 +1,5 @@
 import { dateOrNull as date, parseJsonColumn, type Db, type Trx } from '../platform/db.js';
+import { scopeWhere, type ModeScope } from '../platform/mode-scope.js';
 import type { EndpointDisabledReason, SecretRing, WebhookEndpoint, WebhookEventType } from './webhook-types.js';
 
 type Row = Record<string, unknown>;
@@ -15,6 +16,7 @@ function fromRow(r: Row): WebhookEndpoint {
   return {
     id: r.id as string,
     tenantId: r.tenant_id as string,
+    livemode: Boolean(r.livemode),
     url: r.url as string,
     description: (r.description as string | null) ?? null,
     events: parseJsonColumn<WebhookEventType[]>(r.events) ?? [],
@@ -31,6 +33,7 @@ function fromRow(r: Row): WebhookEndpoint {
 export interface NewEndpoint {
   id: string;
   tenantId: string;
+  livemode: boolean;
   url: string;
   description: string | null;
   events: WebhookEventType[];
@@ -41,6 +44,7 @@ export async function insertEndpoint(db: Db | Trx, e: NewEndpoint, now = new Dat
   await db('webhook_endpoints').insert({
     id: e.id,
     tenant_id: e.tenantId,
+    livemode: e.livemode,
     url: e.url,
     description: e.description,
     events: JSON.stringify(e.events),
@@ -51,28 +55,32 @@ export async function insertEndpoint(db: Db | Trx, e: NewEndpoint, now = new Dat
   });
 }
 
-export async function countEndpoints(db: Db | Trx, tenantId: string): Promise<number> {
-  const [row] = await db('webhook_endpoints').where({ tenant_id: tenantId }).count({ n: '*' });
+/** Per mode: test endpoints never use up the live allowance. */
+export async function countEndpoints(db: Db | Trx, scope: ModeScope): Promise<number> {
+  const [row] = await db('webhook_endpoints').where(scopeWhere(scope)).count({ n: '*' });
   return Number(row?.n ?? 0);
 }
 
-/** Tenant-scoped: another tenant's endpoint does not exist. */
-export async function findEndpoint(db: Db | Trx, tenantId: string, id: string, forUpdate = false): Promise<WebhookEndpoint | undefined> {
-  const q = db('webhook_endpoints').where({ id, tenant_id: tenantId });
+/** Scoped: another tenant's endpoint, or another mode's, does not exist. */
+export async function findEndpoint(db: Db | Trx, scope: ModeScope, id: string, forUpdate = false): Promise<WebhookEndpoint | undefined> {
+  const q = db('webhook_endpoints').where({ id, ...scopeWhere(scope) });
   if (forUpdate) q.forUpdate();
   const row = await q.first();
   return row ? fromRow(row) : undefined;
 }
 
-export async function listEndpoints(db: Db, q: { tenantId: string; beforeId?: string; limit: number }): Promise<WebhookEndpoint[]> {
-  const query = db('webhook_endpoints').where('tenant_id', q.tenantId);
+export async function listEndpoints(db: Db, q: { scope: ModeScope; beforeId?: string; limit: number }): Promise<WebhookEndpoint[]> {
+  const query = db('webhook_endpoints').where(scopeWhere(q.scope));
   if (q.beforeId) query.where('id', '<', q.beforeId);
   return (await query.orderBy('id', 'desc').limit(q.limit)).map(fromRow);
 }
 
-/** Enabled endpoints of a tenant subscribed to `type`; read inside the transaction that records the event. */
-export async function subscribedEndpoints(trx: Trx, tenantId: string, type: WebhookEventType): Promise<Array<{ id: string }>> {
-  const rows = await trx('webhook_endpoints').where({ tenant_id: tenantId, enabled: true }).select('id', 'events');
+/**
+ * Enabled endpoints of the event's tenant and mode subscribed to `type` (a test event never reaches a
+ * live endpoint); read inside the transaction that records the event.
+ */
+export async function subscribedEndpoints(trx: Trx, scope: ModeScope, type: WebhookEventType): Promise<Array<{ id: string }>> {
+  const rows = await trx('webhook_endpoints').where({ ...scopeWhere(scope), enabled: true }).select('id', 'events');
   return rows.filter((r) => (parseJsonColumn<string[]>(r.events) ?? []).includes(type)).map((r) => ({ id: r.id as string }));
 }
 
@@ -93,8 +101,8 @@ export async function updateEndpoint(db: Db | Trx, id: string, patch: EndpointPa
   await db('webhook_endpoints').where({ id }).update(update);
 }
 
-export async function deleteEndpoint(db: Db | Trx, tenantId: string, id: string): Promise<boolean> {
-  return (await db('webhook_endpoints').where({ id, tenant_id: tenantId }).delete()) === 1;
+export async function deleteEndpoint(db: Db | Trx, scope: ModeScope, id: string): Promise<boolean> {
+  return (await db('webhook_endpoints').where({ id, ...scopeWhere(scope) }).delete()) === 1;
 }
 
 /** The new secret signs from now on; the old one keeps signing alongside it until `previousExpiresAt`. */
@@ -130,20 +138,21 @@ export async function findEndpointById(db: Db | Trx, id: string): Promise<Webhoo
   return row ? fromRow(row) : undefined;
 }
 
-export async function findTenantSecret(db: Db | Trx, tenantId: string, forUpdate = false): Promise<(SecretRing & { createdAt: Date; updatedAt: Date }) | undefined> {
-  const q = db('tenant_webhook_secrets').where({ tenant_id: tenantId });
+/** The tenant's default secret of one mode (each mode has its own, like Stripe's). */
+export async function findTenantSecret(db: Db | Trx, scope: ModeScope, forUpdate = false): Promise<(SecretRing & { createdAt: Date; updatedAt: Date }) | undefined> {
+  const q = db('tenant_webhook_secrets').where(scopeWhere(scope));
   if (forUpdate) q.forUpdate();
   const row = await q.first();
   return row ? { ...ringFromRow(row), createdAt: row.created_at as Date, updatedAt: row.updated_at as Date } : undefined;
 }
 
-export async function saveTenantSecret(trx: Trx, tenantId: string, ring: SecretRing, exists: boolean, now = new Date()): Promise<void> {
+export async function saveTenantSecret(trx: Trx, scope: ModeScope, ring: SecretRing, exists: boolean, now = new Date()): Promise<void> {
   const values = {
     secret_ciphertext: ring.secretCiphertext,
     previous_secret_ciphertext: ring.previousSecretCiphertext,
     previous_secret_expires_at: ring.previousSecretExpiresAt,
     updated_at: now,
   };
-  if (exists) await trx('tenant_webhook_secrets').where({ tenant_id: tenantId }).update(values);
-  else await trx('tenant_webhook_secrets').insert({ tenant_id: tenantId, ...values, created_at: now });
+  if (exists) await trx('tenant_webhook_secrets').where(scopeWhere(scope)).update(values);
+  else await trx('tenant_webhook_secrets').insert({ ...scopeWhere(scope), ...values, created_at: now });
 }

@@ -15,6 +15,8 @@ import type { EndpointDisabledReason, WebhookEndpoint, WebhookEventType } from '
 
 export interface RecordInput {
   tenantId: string;
+  /** The mode of the object the event is about: it reaches only endpoints of that mode. */
+  livemode: boolean;
   type: WebhookEventType;
   objectId: string;
   /** Built only when somebody will receive the event. */
@@ -31,12 +33,12 @@ export interface RecordInput {
  */
 export function createWebhookRecorder(deps: { queue: WebhookQueue; logger: Logger }) {
   async function record(trx: Trx, e: RecordInput, defer: Defer): Promise<string | null> {
-    const endpoints = await subscribedEndpoints(trx, e.tenantId, e.type);
+    const endpoints = await subscribedEndpoints(trx, e, e.type);
     if (endpoints.length === 0 && !e.oneOffUrl && !e.always) return null;
     const now = new Date();
     const eventId = newId('evt');
-    await insertEvent(trx, { id: eventId, tenantId: e.tenantId, type: e.type, objectId: e.objectId, payload: serializeEvent(e.type, now, await e.data()), createdAt: now });
-    const common = { tenantId: e.tenantId, eventId, eventType: e.type };
+    await insertEvent(trx, { id: eventId, tenantId: e.tenantId, livemode: e.livemode, type: e.type, objectId: e.objectId, payload: serializeEvent(e.type, now, await e.data()), createdAt: now });
+    const common = { tenantId: e.tenantId, livemode: e.livemode, eventId, eventType: e.type };
     const deliveries: NewDelivery[] = endpoints.map((ep) => ({ ...common, id: newId('whd'), endpointId: ep.id, url: null }));
     if (e.oneOffUrl) deliveries.push({ ...common, id: newId('whd'), endpointId: null, url: e.oneOffUrl });
     await insertDeliveries(trx, deliveries, now);
@@ -58,6 +60,7 @@ export function createWebhookRecorder(deps: { queue: WebhookQueue; logger: Logge
       trx,
       {
         tenantId: v.tenantId,
+        livemode: v.livemode,
         type: to === 'completed' ? 'validation.completed' : 'validation.failed',
         objectId: v.id,
         oneOffUrl: v.webhookUrl,
@@ -75,6 +78,7 @@ export function createWebhookRecorder(deps: { queue: WebhookQueue; logger: Logge
       trx,
       {
         tenantId: batch.tenantId,
+        livemode: batch.livemode,
         type: 'batch.completed',
         objectId: batch.id,
         oneOffUrl: batch.webhookUrl,
@@ -92,11 +96,12 @@ export function createWebhookRecorder(deps: { queue: WebhookQueue; logger: Logge
       trx,
       {
         tenantId: endpoint.tenantId,
+        livemode: endpoint.livemode,
         type: 'endpoint.disabled',
         objectId: endpoint.id,
         oneOffUrl: null,
         always: true,
-        data: async () => ({ id: endpoint.id, object: 'webhook_endpoint', url: endpoint.url, reason, disabled_at: now.toISOString() }),
+        data: async () => ({ id: endpoint.id, object: 'webhook_endpoint', livemode: endpoint.livemode, url: endpoint.url, reason, disabled_at: now.toISOString() }),
       },
       defer,
     );

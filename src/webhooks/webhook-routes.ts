@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import { requireAuth } from '../platform/http-context.js';
+import { scopeOf } from '../platform/mode-scope.js';
 import { AppError } from '../platform/app-error.js';
 import type { WebhookService } from './webhook-service.js';
 import type { DeliveryStatus, WebhookEventType } from './webhook-types.js';
@@ -19,14 +20,12 @@ export function webhookRoutes(service: WebhookService): Router {
   });
 
   router.get('/v1/webhook-endpoints', async (req, res) => {
-    const auth = requireAuth(req);
-    const page = await service.endpoints(auth.tenantId, str(query(req).cursor), Number(query(req).limit ?? 20));
+    const page = await service.endpoints(scopeOf(requireAuth(req)), str(query(req).cursor), Number(query(req).limit ?? 20));
     res.json({ object: 'list', data: page.data.map((e) => toEndpointView(e)), has_more: page.hasMore, next_cursor: page.nextCursor });
   });
 
   router.get('/v1/webhook-endpoints/:id', async (req, res) => {
-    const auth = requireAuth(req);
-    res.json(toEndpointView(await service.endpoint(auth.tenantId, String(req.params.id))));
+    res.json(toEndpointView(await service.endpoint(scopeOf(requireAuth(req)), String(req.params.id))));
   });
 
   router.patch('/v1/webhook-endpoints/:id', async (req, res) => {
@@ -65,23 +64,22 @@ export function webhookRoutes(service: WebhookService): Router {
   });
 
   router.get('/v1/webhook-secret', async (req, res) => {
-    const auth = requireAuth(req);
-    const ring = await service.defaultSecret(auth.tenantId);
-    res.json(toDefaultSecretView(ring ?? null, null));
+    const scope = scopeOf(requireAuth(req));
+    const ring = await service.defaultSecret(scope);
+    res.json(toDefaultSecretView(scope.livemode, ring ?? null, null));
   });
 
   router.post('/v1/webhook-secret/rotate', async (req, res) => {
     const auth = requireAuth(req);
     const overlap = (req.body as { overlap_seconds?: number } | undefined)?.overlap_seconds;
     const { ring, secret } = await service.rotateDefaultSecret(auth, overlap, req.requestId);
-    res.json(toDefaultSecretView(ring, secret));
+    res.json(toDefaultSecretView(scopeOf(auth).livemode, ring, secret));
   });
 
   router.get('/v1/webhook-deliveries', async (req, res) => {
-    const auth = requireAuth(req);
     const q = query(req);
     const page = await service.deliveries({
-      tenantId: auth.tenantId,
+      scope: scopeOf(requireAuth(req)),
       ...(str(q.endpoint_id) ? { endpointId: str(q.endpoint_id)! } : {}),
       ...(str(q.event_type) ? { eventType: str(q.event_type) as WebhookEventType } : {}),
       ...(str(q.status) ? { status: str(q.status) as DeliveryStatus } : {}),
@@ -92,8 +90,7 @@ export function webhookRoutes(service: WebhookService): Router {
   });
 
   router.get('/v1/webhook-deliveries/:id', async (req, res) => {
-    const auth = requireAuth(req);
-    const { delivery, payload, attempts } = await service.delivery(auth.tenantId, String(req.params.id));
+    const { delivery, payload, attempts } = await service.delivery(scopeOf(requireAuth(req)), String(req.params.id));
     res.json({ ...toDeliveryView(delivery), payload, attempt_log: attempts.map(toAttemptView) });
   });
 

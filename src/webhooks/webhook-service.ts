@@ -3,6 +3,7 @@ import { withTransaction } from '../platform/db.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import type { Logger } from '../platform/logger.js';
 import type { AuthContext } from '../platform/http-context.js';
+import { scopeOf, type ModeScope } from '../platform/mode-scope.js';
 import { AppError } from '../platform/app-error.js';
 import { appendAudit } from '../platform/audit-store.js';
 import { newId } from '../platform/ids.js';
@@ -56,8 +57,8 @@ const actor = (auth: AuthContext) => `api_key:${auth.keyId}`;
 export function createWebhookService(deps: WebhookServiceDeps) {
   const { db, cipher, guard, queue, logger } = deps;
 
-  async function endpoint(tenantId: string, id: string) {
-    const e = await findEndpoint(db, tenantId, id);
+  async function endpoint(scope: ModeScope, id: string) {
+    const e = await findEndpoint(db, scope, id);
     if (!e) throw new AppError('webhook.endpoint_not_found', `No webhook endpoint ${id}.`);
     return e;
   }
@@ -66,20 +67,22 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     const url = (await guard.check(input.url)).href;
     const id = newId('whe');
     const { ring, secret } = newSecretRing(cipher, endpointSecretAad(id));
+    const scope = scopeOf(auth);
     await withTransaction(db, async (trx) => {
       // The tenant row lock serialises concurrent creates, so the count cannot be raced past the limit.
       await lockTenant(trx, auth.tenantId);
-      if ((await countEndpoints(trx, auth.tenantId)) >= deps.maxEndpoints) {
-        throw new AppError('webhook.too_many_endpoints', `A tenant may have at most ${deps.maxEndpoints} webhook endpoints.`);
+      if ((await countEndpoints(trx, scope)) >= deps.maxEndpoints) {
+        throw new AppError('webhook.too_many_endpoints', `A tenant may have at most ${deps.maxEndpoints} webhook endpoints in each mode.`);
       }
-      await insertEndpoint(trx, { id, tenantId: auth.tenantId, url, description: input.description ?? null, events: input.events, secretCiphertext: ring.secretCiphertext });
+      await insertEndpoint(trx, { id, ...scope, url, description: input.description ?? null, events: input.events, secretCiphertext: ring.secretCiphertext });
       await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.created', targetType: 'webhook_endpoint', targetId: id, requestId });
     });
-    return { endpoint: await endpoint(auth.tenantId, id), secret };
+    return { endpoint: await endpoint(scope, id), secret };
   }
 
   async function update(auth: AuthContext, id: string, input: { url?: string; events?: WebhookEventType[]; description?: string | null; enabled?: boolean }, requestId: string) {
-    const current = await endpoint(auth.tenantId, id);
+    const scope = scopeOf(auth);
+    const current = await endpoint(scope, id);
     const patch: EndpointPatch = {};
     if (input.url !== undefined) patch.url = (await guard.check(input.url)).href;
     if (input.events !== undefined) patch.events = input.events;
@@ -98,12 +101,12 @@ export function createWebhookService(deps: WebhookServiceDeps) {
         details: { url_changed: patch.url !== undefined, enabled: patch.enabled ?? null },
       });
     });
-    return endpoint(auth.tenantId, id);
+    return endpoint(scope, id);
   }
 
   async function remove(auth: AuthContext, id: string, requestId: string): Promise<void> {
     await db.transaction(async (trx) => {
-      if (!(await deleteEndpoint(trx, auth.tenantId, id))) throw new AppError('webhook.endpoint_not_found', `No webhook endpoint ${id}.`);
+      if (!(await deleteEndpoint(trx, scopeOf(auth), id))) throw new AppError('webhook.endpoint_not_found', `No webhook endpoint ${id}.`);
       await abandonEndpointDeliveries(trx, id, 'endpoint_deleted');
       await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: id, requestId });
     });
@@ -112,40 +115,42 @@ export function createWebhookService(deps: WebhookServiceDeps) {
   const overlapOf = (seconds: number | undefined) => (seconds === undefined ? deps.secretOverlapMs : seconds * 1000);
 
   async function rotate(auth: AuthContext, id: string, overlapSeconds: number | undefined, requestId: string) {
+    const scope = scopeOf(auth);
     const secret = await withTransaction(db, async (trx) => {
-      const current = await findEndpoint(trx, auth.tenantId, id, true);
+      const current = await findEndpoint(trx, scope, id, true);
       if (!current) throw new AppError('webhook.endpoint_not_found', `No webhook endpoint ${id}.`);
       const next = rotateSecretRing(cipher, endpointSecretAad(id), current, overlapOf(overlapSeconds));
       await rotateEndpointSecret(trx, id, next.ring);
       await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.secret_rotated', targetType: 'webhook_endpoint', targetId: id, requestId });
       return next.secret;
     });
-    return { endpoint: await endpoint(auth.tenantId, id), secret };
+    return { endpoint: await endpoint(scope, id), secret };
   }
 
-  async function defaultSecret(tenantId: string) {
-    return findTenantSecret(db, tenantId);
+  async function defaultSecret(scope: ModeScope) {
+    return findTenantSecret(db, scope);
   }
 
   async function rotateDefaultSecret(auth: AuthContext, overlapSeconds: number | undefined, requestId: string) {
+    const scope = scopeOf(auth);
     const secret = await withTransaction(db, async (trx) => {
-      const current = await findTenantSecret(trx, auth.tenantId, true);
-      const aad = tenantSecretAad(auth.tenantId);
+      const current = await findTenantSecret(trx, scope, true);
+      const aad = tenantSecretAad(scope);
       const next = current ? rotateSecretRing(cipher, aad, current, overlapOf(overlapSeconds)) : newSecretRing(cipher, aad);
-      await saveTenantSecret(trx, auth.tenantId, next.ring, current !== undefined);
-      await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_secret.rotated', targetType: 'tenant', targetId: auth.tenantId, requestId });
+      await saveTenantSecret(trx, scope, next.ring, current !== undefined);
+      await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_secret.rotated', targetType: 'tenant', targetId: auth.tenantId, requestId, details: { livemode: scope.livemode } });
       return next.secret;
     });
-    return { ring: (await findTenantSecret(db, auth.tenantId))!, secret };
+    return { ring: (await findTenantSecret(db, scope))!, secret };
   }
 
   /**
    * A one-off `webhook_url` on a validation or batch: the same SSRF rules as an endpoint, and the
-   * tenant needs a default secret to sign with. Returns the normalised URL.
+   * tenant needs a default secret of the key's mode to sign with. Returns the normalised URL.
    */
-  async function checkOneOffUrl(tenantId: string, raw: string): Promise<string> {
+  async function checkOneOffUrl(scope: ModeScope, raw: string): Promise<string> {
     const url = (await guard.check(raw)).href;
-    if (!(await findTenantSecret(db, tenantId))) {
+    if (!(await findTenantSecret(db, scope))) {
       throw new AppError('webhook.default_secret_missing', 'A webhook_url is signed with the tenant default secret; create it first with POST /v1/webhook-secret/rotate.', {
         details: { field: 'webhook_url' },
       });
@@ -159,16 +164,16 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     return toPage(rows, q.limit, (d) => d.id);
   }
 
-  async function delivery(tenantId: string, id: string) {
-    const d = await findDelivery(db, tenantId, id);
+  async function delivery(scope: ModeScope, id: string) {
+    const d = await findDelivery(db, scope, id);
     if (!d) throw new AppError('webhook.delivery_not_found', `No webhook delivery ${id}.`);
     const event = await findEvent(db, d.eventId);
     return { delivery: d, payload: event ? (JSON.parse(event.payload) as unknown) : null, attempts: await listAttempts(db, d.id) };
   }
 
-  async function ensureEnabled(tenantId: string, endpointId: string | null): Promise<void> {
+  async function ensureEnabled(scope: ModeScope, endpointId: string | null): Promise<void> {
     if (!endpointId) return;
-    const e = await findEndpoint(db, tenantId, endpointId);
+    const e = await findEndpoint(db, scope, endpointId);
     if (!e || !e.enabled) {
       throw new AppError('webhook.endpoint_disabled', e ? 'The endpoint is disabled; enable it (PATCH enabled=true) first.' : 'The endpoint was deleted.');
     }
@@ -176,9 +181,10 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
   /** A new round of attempts now. A delivery being sent this moment is left to finish. */
   async function retry(auth: AuthContext, id: string, requestId: string) {
-    const d = await findDelivery(db, auth.tenantId, id);
+    const scope = scopeOf(auth);
+    const d = await findDelivery(db, scope, id);
     if (!d) throw new AppError('webhook.delivery_not_found', `No webhook delivery ${id}.`);
-    await ensureEnabled(auth.tenantId, d.endpointId);
+    await ensureEnabled(scope, d.endpointId);
     const restarted = await withTransaction(db, async (trx) => {
       const locked = (await findDeliveryById(trx, id, true))!;
       if (locked.leaseUntil && locked.leaseUntil.getTime() > Date.now()) return null;
@@ -187,14 +193,14 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       return locked.attempts + 1;
     });
     if (restarted !== null) await enqueueWebhookAttemptNow(queue, id, restarted);
-    return (await findDelivery(db, auth.tenantId, id))!;
+    return (await findDelivery(db, scope, id))!;
   }
 
   /** Redelivers every event of a subscribed type since `since` to this endpoint (bounded per call). */
   async function replay(auth: AuthContext, endpointId: string, since: Date, requestId: string) {
-    const e = await endpoint(auth.tenantId, endpointId);
+    const e = await endpoint(scopeOf(auth), endpointId);
     if (!e.enabled) throw new AppError('webhook.endpoint_disabled', 'The endpoint is disabled; enable it (PATCH enabled=true) first.');
-    const events = await eventsSince(db, auth.tenantId, since, e.events, REPLAY_LIMIT + 1);
+    const events = await eventsSince(db, e, since, e.events, REPLAY_LIMIT + 1);
     const truncated = events.length > REPLAY_LIMIT;
     const chosen = events.slice(0, REPLAY_LIMIT);
     let created = 0;
@@ -207,7 +213,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       const again: Array<{ id: string; attempt: number }> = [];
       for (const ev of chunk) {
         const d = existing.get(ev.id);
-        if (!d) fresh.push({ id: newId('whd'), tenantId: auth.tenantId, eventId: ev.id, eventType: ev.type, endpointId, url: null });
+        if (!d) fresh.push({ id: newId('whd'), tenantId: e.tenantId, livemode: e.livemode, eventId: ev.id, eventType: ev.type, endpointId, url: null });
         else if (d.status === 'pending') alreadyPending++;
         else again.push({ id: d.id, attempt: d.attempts + 1 });
       }
@@ -233,9 +239,9 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     return { events: chosen.length, created, restarted, alreadyPending, truncated };
   }
 
-  async function endpoints(tenantId: string, cursor: string | undefined, limit: number) {
+  async function endpoints(scope: ModeScope, cursor: string | undefined, limit: number) {
     const beforeId = cursor ? decodeIdCursor(cursor, 'whe') : undefined;
-    return toPage(await listEndpoints(db, { tenantId, ...(beforeId ? { beforeId } : {}), limit: limit + 1 }), limit, (e) => e.id);
+    return toPage(await listEndpoints(db, { scope, ...(beforeId ? { beforeId } : {}), limit: limit + 1 }), limit, (e) => e.id);
   }
 
   return { create, update, remove, rotate, endpoint, endpoints, defaultSecret, rotateDefaultSecret, checkOneOffUrl, deliveries, delivery, retry, replay };

@@ -17,6 +17,8 @@ export interface SecretRing {
 export interface WebhookEndpoint extends SecretRing {
   id: string;
   tenantId: string;
+  /** Receives only the events of its own mode. */
+  livemode: boolean;
   url: string;
   description: string | null;
   events: WebhookEventType[];
@@ -31,6 +33,7 @@ export interface WebhookEndpoint extends SecretRing {
 export interface WebhookEvent {
   id: string;
   tenantId: string;
+  livemode: boolean;
   type: WebhookEventType;
   objectId: string;
   payload: string;
@@ -40,6 +43,7 @@ export interface WebhookEvent {
 export interface WebhookDelivery {
   id: string;
   tenantId: string;
+  livemode: boolean;
   eventId: string;
   eventType: WebhookEventType;
   endpointId: string | null;

@@ -8,6 +8,7 @@ export function toEndpointView(e: WebhookEndpoint, secret?: string) {
   return {
     id: e.id,
     object: 'webhook_endpoint' as const,
+    livemode: e.livemode,
     url: e.url,
     description: e.description,
     events: e.events,
@@ -26,6 +27,7 @@ export function toDeliveryView(d: WebhookDelivery) {
   return {
     id: d.id,
     object: 'webhook_delivery' as const,
+    livemode: d.livemode,
     event_id: d.eventId,
     event_type: d.eventType,
     endpoint_id: d.endpointId,
@@ -56,9 +58,10 @@ export function toAttemptView(a: WebhookAttempt) {
 }
 
 /** openapi.yaml `DefaultWebhookSecret`; the secret itself only in the answer to a rotation. */
-export function toDefaultSecretView(ring: (SecretRing & { createdAt: Date; updatedAt: Date }) | null, secret: string | null) {
+export function toDefaultSecretView(livemode: boolean, ring: (SecretRing & { createdAt: Date; updatedAt: Date }) | null, secret: string | null) {
   return {
     object: 'webhook_secret' as const,
+    livemode,
     exists: ring !== null,
     secret,
     previous_secret_expires_at: iso(ring ? overlapEndsAt(ring) : null),

@@ -33,7 +33,8 @@ interface Stack {
 async function openStack(env: Record<string, string> = {}): Promise<Stack> {
   const ctx = await createTestContext({ ...ROUTING_ENV, ...env });
   const rt = await ctx.start();
-  const { apiKey } = await ctx.createTenant('Routing');
+  // A live key: test keys only ever reach the sandbox partner.
+  const { apiKey } = await ctx.createTenant('Routing', { mode: 'live' });
   return { ctx, rt, key: apiKey };
 }
 

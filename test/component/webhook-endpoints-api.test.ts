@@ -566,7 +566,7 @@ describe('the default webhook secret', () => {
     const t = await ctx.createTenant('Secretless Co');
     const got = await client(t).get('/v1/webhook-secret');
     assert.equal(got.status, 200);
-    assert.deepEqual(got.body, { object: 'webhook_secret', exists: false, secret: null, previous_secret_expires_at: null, created_at: null, updated_at: null });
+    assert.deepEqual(got.body, { object: 'webhook_secret', livemode: false, exists: false, secret: null, previous_secret_expires_at: null, created_at: null, updated_at: null });
 
     const v = await client(t).post('/v1/validations', bankAccount(account(), { webhook_url: 'http://127.0.0.1:9/x' }));
     assertError(v, 400, 'webhook.default_secret_missing');

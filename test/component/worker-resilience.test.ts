@@ -131,7 +131,8 @@ describe('partner failures on one worker (TEST_ENV defaults)', () => {
   before(async () => {
     ctx = await openContext();
     apiRt = await ctx.start({ ROLE: 'api' });
-    api = apiClient(ctx, apiRt, (await ctx.createTenant('Resilience')).apiKey);
+    // A live key: these tests read the live router's sandbox breaker (test keys have one of their own).
+    api = apiClient(ctx, apiRt, (await ctx.createTenant('Resilience', { mode: 'live' })).apiKey);
   });
   after(() => closeContext(ctx));
 
@@ -220,7 +221,7 @@ describe('circuit breaker', () => {
     // A reset timeout far beyond the test: once open, the circuit stays open.
     ctx = await openContext({ BREAKER_RESET_TIMEOUT_MS: '60000' });
     apiRt = await ctx.start({ ROLE: 'api' });
-    api = apiClient(ctx, apiRt, (await ctx.createTenant('Breaker')).apiKey);
+    api = apiClient(ctx, apiRt, (await ctx.createTenant('Breaker', { mode: 'live' })).apiKey);
   });
   after(() => closeContext(ctx));
 

@@ -191,7 +191,8 @@ describe('webhook configuration', () => {
   });
 
   it('requires https in production and refuses to turn it off there', () => {
-    const c = loadConfig({ ...PROD_SECRETS, PARTNER_SANDBOX_BASE_URL: 'https://sandbox.example.com', PARTNER_SANDBOX_API_KEY: 'k' });
+    // Live keys need a real partner in production (the sandbox serves test keys only).
+    const c = loadConfig({ ...PROD_SECRETS, PARTNERS: 'cashfree', PARTNER_CASHFREE_BASE_URL: 'https://api.cashfree.com/verification', PARTNER_CASHFREE_CLIENT_ID: 'id', PARTNER_CASHFREE_CLIENT_SECRET: 'secret' });
     assert.equal(c.webhooks.requireHttps, true);
     assert.ok(problemsOf({ ...PROD_SECRETS, WEBHOOK_REQUIRE_HTTPS: 'false' }).some((p) => p.startsWith('WEBHOOK_REQUIRE_HTTPS:')));
   });
@@ -215,5 +216,48 @@ describe('reuse and name-match configuration', () => {
   it('refuses a close-match threshold above the match threshold, and a lock shorter than a partner call', () => {
     assert.ok(problemsOf({ NAME_MATCH_THRESHOLD: '70', CLOSE_MATCH_THRESHOLD: '80' }).some((p) => p.startsWith('CLOSE_MATCH_THRESHOLD:')));
     assert.ok(problemsOf({ SINGLE_FLIGHT_LOCK_MS: '2000', PARTNER_CALL_TIMEOUT_MS: '5000' }).some((p) => p.startsWith('SINGLE_FLIGHT_LOCK_MS:')));
+  });
+});
+
+// Which partner serves which mode: live keys the configured PARTNERS, test keys the sandbox alone.
+const REAL_PARTNERS = {
+  PARTNERS: 'cashfree,razorpay',
+  PARTNER_CASHFREE_BASE_URL: 'https://api.cashfree.com/verification',
+  PARTNER_CASHFREE_CLIENT_ID: 'id',
+  PARTNER_CASHFREE_CLIENT_SECRET: 'secret',
+  PARTNER_RAZORPAY_BASE_URL: 'https://api.razorpay.com',
+  PARTNER_RAZORPAY_KEY_ID: 'rzp_live_x',
+  PARTNER_RAZORPAY_KEY_SECRET: 'secret',
+  PARTNER_RAZORPAY_ACCOUNT_NUMBER: '7878780080316316',
+};
+
+describe('test-mode partner configuration', () => {
+  it('in production with real partners only, test mode still has the sandbox (embedded simulator, every rail)', () => {
+    const c = loadConfig({ ...PROD_SECRETS, ...REAL_PARTNERS });
+    assert.deepEqual(c.partners.enabled.map((p) => p.name), ['cashfree', 'razorpay']);
+    assert.equal(c.partners.testMode.name, 'sandbox');
+    assert.equal(c.partners.testMode.baseUrl, null);
+    assert.deepEqual([...c.partners.testMode.rails].sort(), ['IMPS', 'NEFT', 'UPI']);
+  });
+
+  it('PARTNER_SANDBOX_BASE_URL points test mode at a separate sandbox (https in production)', () => {
+    const c = loadConfig({ ...PROD_SECRETS, ...REAL_PARTNERS, PARTNER_SANDBOX_BASE_URL: 'https://sandbox.internal/sandbox' });
+    assert.equal(c.partners.testMode.baseUrl, 'https://sandbox.internal/sandbox');
+    const problems = problemsOf({ ...PROD_SECRETS, ...REAL_PARTNERS, PARTNER_SANDBOX_BASE_URL: 'http://sandbox.internal' });
+    assert.ok(problems.some((p) => p.startsWith('PARTNER_SANDBOX_BASE_URL: must be https')), problems.join('\n'));
+  });
+
+  it('production refuses the sandbox partner for live keys', () => {
+    const problems = problemsOf({ ...PROD_SECRETS, ...REAL_PARTNERS, PARTNERS: 'cashfree,sandbox', PARTNER_SANDBOX_BASE_URL: 'https://sandbox.internal' });
+    assert.ok(problems.some((p) => p.startsWith('PARTNERS: the sandbox partner cannot serve live keys in production')), problems.join('\n'));
+  });
+
+  it('development defaults: the sandbox serves both modes, and test mode serves every rail even when live use of the sandbox is limited', () => {
+    const c = loadConfig({});
+    assert.deepEqual(c.partners.enabled.map((p) => p.name), ['sandbox']);
+    assert.equal(c.partners.testMode.name, 'sandbox');
+    const limited = loadConfig({ PARTNERS: 'sandbox,cashfree', PARTNER_SANDBOX_RAILS: 'IMPS' });
+    assert.deepEqual(limited.partners.enabled[0]?.rails, ['IMPS']);
+    assert.deepEqual([...limited.partners.testMode.rails].sort(), ['IMPS', 'NEFT', 'UPI']);
   });
 });
