@@ -80,7 +80,7 @@ describe('config', () => {
     }
     // Random keys pass, however many are tried.
     for (let i = 0; i < 200; i++) {
-      assert.doesNotThrow(() => loadConfig({ ...PROD_SECRETS, ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`, BLIND_INDEX_KEY: randomBytes(32).toString('base64'), PARTNER_SANDBOX_BASE_URL: 'https://sandbox.example' }));
+      assert.doesNotThrow(() => loadConfig({ ...PROD_SECRETS, ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`, BLIND_INDEX_KEY: randomBytes(32).toString('base64'), PARTNERS: 'cashfree', PARTNER_CASHFREE_BASE_URL: 'https://api.cashfree.com/verification', PARTNER_CASHFREE_CLIENT_ID: 'id', PARTNER_CASHFREE_CLIENT_SECRET: 'secret' }));
     }
   });
 
