@@ -71,7 +71,12 @@ export async function startPartners(config: Config, logger: Logger, hooks: Partn
       },
     );
   });
-  const router = createPartnerRouter({ partners, railPriority: config.partners.railPriority, authCooldownMs: config.partners.authCooldownMs });
+  const router = createPartnerRouter({
+    partners,
+    railPriority: config.partners.railPriority,
+    authCooldownMs: config.partners.authCooldownMs,
+    maxPauseMs: config.partners.maxRetryAfterMs,
+  });
   return {
     router,
     partners,

@@ -81,7 +81,7 @@ export interface TestContext {
   /** Starts a runtime in-process; `listen: true` also binds its HTTP server (runtime.url) for real clients. */
   start(overrides?: Record<string, string>, opts?: { listen?: boolean }): Promise<Runtime>;
   http(runtime: Runtime): ReturnType<typeof supertest>;
-  createTenant(name?: string): Promise<{ tenantId: string; apiKey: string; keyId: string }>;
+  createTenant(name?: string, opts?: { mode?: 'test' | 'live' }): Promise<{ tenantId: string; apiKey: string; keyId: string }>;
   /** Every Redis key and value under this context's prefix, as one string. */
   dumpRedis(): Promise<string>;
   /** Deletes every Redis key under this context's prefix (an "emptied Redis" for this stack). */
@@ -147,10 +147,10 @@ export async function createTestContext(overrides: Record<string, string> = {}):
       return runtime;
     },
     http: (runtime) => supertest(runtime.app!),
-    async createTenant(name = 'Acme') {
+    async createTenant(name = 'Acme', opts: { mode?: 'test' | 'live' } = {}) {
       const db = runtimes[0]?.db;
       if (!db) throw new Error('start a runtime before creating tenants');
-      const t = await createTenantService(db, 'test').createTenant(name);
+      const t = await createTenantService(db, 'test').createTenant(name, opts.mode ?? 'test');
       return { tenantId: t.tenantId, apiKey: t.apiKey, keyId: t.keyId };
     },
     async dumpRedis() {
