@@ -77,10 +77,10 @@ export function createValidationProcessor(deps: ProcessorDeps) {
     return { ...common, type: 'bank_account', accountNumber: cipher.decrypt(v.accountCiphertext!, accountAad(v.id)), ifsc: v.ifsc! };
   }
 
-  async function retryOrFail(id: string, code: string, partner: string, finalAttempt: boolean, retryAfterMs?: number): Promise<ProcessOutcome> {
+  async function retryOrFail(id: string, code: string, partner: string, finalAttempt: boolean): Promise<ProcessOutcome> {
     if (finalAttempt) return steps.fail(id, code, partner);
     telemetry.retry(code);
-    throw new RetryableValidationError(code, `partner call failed: ${code}`, retryAfterMs);
+    throw new RetryableValidationError(code, `partner call failed: ${code}`);
   }
 
   /**
