@@ -141,6 +141,8 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
       telemetry: partnerMetrics,
       followupHoldMs: config.partners.followupHoldMs,
       pendingPollMs: config.partners.pendingPollMs,
+      maxRetryAfterMs: config.partners.maxRetryAfterMs,
+      rateLimitMaxWaitMs: config.partners.rateLimitMaxWaitMs,
       publisher: createCompletionPublisher(producerRedis, channel),
       onStatusChange: combineHooks(batchCountersHook(logger, recorder.batchCompleted), recorder.validationFinal),
       logger,

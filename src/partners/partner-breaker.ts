@@ -2,6 +2,7 @@
 // workers: each process learns a partner is down from its own calls within one rolling window.
 
 import CircuitBreaker from 'opossum';
+import { cleanPartnerOutcome } from './partner-answer.js';
 import { isTransient, PartnerCircuitOpenError, PartnerTransientError } from './partner-errors.js';
 import type { PartnerCallContext, PartnerConnector, PartnerOutcome, PartnerRequest, Rail } from './partner-types.js';
 
@@ -49,8 +50,11 @@ export function guardPartner(connector: PartnerConnector, opts: BreakerOptions, 
   // Each call gets its own deadline. opossum's `abortController` option is one controller per
   // breaker: one timeout would abort every concurrent call, and it stays aborted until the circuit
   // changes state.
-  const action = (req: PartnerRequest, previous: PartnerCallContext['previous']): Promise<PartnerOutcome> =>
-    connector.verify(req, { signal: AbortSignal.timeout(opts.callTimeoutMs), previous });
+  // Every answer is cleaned here, at the one boundary all connectors share, so no adapter can hand
+  // the domain a name or reference that cannot be stored or shown. An unusable answer is a
+  // PartnerAnswerError: not transient, so it says nothing about the partner's health.
+  const action = async (req: PartnerRequest, previous: PartnerCallContext['previous']): Promise<PartnerOutcome> =>
+    cleanPartnerOutcome(await connector.verify(req, { signal: AbortSignal.timeout(opts.callTimeoutMs), previous }), req);
 
   const breaker = new CircuitBreaker<[PartnerRequest, PartnerCallContext['previous']], PartnerOutcome>(action, {
     name: connector.name,

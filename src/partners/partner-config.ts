@@ -41,6 +41,10 @@ export interface PartnersConfig {
   followupHoldMs: number;
   pendingPollMs: number;
   authCooldownMs: number;
+  /** Cap on the pause a 429's Retry-After imposes on a partner (and on a pending answer's wait). */
+  maxRetryAfterMs: number;
+  /** How long a validation may stay held back by rate limits before it fails `partner.rate_limited`. */
+  rateLimitMaxWaitMs: number;
 }
 
 /** Credential keys per partner: env suffix → connector option. */

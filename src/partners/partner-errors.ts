@@ -90,6 +90,25 @@ export class PartnerRejectedError extends PartnerError {
   }
 }
 
+/**
+ * The partner answered, but its answer cannot be stored as it is (a reference that is empty, too long
+ * for its column, unprintable or echoes the account number; a status outside the contract). Asking
+ * again would get the same answer and may be billed again, so the validation fails once, at once.
+ * Names the field and the problem only: the value came from the partner.
+ */
+export class PartnerAnswerError extends PartnerError {
+  override readonly name = 'PartnerAnswerError';
+  readonly code = 'partner.bad_response' as const;
+  readonly field: string;
+  readonly problem: string;
+
+  constructor(field: string, problem: string) {
+    super(`Partner answer cannot be stored: ${field} (${problem})`);
+    this.field = field;
+    this.problem = problem;
+  }
+}
+
 /** Raised without contacting the partner: nothing was sent, so nothing is ambiguous. */
 export class PartnerCircuitOpenError extends PartnerError {
   override readonly name = 'PartnerCircuitOpenError';

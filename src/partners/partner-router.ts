@@ -14,6 +14,12 @@ export interface PartnerRouterOptions {
   railPriority?: Partial<Record<Rail, readonly string[]>>;
   /** How long a partner that refused our credentials is left alone before one retry. */
   authCooldownMs: number;
+  /**
+   * The longest pause a 429's Retry-After can impose (PARTNER_MAX_RETRY_AFTER_MS). A pause stops the
+   * partner for every tenant of this process, so a partner asking for an hour gets asked again sooner.
+   * Default MAX_WAIT_MS.
+   */
+  maxPauseMs?: number;
   now?: () => number;
   random?: () => number;
 }
@@ -28,8 +34,10 @@ export interface PartnerRouter {
    * partners may take calls again, with jitter so parked jobs do not all return at once.
    */
   waitMs(rail: Rail, only?: string | null): number;
-  /** A 429: stop sending this partner work until the partner said to come back. */
+  /** A 429: stop sending this partner work until the partner said to come back, at most `maxPauseMs`. */
   pause(partner: string, ms: number): void;
+  /** A partner for this rail (or the `only` one) that a 429 has paused right now, if any. */
+  rateLimited(rail: Rail, only?: string | null): string | null;
   /** 401/403/no balance: stop using the partner for the cooldown. Returns false if it already was. */
   disable(partner: string): boolean;
   unavailableReason(partner: string): UnavailableReason | null;
@@ -43,6 +51,8 @@ export const MAX_WAIT_MS = 60_000;
 export function createPartnerRouter(opts: PartnerRouterOptions): PartnerRouter {
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
+  const maxPauseMs = opts.maxPauseMs ?? MAX_WAIT_MS;
+  if (!Number.isFinite(maxPauseMs) || maxPauseMs < 0) throw new TypeError('maxPauseMs must be a non-negative number');
   const byName = new Map(opts.partners.map((p) => [p.name, p]));
   const pausedUntil = new Map<string, number>();
   const disabledUntil = new Map<string, number>();
@@ -81,8 +91,12 @@ export function createPartnerRouter(opts: PartnerRouterOptions): PartnerRouter {
       return Math.round(base + random() * Math.min(1000, base / 2));
     },
     pause: (partner, ms) => {
-      const until = now() + Math.max(0, ms);
+      const until = now() + Math.min(maxPauseMs, Math.max(0, Number.isFinite(ms) ? ms : maxPauseMs));
       if (until > (pausedUntil.get(partner) ?? 0)) pausedUntil.set(partner, until);
+    },
+    rateLimited: (rail, only) => {
+      const t = now();
+      return scope(rail, only).find((p) => (pausedUntil.get(p.name) ?? 0) > t)?.name ?? null;
     },
     disable: (partner) => {
       const t = now();

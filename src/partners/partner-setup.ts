@@ -76,10 +76,11 @@ export async function startPartners(config: Config, logger: Logger, hooks: Partn
     );
   };
   const partners = settings.map((s) => guarded(s, 'live'));
-  const router = createPartnerRouter({ partners, railPriority: config.partners.railPriority, authCooldownMs: config.partners.authCooldownMs });
+  const routerOptions = { authCooldownMs: config.partners.authCooldownMs, maxPauseMs: config.partners.maxRetryAfterMs };
+  const router = createPartnerRouter({ partners, railPriority: config.partners.railPriority, ...routerOptions });
   // Its own breaker and pauses: test traffic can neither trip nor pause what live traffic uses.
   const sandbox = guarded(testMode, 'test');
-  const testRouter = createPartnerRouter({ partners: [sandbox], authCooldownMs: config.partners.authCooldownMs });
+  const testRouter = createPartnerRouter({ partners: [sandbox], ...routerOptions });
   return {
     router,
     testRouter,

@@ -14,7 +14,8 @@ export type PartnerCallOutcome =
   | 'circuit_open'
   | 'error';
 
-export type PartnerWaitReason = 'no_partner' | 'pending' | 'single_flight';
+/** `rate_limited`: no partner could take it because at least one was paused by a 429 (counts towards its deadline). */
+export type PartnerWaitReason = 'no_partner' | 'rate_limited' | 'pending' | 'single_flight';
 
 /** Why a validation completed without a partner call of its own. */
 export type CallSavedReason = 'reuse' | 'single_flight';

@@ -46,6 +46,9 @@ export function createDb(url: string, poolMax = 10): Db {
       },
     },
     acquireConnectionTimeout: 5000,
+    // Error messages carry the statement with `?` placeholders, never the bound values (which can be
+    // names, VPAs or ciphertexts); errors reach logs and BullMQ's job records.
+    compileSqlOnError: false,
     migrations: { directory: MIGRATIONS_DIR, tableName: 'knex_migrations', loadExtensions: ['.ts', '.js'] },
   });
 }

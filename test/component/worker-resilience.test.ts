@@ -191,7 +191,8 @@ describe('partner failures on one worker (TEST_ENV defaults)', () => {
   });
 
   it('a flaky partner (503 twice, then valid) completes on the third attempt with three calls', TEST_TIMEOUT, async () => {
-    const worker = await ctx.start({ ROLE: 'worker' });
+    // A deadline a busy machine cannot turn a slow 503 into a timeout with: the counts below are exact.
+    const worker = await ctx.start({ ROLE: 'worker', PARTNER_CALL_TIMEOUT_MS: '5000', SWEEPER_STUCK_AFTER_MS: '10000' });
     try {
       const acct = account('5555');
       const created = await api.create(bankAccount(acct, { name: 'Lakshmi Krishnan' }));
@@ -272,7 +273,9 @@ describe('a worker process killed mid-job', () => {
   let apiRt: Runtime;
   // The child's partner call must outlive the kill; its sweeper must not be the one that recovers.
   const slowChild = { PARTNER_CALL_TIMEOUT_MS: '10000', SWEEPER_STUCK_AFTER_MS: '15000' };
-  const recoveringWorker = { ROLE: 'worker', PARTNER_CALL_TIMEOUT_MS: '1000' };
+  // Its one call must not time out on a busy machine (a second claim would break the counts); its
+  // sweeper must still recover a row within a few seconds.
+  const recoveringWorker = { ROLE: 'worker', PARTNER_CALL_TIMEOUT_MS: '3000', SWEEPER_STUCK_AFTER_MS: '4000' };
 
   before(async () => {
     ctx = await openContext();
@@ -415,8 +418,11 @@ describe('an emptied Redis loses nothing', () => {
       for (const id of ids) {
         const row = await finalRow(apiRt, id);
         assert.equal(row.status, 'completed', `${id} ended ${row.status}`);
-        assert.equal(row.attempts, 1);
-        assert.equal(ctx.sim.callsFor(id), 1);
+        // Once, and charged once. A call slower than the 300 ms deadline on a busy machine is retried
+        // with the same reference (the sandbox replays it, unbilled): one call per claim, whatever the count.
+        assert.ok(row.attempts >= 1);
+        assert.equal(ctx.sim.callsFor(id), row.attempts);
+        assert.equal(ctx.sim.chargesFor(id), 1);
         const view = await api.view(id);
         assert.equal(view.result?.account_status, 'valid');
       }

@@ -11,8 +11,8 @@ export async function failure(p: Promise<unknown>): Promise<unknown> {
   );
 }
 
-/** Polls `check` every 10 ms until it holds; fails the test after `ms`. */
-export async function until(check: () => boolean, ms = 2000): Promise<void> {
+/** Polls `check` every 10 ms until it holds; fails the test after `ms` (generous: a busy machine is slow). */
+export async function until(check: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) assert.fail('condition not met in time');

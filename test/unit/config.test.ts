@@ -175,6 +175,18 @@ describe('partner configuration', () => {
     assert.equal(ok.partners.enabled[0]?.baseUrl, 'https://api.cashfree.com/verification');
   });
 
+  it('caps a partner 429 pause at 60 s and ends rate-limited validations after 10 min by default, both configurable', () => {
+    const defaults = loadConfig({});
+    assert.equal(defaults.partners.maxRetryAfterMs, 60_000);
+    assert.equal(defaults.partners.rateLimitMaxWaitMs, 600_000);
+    const set = loadConfig({ PARTNER_MAX_RETRY_AFTER_MS: '5000', PARTNER_RATE_LIMIT_MAX_WAIT_MS: '120000' });
+    assert.equal(set.partners.maxRetryAfterMs, 5000);
+    assert.equal(set.partners.rateLimitMaxWaitMs, 120_000);
+    const problems = problemsOf({ PARTNER_MAX_RETRY_AFTER_MS: '3600001', PARTNER_RATE_LIMIT_MAX_WAIT_MS: '10' });
+    assert.ok(problems.some((p) => p.startsWith('PARTNER_MAX_RETRY_AFTER_MS:')));
+    assert.ok(problems.some((p) => p.startsWith('PARTNER_RATE_LIMIT_MAX_WAIT_MS:')));
+  });
+
   it('requires every partner call timeout to be shorter than the sweeper threshold', () => {
     assert.ok(problemsOf({ SWEEPER_STUCK_AFTER_MS: '10000', PARTNER_SANDBOX_CALL_TIMEOUT_MS: '20000' }).some((p) => p.startsWith('SWEEPER_STUCK_AFTER_MS:')));
   });

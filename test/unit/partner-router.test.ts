@@ -131,6 +131,38 @@ describe('createPartnerRouter', () => {
     assert.deepEqual(names(router.candidates('IMPS')), ['a', 'b']);
   });
 
+  it('caps a pause at maxPauseMs however long the Retry-After', () => {
+    const { router, clock } = setup([fake('a'), fake('b')], { maxPauseMs: 5000 });
+    router.pause('a', 3_600_000);
+    clock.t += 4999;
+    assert.deepEqual(names(router.candidates('IMPS')), ['b']);
+    clock.t += 1;
+    assert.deepEqual(names(router.candidates('IMPS')), ['a', 'b']);
+    router.pause('b', Number.POSITIVE_INFINITY);
+    assert.equal(router.unavailableReason('b'), 'rate_limited');
+    clock.t += 5000;
+    assert.equal(router.unavailableReason('b'), null, 'an unreadable hint is capped too');
+    // Without the option, a pause is capped at MAX_WAIT_MS.
+    const other = setup([fake('a')]);
+    other.router.pause('a', 3_600_000);
+    other.clock.t += MAX_WAIT_MS;
+    assert.deepEqual(names(other.router.candidates('IMPS')), ['a']);
+  });
+
+  it('names a partner a 429 has paused for the rail, or for the one partner asked about', () => {
+    const { router, clock } = setup([fake('a'), fake('b'), fake('upi', ['UPI'])]);
+    assert.equal(router.rateLimited('IMPS'), null);
+    router.pause('b', 1000);
+    assert.equal(router.rateLimited('IMPS'), 'b');
+    assert.equal(router.rateLimited('IMPS', 'a'), null);
+    assert.equal(router.rateLimited('IMPS', 'b'), 'b');
+    assert.equal(router.rateLimited('UPI'), 'b');
+    router.disable('a');
+    assert.equal(router.rateLimited('IMPS', 'a'), null, 'a credentials refusal is not a rate limit');
+    clock.t += 1000;
+    assert.equal(router.rateLimited('IMPS'), null);
+  });
+
   it('disables a partner for the auth cooldown: true the first time, false while disabled, usable again afterwards', () => {
     const { router, clock } = setup([fake('a'), fake('b')], { authCooldownMs: 1000 });
     assert.equal(router.disable('a'), true);

@@ -4,6 +4,7 @@ import {
   DOWN_MODES,
   mergeFaults,
   NO_FAULTS,
+  overrideName,
   parseLatency,
   sampleLatencyMs,
   type LatencyDist,
@@ -105,6 +106,23 @@ describe('mergeFaults', () => {
     for (const bad of [-1, 3601, 1.5, '2']) {
       assert.throws(() => mergeFaults(base, { retryAfterSeconds: bad }), /retryAfterSeconds/, String(bad));
     }
+  });
+
+  it('takes hostile answer overrides as strings up to 8192 characters, or null', () => {
+    const hostile = '\u202E{account}\u200B PRIYA\u0000 NAIR';
+    assert.equal(mergeFaults(base, { answerName: hostile }).answerName, hostile);
+    assert.equal(mergeFaults(base, { answerReference: 'r'.repeat(8192) }).answerReference, 'r'.repeat(8192));
+    assert.equal(mergeFaults(mergeFaults(base, { answerName: 'X' }), { answerName: null }).answerName, null);
+    for (const [key, bad] of [['answerName', 42], ['answerName', 'x'.repeat(8193)], ['answerReference', {}]] as const) {
+      assert.throws(() => mergeFaults(base, { [key]: bad }), new RegExp(key), `${key}=${String(bad).slice(0, 10)}`);
+    }
+  });
+
+  it('overrideName replaces names that exist, filling {account}, and leaves "no name" alone', () => {
+    const faults = { answerName: 'A/C {account} {account}' };
+    assert.equal(overrideName(faults, 'RAMESH KUMAR', '50100012345671'), 'A/C 50100012345671 50100012345671');
+    assert.equal(overrideName(faults, null, '50100012345671'), null);
+    assert.equal(overrideName({ answerName: null }, 'RAMESH KUMAR', '50100012345671'), 'RAMESH KUMAR');
   });
 
   it('takes latency as a spec string or a distribution object, and checks both', () => {

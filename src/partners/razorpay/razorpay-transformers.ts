@@ -28,7 +28,6 @@ export const RAZORPAY_PENDING_RETRY_AFTER_MS = 10_000;
 /** Used when payval has no expected name: the contact name is mandatory and only feeds Razorpay's own score. */
 export const RAZORPAY_PLACEHOLDER_NAME = 'Account Holder';
 
-const MAX_NAME_LENGTH = 256;
 const MAX_DETAIL_LENGTH = 64;
 
 export interface CompositeRequestOptions {
@@ -123,7 +122,8 @@ export function parseValidationEntity(json: unknown, expect: { reference: string
       if (typeof raw !== 'string' || !Object.hasOwn(ACCOUNT_STATUSES, raw)) throw partnerSchemaError('validation_results.account_status');
       accountStatus = raw as RazorpayAccountStatus;
     }
-    registeredName = optionalString(vr.registered_name, MAX_NAME_LENGTH, 'validation_results.registered_name');
+    // The type only: its content and length are bounded for every partner alike in partner-answer.ts.
+    registeredName = optionalString(vr.registered_name, Number.POSITIVE_INFINITY, 'validation_results.registered_name');
   }
 
   let source: string | null = null;
@@ -242,13 +242,7 @@ export function classifyFailedValidation(entity: RazorpayValidationEntity, req: 
 }
 
 function result(verdict: Verdict, entity: RazorpayValidationEntity): PartnerResult {
-  const name = entity.registeredName?.trim() ?? '';
-  return {
-    accountStatus: verdict.status,
-    statusReason: verdict.reason,
-    registeredName: name === '' ? null : name,
-    partnerReference: entity.id,
-  };
+  return { accountStatus: verdict.status, statusReason: verdict.reason, registeredName: entity.registeredName, partnerReference: entity.id };
 }
 
 type ErrorClass = 'request' | 'auth' | 'server';

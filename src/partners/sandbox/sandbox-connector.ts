@@ -45,7 +45,6 @@ const STATUS_MAP: Record<SandboxStatus, { status: AccountStatus; reason: Account
 };
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
-const MAX_FIELD_LENGTH = 256;
 export function createSandboxConnector(opts: SandboxConnectorOptions): PartnerConnector {
   const baseUrl = normalisePartnerBaseUrl(opts.baseUrl, 'sandbox');
   const agent = createPartnerAgent({
@@ -90,21 +89,15 @@ function toPartnerResult(json: unknown, expectedReference: string): PartnerResul
   const { status, name_at_bank: name, sandbox_reference: partnerReference, reference } = dto;
 
   if (typeof status !== 'string' || !isSandboxStatus(status)) throw partnerSchemaError('status');
-  if (name !== null && (typeof name !== 'string' || name.length > MAX_FIELD_LENGTH)) throw partnerSchemaError('name_at_bank');
-  if (typeof partnerReference !== 'string' || partnerReference === '' || partnerReference.length > MAX_FIELD_LENGTH) {
-    throw partnerSchemaError('sandbox_reference');
-  }
+  // Types only: what the strings may contain and how long they may be is decided for every partner
+  // alike in partner-answer.ts.
+  if (name !== null && typeof name !== 'string') throw partnerSchemaError('name_at_bank');
+  if (typeof partnerReference !== 'string') throw partnerSchemaError('sandbox_reference');
   // An answer for another reference means crossed wires somewhere; trusting it could mislabel a payee.
   if (reference !== undefined && reference !== expectedReference) throw partnerSchemaError('reference');
 
-  const trimmed = name?.trim() ?? '';
   const mapped = STATUS_MAP[status];
-  return {
-    accountStatus: mapped.status,
-    statusReason: mapped.reason,
-    registeredName: trimmed === '' ? null : trimmed,
-    partnerReference,
-  };
+  return { accountStatus: mapped.status, statusReason: mapped.reason, registeredName: name, partnerReference };
 }
 
 function isSandboxStatus(value: string): value is SandboxStatus {

@@ -29,6 +29,17 @@ export interface SimFaults {
   ambiguousRate: number;
   /** When set, every call fails this way until the provider is brought back up. */
   down: DownMode | null;
+  /**
+   * Hostile answers: replaces the registered name of every new answer that has one. `{account}`
+   * stands for the request's account number (or VPA), to try an echoed account number; control, bidi
+   * and zero-width characters and overlong names go in as they are.
+   */
+  answerName: string | null;
+  /**
+   * Replaces the partner reference of every new answer. The sandbox contract takes any string; the
+   * Cashfree (digits) and Razorpay (`fav_…`) adapters refuse what breaks their formats as a bad response.
+   */
+  answerReference: string | null;
 }
 
 const NONE: SimFaults = {
@@ -42,11 +53,16 @@ const NONE: SimFaults = {
   malformedRate: 0,
   ambiguousRate: 0,
   down: null,
+  answerName: null,
+  answerReference: null,
 };
 export const NO_FAULTS: Readonly<SimFaults> = Object.freeze(NONE);
 
 const RATE_KEYS = ['errorRate', 'rateLimitRate', 'hangRate', 'resetRate', 'malformedRate', 'ambiguousRate'] as const;
 const MAX_LATENCY_MS = 600_000;
+const ANSWER_KEYS = ['answerName', 'answerReference'] as const;
+// Well past any column, well inside the simulator's 64 kB bodies.
+const MAX_ANSWER_OVERRIDE_LENGTH = 8192;
 
 /** Merges a partial update (from JSON or flags) into `base`; throws TypeError naming the bad field. */
 export function mergeFaults(base: SimFaults, patch: unknown): SimFaults {
@@ -67,6 +83,11 @@ export function mergeFaults(base: SimFaults, patch: unknown): SimFaults {
     } else if (key === 'retryAfterSeconds') {
       if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 3600) throw new TypeError('retryAfterSeconds must be 0–3600');
       next.retryAfterSeconds = value as number;
+    } else if ((ANSWER_KEYS as readonly string[]).includes(key)) {
+      if (value !== null && (typeof value !== 'string' || value.length > MAX_ANSWER_OVERRIDE_LENGTH)) {
+        throw new TypeError(`${key} must be null or a string of at most ${MAX_ANSWER_OVERRIDE_LENGTH} characters`);
+      }
+      next[key as (typeof ANSWER_KEYS)[number]] = value as string | null;
     } else if (key === 'down') {
       if (value !== null && !DOWN_MODES.includes(value as DownMode)) throw new TypeError(`down must be null or one of ${DOWN_MODES.join(', ')}`);
       next.down = value as DownMode | null;
@@ -119,4 +140,10 @@ export function sampleLatencyMs(dist: LatencyDist, random: () => number = Math.r
       return Math.min(MAX_LATENCY_MS, dist.medianMs * Math.exp(sigma * z));
     }
   }
+}
+
+/** The `answerName` fault applied to a name a provider would answer with (null stays null). */
+export function overrideName(faults: Pick<SimFaults, 'answerName'>, name: string | null, payee: string): string | null {
+  if (name === null || faults.answerName === null) return name;
+  return faults.answerName.replaceAll('{account}', payee);
 }

@@ -36,6 +36,15 @@ export interface SimCallContext {
    * idempotency key and status lookups must not call it.
    */
   charge(reference: string): void;
+  /** The `answerName` / `answerReference` faults, for the provider to apply to the answers it creates. */
+  answer: AnswerOverrides;
+}
+
+export interface AnswerOverrides {
+  /** The name to answer with instead of `name` (null stays null); `payee` fills `{account}`. */
+  name(name: string | null, payee: string): string | null;
+  /** The reference to answer with instead of the provider's own, or null to keep it. */
+  reference: string | null;
 }
 
 export interface SimProvider {

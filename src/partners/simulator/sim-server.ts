@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mergeFaults, NO_FAULTS, sampleLatencyMs, type DownMode, type SimFaults } from './sim-faults.js';
+import { mergeFaults, NO_FAULTS, overrideName, sampleLatencyMs, type DownMode, type SimFaults } from './sim-faults.js';
 import { BoundedMap, SIM_MAX_TRACKED, type SimProvider, type SimReply, type SimRequest } from './sim-provider.js';
 
 export interface SimProviderStats {
@@ -208,6 +208,7 @@ export async function startPartnerSimulator(opts: PartnerSimulatorOptions): Prom
         charged = true;
         charge(name, reference);
       },
+      answer: { name: (n, payee) => overrideName(f, n, payee), reference: f.answerReference },
     });
     if (reply.kind === 'hang') return hang(name, res);
     if (charged && random() < f.ambiguousRate) return hang(name, res);

@@ -12,7 +12,7 @@
 
 import { randomInt } from 'node:crypto';
 import { secretMatches } from '../sim-server.js';
-import { BoundedMap, SIM_MAX_TRACKED, type SimProvider, type SimReply, type SimRequest, jsonReply } from '../sim-provider.js';
+import { BoundedMap, SIM_MAX_TRACKED, type AnswerOverrides, type SimProvider, type SimReply, type SimRequest, jsonReply } from '../sim-provider.js';
 import { decideCashfreeBav, decideCashfreeUpi, type CashfreeBavOutcome, type CashfreeUpiOutcome } from './cashfree-sim-rules.js';
 
 export interface CashfreeSimOptions {
@@ -24,12 +24,15 @@ export interface CashfreeSimOptions {
 
 interface BavRecord {
   referenceId: number;
+  /** What the answers show as reference_id: the number, or the `answerReference` fault. */
+  shownReference: number | string;
   userId: string | null;
   ifsc: string;
   outcome: Extract<CashfreeBavOutcome, { kind: 'answer' }>;
 }
 interface UpiRecord {
   referenceId: number;
+  shownReference: number | string;
   verificationId: string;
   vpa: string;
   outcome: Extract<CashfreeUpiOutcome, { kind: 'answer' }>;
@@ -75,10 +78,10 @@ export function createCashfreeSim(opts: CashfreeSimOptions = {}): SimProvider {
     const bank = status === 'VALID' || code === 'NRE_ACCOUNT_FAIL'
       ? { bank_name: `SIM BANK ${r.ifsc.slice(0, 4)}`, utr: String(400000000000 + r.referenceId), ifsc_details: { bank: `SIM BANK ${r.ifsc.slice(0, 4)}`, ifsc: r.ifsc, ifsc_subcode: r.ifsc.slice(0, 5) } }
       : {};
-    return { reference_id: r.referenceId, ...extra, ...named, ...bank, account_status: status, account_status_code: code };
+    return { reference_id: r.shownReference, ...extra, ...named, ...bank, account_status: status, account_status_code: code };
   };
 
-  const verifyBav = (req: SimRequest, charge: (reference: string) => void, mode: 'sync' | 'async'): SimReply => {
+  const verifyBav = (req: SimRequest, charge: (reference: string) => void, answer: AnswerOverrides, mode: 'sync' | 'async'): SimReply => {
     const b = bodyOf(req);
     if (b.bank_account === undefined) return invalid('bank_account_missing', 'bank_account is missing in the request.');
     if (typeof b.bank_account !== 'string' || !ACCOUNT.test(b.bank_account)) return invalid('bank_account_invalid', 'bank_account should be alphanumeric.');
@@ -92,10 +95,12 @@ export function createCashfreeSim(opts: CashfreeSimOptions = {}): SimProvider {
     // A stored verification that learned something keeps its id; a failed one may be tried again.
     if (userId !== null && bavByUserId.get(userId)?.outcome.billed) return cfError(409, 'validation_error', 'user_id_already_exists', 'user_id already exists');
 
-    const outcome = decideCashfreeBav(b.bank_account, nextAttempt(userId === null ? `sync:${b.bank_account}` : `bav:${userId}`));
-    if (outcome.kind === 'hang') return { kind: 'hang' };
-    if (outcome.kind === 'insufficient_balance') return INSUFFICIENT(412);
-    const record: BavRecord = { referenceId: nextReferenceId++, userId, ifsc: b.ifsc.toUpperCase(), outcome };
+    const decided = decideCashfreeBav(b.bank_account, nextAttempt(userId === null ? `sync:${b.bank_account}` : `bav:${userId}`));
+    if (decided.kind === 'hang') return { kind: 'hang' };
+    if (decided.kind === 'insufficient_balance') return INSUFFICIENT(412);
+    const outcome = { ...decided, name: answer.name(decided.name, b.bank_account) };
+    const referenceId = nextReferenceId++;
+    const record: BavRecord = { referenceId, shownReference: answer.reference ?? referenceId, userId, ifsc: b.ifsc.toUpperCase(), outcome };
     bavByRef.set(record.referenceId, record);
     if (userId !== null) bavByUserId.set(userId, record);
     if (outcome.billed) charge(userId ?? `cf_sync_${record.referenceId}`);
@@ -105,7 +110,7 @@ export function createCashfreeSim(opts: CashfreeSimOptions = {}): SimProvider {
       return jsonReply(200, bavBody(record));
     }
     if (outcome.receivedFirst) {
-      return jsonReply(200, { reference_id: record.referenceId, user_id: userId, account_status: 'RECEIVED', account_status_code: 'VALIDATION_IN_PROGRESS' });
+      return jsonReply(200, { reference_id: record.shownReference, user_id: userId, account_status: 'RECEIVED', account_status_code: 'VALIDATION_IN_PROGRESS' });
     }
     return jsonReply(200, bavBody(record, { user_id: userId }));
   };
@@ -126,13 +131,13 @@ export function createCashfreeSim(opts: CashfreeSimOptions = {}): SimProvider {
 
   const upiBody = (r: UpiRecord): Body => ({
     verification_id: r.verificationId,
-    reference_id: r.referenceId,
+    reference_id: r.shownReference,
     status: r.outcome.status,
     vpa: r.vpa,
     ...(r.outcome.name === null ? {} : { name_at_bank: r.outcome.name }),
   });
 
-  const verifyUpi = (req: SimRequest, charge: (reference: string) => void): SimReply => {
+  const verifyUpi = (req: SimRequest, charge: (reference: string) => void, answer: AnswerOverrides): SimReply => {
     const b = bodyOf(req);
     if (typeof b.verification_id !== 'string' || !VERIFICATION_ID.test(b.verification_id)) {
       return invalid('verification_id_invalid', 'verification_id can include only alphanum, dot, hyphen, and underscores.');
@@ -142,11 +147,13 @@ export function createCashfreeSim(opts: CashfreeSimOptions = {}): SimProvider {
     if (!optionalMatches(b.name, UPI_NAME)) return invalid('name_invalid', 'name should only contains alphanumeric, space, dot and hyphen.');
     if (upiById.has(b.verification_id)) return cfError(409, 'validation_error', 'verification_id_already_exists', 'verification_id already exists');
 
-    const outcome = decideCashfreeUpi(b.vpa, nextAttempt(`upi:${b.verification_id}`));
-    if (outcome.kind === 'hang') return { kind: 'hang' };
-    if (outcome.kind === 'insufficient_balance') return INSUFFICIENT(422);
-    if (outcome.kind === 'unavailable') return cfError(502, 'api_error', 'internal_error', 'Unable to process your request. Try again after some time.');
-    const record: UpiRecord = { referenceId: nextReferenceId++, verificationId: b.verification_id, vpa: b.vpa, outcome };
+    const decided = decideCashfreeUpi(b.vpa, nextAttempt(`upi:${b.verification_id}`));
+    if (decided.kind === 'hang') return { kind: 'hang' };
+    if (decided.kind === 'insufficient_balance') return INSUFFICIENT(422);
+    if (decided.kind === 'unavailable') return cfError(502, 'api_error', 'internal_error', 'Unable to process your request. Try again after some time.');
+    const outcome = { ...decided, name: answer.name(decided.name, b.vpa) };
+    const referenceId = nextReferenceId++;
+    const record: UpiRecord = { referenceId, shownReference: answer.reference ?? referenceId, verificationId: b.verification_id, vpa: b.vpa, outcome };
     upiById.set(record.verificationId, record);
     upiByRef.set(record.referenceId, record);
     charge(record.verificationId);
@@ -176,11 +183,12 @@ export function createCashfreeSim(opts: CashfreeSimOptions = {}): SimProvider {
     return idOk && secretOk ? null : cfError(401, 'authentication_error', 'authentication_failed', 'Invalid clientId and clientSecret combination');
   };
 
-  const routes: Readonly<Record<string, { method: 'GET' | 'POST'; run: (req: SimRequest, charge: (r: string) => void) => SimReply }>> = {
-    '/bank-account/sync': { method: 'POST', run: (req, charge) => verifyBav(req, charge, 'sync') },
-    '/bank-account/async': { method: 'POST', run: (req, charge) => verifyBav(req, charge, 'async') },
+  type Run = (req: SimRequest, charge: (r: string) => void, answer: AnswerOverrides) => SimReply;
+  const routes: Readonly<Record<string, { method: 'GET' | 'POST'; run: Run }>> = {
+    '/bank-account/sync': { method: 'POST', run: (req, charge, answer) => verifyBav(req, charge, answer, 'sync') },
+    '/bank-account/async': { method: 'POST', run: (req, charge, answer) => verifyBav(req, charge, answer, 'async') },
     '/bank-account': { method: 'GET', run: (req) => lookupBav(req) },
-    '/upi': { method: 'POST', run: (req, charge) => verifyUpi(req, charge) },
+    '/upi': { method: 'POST', run: (req, charge, answer) => verifyUpi(req, charge, answer) },
   };
 
   return {
@@ -203,7 +211,7 @@ export function createCashfreeSim(opts: CashfreeSimOptions = {}): SimProvider {
       const denied = authFailure(req);
       if (denied) return denied;
       if (req.invalidJson) return invalid('request_invalid', 'Bad request, please check API documentation');
-      return lookupUpiRoute ? lookupUpi(req) : route.run(req, (reference) => ctx.charge(reference));
+      return lookupUpiRoute ? lookupUpi(req) : route.run(req, (reference) => ctx.charge(reference), ctx.answer);
     },
     reset() {
       for (const m of [bavByUserId, bavByRef, upiById, upiByRef, attempts]) m.clear();

@@ -34,6 +34,8 @@ type Plan = { kind: 'hang' } | { kind: 'answer'; state: State; thenOnGet?: State
 
 interface Stored {
   reference: string | null;
+  /** What answers show as `id`: the fav id, or the `answerReference` fault. */
+  shownId: string | null;
   state: State;
   thenOnGet: State | undefined;
   body: Record<string, unknown>;
@@ -173,10 +175,13 @@ export function createRazorpaySim(opts: RazorpaySimOptions = {}): SimProvider {
       const plan = decideRazorpayOutcome(parsed.input, ctx.callNumber);
       if (plan.kind === 'hang') return { kind: 'hang' };
       const id = `fav_${randomBytes(7).toString('hex')}`;
+      const payee = parsed.input.type === 'bank_account' ? parsed.input.accountNumber : parsed.input.vpa;
+      const renamed = (state: State): State => ({ ...state, registeredName: ctx.answer.name(state.registeredName, payee) });
       const stored: Stored = {
         reference: parsed.referenceId,
-        state: plan.state,
-        thenOnGet: plan.thenOnGet,
+        shownId: ctx.answer.reference,
+        state: renamed(plan.state),
+        thenOnGet: plan.thenOnGet && renamed(plan.thenOnGet),
         body: req.body as Record<string, unknown>,
         createdAt: Math.floor(Date.now() / 1000),
         utr: String(randomInt(100_000, 999_999)) + String(randomInt(100_000, 999_999)),
@@ -202,7 +207,7 @@ function entityJson(id: string, s: Stored): Record<string, unknown> {
       ? { account_type: 'vpa', vpa: fa.vpa }
       : { account_type: 'bank_account', bank_account: { ...(fa.bank_account as Record<string, unknown>), bank_name: 'SIM BANK' } };
   return {
-    id,
+    id: s.shownId ?? id,
     entity: 'fund_account.validation',
     status: s.state.status,
     utr: done ? s.utr : null,

@@ -25,7 +25,6 @@ interface Stored {
   name_at_bank: string | null;
 }
 
-
 export function createSandboxSim(opts: SandboxSimOptions = {}): SimProvider {
   const answers = new BoundedMap<string, Stored>(SIM_MAX_TRACKED);
   return {
@@ -51,10 +50,11 @@ export function createSandboxSim(opts: SandboxSimOptions = {}): SimProvider {
       const outcome = decideSandboxOutcome(call.input, ctx.callNumber);
       if (outcome.kind === 'hang') return { kind: 'hang' };
       if (outcome.kind === 'error') return jsonReply(outcome.httpStatus, { error: 'sandbox_unavailable' });
+      const payee = call.input.type === 'bank_account' ? call.input.accountNumber : call.input.vpa;
       const answer: Stored = {
-        sandbox_reference: `sbx_${randomBytes(8).toString('hex')}`,
+        sandbox_reference: ctx.answer.reference ?? `sbx_${randomBytes(8).toString('hex')}`,
         status: outcome.status,
-        name_at_bank: outcome.nameAtBank,
+        name_at_bank: ctx.answer.name(outcome.nameAtBank, payee),
       };
       answers.set(call.reference, answer);
       ctx.charge(call.reference);
