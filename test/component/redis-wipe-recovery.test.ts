@@ -152,13 +152,13 @@ describe('Redis emptied in the middle of a batch', () => {
 });
 
 describe('rows that workers are finishing', () => {
-  it('are not reported as lost when they complete while a sweep looks at them', T, async (t) => {
+  it('are not reported as lost again: with two worker processes sweeping, each lost row is requeued and counted once', T, async (t) => {
     const ctx = await createTestContext();
     try {
       const api = await ctx.start({ ROLE: 'api' });
       const { apiKey } = await ctx.createTenant('Racing');
       const created: string[] = [];
-      const all = accounts(800);
+      const all = accounts(600);
       for (let i = 0; i < all.length; i += 50) {
         const bodies = all.slice(i, i + 50).map((a) => bankAccount(a));
         const replies = await Promise.all(bodies.map((b) => ctx.http(api).post('/v1/validations').set('Authorization', `Bearer ${apiKey}`).send(b)));
@@ -167,18 +167,20 @@ describe('rows that workers are finishing', () => {
           created.push(r.body.id as string);
         }
       }
-      // Every row is stale as far as the sweeper can tell, and every job is waiting.
+      // Every job lost, and every row stale as far as any sweeper can tell. No worker holds any of them.
+      await ctx.flushRedis();
       await api.db('validations').whereIn('id', created).update({ updated_at: new Date(Date.now() - 3_600_000) });
-      ctx.sim.setLatency(10);
+      ctx.sim.setLatency(5);
       await ctx.start({ ROLE: 'worker' });
       await ctx.start({ ROLE: 'worker' });
       await eventually(async () => (await count(api, (q) => q.whereIn('id', created).where('status', 'completed'))) === created.length, 'every validation to complete', 120_000);
-      // Let the sweepers look a few more times at rows whose jobs just completed.
-      await new Promise((r) => setTimeout(r, 1500));
+      // Give both sweepers time to look again at rows whose new jobs have just completed.
+      await new Promise((r) => setTimeout(r, 3000));
       for (const id of created) assert.equal(ctx.sim.callsFor(id), 1, `validation ${id} called ${ctx.sim.callsFor(id)} times`);
       const warned = logLines(ctx, SWEEPER_REQUEUED);
-      t.diagnostic(`lost-job warnings: ${warned.length}, rows: ${requeuedInWarnings(ctx)}`);
-      assert.equal(warned.length, 0, `false lost-job warnings: ${JSON.stringify(warned.slice(0, 3))}`);
+      t.diagnostic(`lost-job warnings: ${warned.length}, rows counted: ${requeuedInWarnings(ctx)} of ${created.length}`);
+      assert.equal(requeuedInWarnings(ctx), created.length, 'rows counted as lost more than once, or rows that were being finished counted as lost');
+      assert.ok(warned.length <= 10, `${warned.length} warnings for one loss: log a summary, not rows`);
     } finally {
       await ctx.close();
     }
