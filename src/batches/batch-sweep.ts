@@ -9,6 +9,8 @@ import { abortBatchValidations } from './batch-abort.js';
 /** The API enqueues a feed right after the batch turns `processing`; give that enqueue time to land. */
 const FEED_ENQUEUE_GRACE_MS = 5000;
 
+export const FEED_RESTARTED_MESSAGE = 'sweeper restarted a stalled batch feed';
+
 /**
  * Batch duties of the sweeper leader:
  * - a batch whose feed job is gone (Redis emptied, enqueue failed after ingest, feed job failed for
@@ -36,7 +38,7 @@ export function createBatchSweep(deps: { db: Db; redis: Redis; feedQueue: BatchF
       if (state === 'finished') await deps.feedQueue.remove(batchFeedJobId(batchId)).catch(() => undefined);
       await enqueueBatchFeed(deps.feedQueue, batchId);
       restarted++;
-      logger.warn({ batchId, feedJob: state }, 'sweeper restarted a stalled batch feed');
+      logger.warn({ batchId, feedJob: state }, FEED_RESTARTED_MESSAGE);
     }
     return restarted;
   }

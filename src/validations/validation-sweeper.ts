@@ -17,6 +17,8 @@ const QUEUED_GRACE_MS = 5000;
 const SETTLE_MS = 2000;
 const RECOVERY_PAGE_SIZE = 1000;
 
+export const REDIS_LOST_MESSAGE = 'Redis lost its data (sweeper marker missing): recovering every unfinished validation from MySQL';
+
 /**
  * The longest a live worker may still be working on a row it claimed: one attempt tries each enabled
  * partner at most once, each call bounded by its timeout, plus margin for MySQL. A `processing` row
@@ -96,7 +98,7 @@ export function createValidationSweeper(deps: SweeperDeps) {
 
   async function tick(): Promise<void> {
     const { redisLost, leader } = await coordination.tick();
-    if (redisLost) logger.warn({ prefix: deps.prefix }, 'Redis lost its data (sweeper marker missing): recovering every unfinished validation from MySQL');
+    if (redisLost) logger.warn({ prefix: deps.prefix }, REDIS_LOST_MESSAGE);
     if (leader) loops.leader.kick();
   }
 
