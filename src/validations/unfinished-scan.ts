@@ -42,7 +42,11 @@ export async function nextUnfinishedPage(db: Db, cursor: ScanCursor, limit: numb
 }
 
 async function pageInScope(db: Db, c: ScanCursor, limit: number, untouchedBefore?: Date): Promise<string[]> {
-  const q = db('validations').where('status', c.status).where('id', '>', c.afterId).orderBy('id').limit(limit);
+  // Forced: with the updated_at filter the optimizer may prefer (batch_id, id) and read every
+  // finished row of a large batch before reaching its unfinished ones.
+  const q = db
+    .from(db.raw('?? FORCE INDEX (??)', ['validations', 'validations_status_batch_id_idx']))
+    .where('status', c.status).where('id', '>', c.afterId).orderBy('id').limit(limit);
   if (untouchedBefore) q.where('updated_at', '<', untouchedBefore);
   if (c.batchId === null) return q.whereNull('batch_id').pluck('id');
   q.where('batch_id', c.batchId);
