@@ -11,6 +11,7 @@ import type { Runtime } from '../../src/runtime.js';
 import { validationJobId } from '../../src/platform/queues.js';
 import { jobPresence } from '../../src/platform/job-presence.js';
 import { createTestContext, eventually, bankAccount, type TestContext } from '../helpers/test-stack.js';
+import { wipeRedisPrefix } from '../helpers/redis-wipe.js';
 
 const T = { timeout: 180_000 };
 const SWEEPER_REQUEUED = 'sweeper re-enqueued validations that had lost their job';
@@ -221,6 +222,42 @@ describe('rows that workers are finishing', () => {
         assert.equal(Number(row.attempts), 1);
       }
       assert.equal(logLines(ctx, SWEEPER_REQUEUED).length, 0);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+describe('a Redis that lost the queue but kept the marker (restored from an old snapshot)', () => {
+  it('is noticed by the queue sitting idle while MySQL holds unfinished rows, long before SWEEPER_STUCK_AFTER_MS', T, async (t) => {
+    const ctx = await createTestContext({ SWEEPER_STUCK_AFTER_MS: '600000' });
+    try {
+      const api = await ctx.start({ ROLE: 'api' });
+      const { apiKey } = await ctx.createTenant('Restored');
+      // A worker writes the marker (a first start runs one recovery pass), then stops: the
+      // validations below are queued with nobody consuming them.
+      const first = await ctx.start({ ROLE: 'worker' });
+      await eventually(async () => logLines(ctx, 'recovery of lost validation jobs finished').length > 0, 'the first start\'s recovery run to end');
+      await first.stop();
+      const ids: string[] = [];
+      for (const a of accounts(10)) {
+        const r = await ctx.http(api).post('/v1/validations').set('Authorization', `Bearer ${apiKey}`).send(bankAccount(a));
+        assert.equal(r.status, 202, r.text);
+        ids.push(r.body.id as string);
+      }
+      // Only the validation queue goes; the marker stays, as in a Redis restored from a snapshot.
+      await wipeRedisPrefix(ctx.redis, `${ctx.env.QUEUE_PREFIX}:validations`);
+      assert.equal(await ctx.redis.exists(`${ctx.env.QUEUE_PREFIX}:sweeper:epoch`), 1, 'the marker should survive');
+      for (const id of ids) assert.equal(await api.queue.getJob(validationJobId(id)), undefined);
+
+      const startedAt = Date.now();
+      await ctx.start({ ROLE: 'worker' });
+      await eventually(async () => (await count(api, (q) => q.whereIn('id', ids).where('status', 'completed'))) === ids.length, 'the lost validations to complete', 60_000);
+      t.diagnostic(`recovered ${Date.now() - startedAt} ms after the worker started`);
+      const run = logLines(ctx, 'recovery pass started: checking every unfinished validation for a job').find((l) => l.time >= startedAt);
+      assert.equal(run?.reason, 'queue-idle', 'the recovery was not triggered by the idle queue');
+      assert.equal(logLines(ctx, 'Redis lost its data (sweeper marker missing): recovering every unfinished validation from MySQL').filter((l) => l.time >= startedAt).length, 0);
+      for (const id of ids) assert.equal(ctx.sim.callsFor(id), 1);
     } finally {
       await ctx.close();
     }

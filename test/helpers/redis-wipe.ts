@@ -16,10 +16,11 @@ until cursor == '0'
 return n`;
 
 /**
- * Empties Redis for one payval deployment: every key under `prefix` (its QUEUE_PREFIX), at once.
- * Never FLUSHALL: other deployments (and other test files) share the server.
+ * Empties Redis for one payval deployment: every key under `prefix` (its QUEUE_PREFIX, or one queue
+ * of it such as `<prefix>:validations`), at once. Never FLUSHALL: other deployments (and other test
+ * files) share the server.
  */
 export async function wipeRedisPrefix(redis: Redis, prefix: string): Promise<number> {
-  if (!/^[A-Za-z0-9_-]+$/.test(prefix)) throw new Error('refusing to wipe a prefix that is not a plain QUEUE_PREFIX');
+  if (!/^[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)*$/.test(prefix)) throw new Error('refusing to wipe a prefix that is not a plain QUEUE_PREFIX');
   return Number(await redis.eval(WIPE, 0, `${prefix}:*`));
 }
