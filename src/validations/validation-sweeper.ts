@@ -7,6 +7,7 @@ import { createSweeperCoordination } from './sweeper-coordination.js';
 import { createLostJobRecovery } from './lost-job-recovery.js';
 import { createStaleSweep } from './stale-sweep.js';
 import { anyUnfinishedUntouchedSince } from './unfinished-scan.js';
+import { guardedLoop } from '../platform/guarded-loop.js';
 
 /** Extra duties run on every sweep in every process (webhook deliveries), kept outside this component. */
 export type SweepTask = () => Promise<void>;
@@ -127,43 +128,6 @@ export function createValidationSweeper(deps: SweeperDeps) {
       await loops.tick.stop();
       await Promise.all([loops.shared.stop(), loops.leader.stop()]);
       await coordination.release().catch(() => undefined);
-    },
-  };
-}
-
-/**
- * Runs `work` every `everyMs` (or only when kicked, if null) between start and stop, never twice at
- * once: a kick while it runs is ignored, since the next tick kicks again.
- */
-function guardedLoop(everyMs: number | null, work: () => Promise<void>, onError: (err: unknown) => void, onSuccess: () => void = () => undefined) {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
-  let stopped = true;
-  const schedule = () => {
-    if (!stopped && everyMs !== null) timer = setTimeout(run, everyMs);
-  };
-  function run(): void {
-    if (running) return;
-    running = work()
-      .then(onSuccess, onError)
-      .finally(() => {
-        running = null;
-        schedule();
-      });
-  }
-  return {
-    start(): void {
-      stopped = false;
-      schedule();
-    },
-    kick(): void {
-      if (!stopped) run();
-    },
-    async stop(): Promise<void> {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await running;
     },
   };
 }
