@@ -9,7 +9,7 @@ import { createBatchFeedQueue, createValidationQueue, type ValidationQueue } fro
 import { createBatchService } from './batches/batch-service.js';
 import { createBatchFeeder } from './batches/batch-feeder.js';
 import { batchCountersHook } from './batches/batch-counters.js';
-import { batchSweepTask } from './batches/batch-sweep.js';
+import { createBatchSweep } from './batches/batch-sweep.js';
 import { startBatchFeedWorker, type BatchFeedWorker } from '../workers/batch-feed-worker.js';
 import { createFieldCipher } from './platform/field-cipher.js';
 import { createBlindIndexer } from './platform/blind-index.js';
@@ -18,7 +18,7 @@ import { buildApp, buildHealthApp } from './app.js';
 import { warmIfscDirectory } from './bank-data/ifsc-directory.js';
 import { createValidationService } from './validations/validation-service.js';
 import { createValidationProcessor } from './validations/process-validation.js';
-import { createValidationSweeper, type ValidationSweeper } from './validations/validation-sweeper.js';
+import { createValidationSweeper, inFlightBoundMs, type ValidationSweeper } from './validations/validation-sweeper.js';
 import { createCompletionListener, createCompletionPublisher, type CompletionListener } from './validations/completion-notifier.js';
 import { startPartners, type PartnerSetup } from './partners/partner-setup.js';
 import { startValidationWorker, type ValidationWorker } from '../workers/validation-worker.js';
@@ -192,9 +192,21 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     const feeder = createBatchFeeder({ db, queue, logger, maxWaiting: config.batches.feedMaxWaiting });
     feedWorker = startBatchFeedWorker(redis('worker', 'feed-worker'), feeder, logger, { prefix: config.redis.queuePrefix, lockMs: config.worker.lockMs });
     if (config.sweeper.enabled) {
-      const batchTask = batchSweepTask({ db, feedQueue, logger, stuckAfterMs: config.sweeper.stuckAfterMs, abandonedAfterMs: config.batches.abandonedAfterMs });
+      const batches = createBatchSweep({ db, redis: producerRedis, feedQueue, logger, abandonedAfterMs: config.batches.abandonedAfterMs });
       const webhookTask = webhookSweepTask({ db, queue: webhookQueue, logger, overdueAfterMs: config.sweeper.stuckAfterMs, batchSize: config.sweeper.batchSize });
-      sweeper = createValidationSweeper({ db, queue, idempotency, logger, ...config.sweeper, tasks: [batchTask, webhookTask] });
+      sweeper = createValidationSweeper({
+        db,
+        redis: producerRedis,
+        queue,
+        idempotency,
+        logger,
+        prefix: config.redis.queuePrefix,
+        ...config.sweeper,
+        inFlightMs: inFlightBoundMs(config.partners.enabled.map((p) => p.callTimeoutMs), config.sweeper.stuckAfterMs),
+        maxWaiting: config.batches.feedMaxWaiting,
+        batches,
+        tasks: [webhookTask],
+      });
       sweeper.start();
     }
   }

@@ -1,6 +1,7 @@
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { enqueueValidations, type ValidationQueue } from '../platform/queues.js';
+import { waitForQueueRoom } from '../platform/queue-backpressure.js';
 import { advanceFeed, findBatchById } from './batch-store.js';
 
 /**
@@ -22,10 +23,7 @@ export function createBatchFeeder(deps: { db: Db; queue: ValidationQueue; logger
       if (cursor) q.where('id', '>', cursor);
       const ids: string[] = await q;
       if (ids.length === 0) break;
-      while ((await deps.queue.getWaitingCount()) > deps.maxWaiting) {
-        await keepAlive();
-        await new Promise((r) => setTimeout(r, 1000));
-      }
+      await waitForQueueRoom(deps.queue, deps.maxWaiting, keepAlive);
       await enqueueValidations(deps.queue, ids, 10_000);
       cursor = ids[ids.length - 1]!;
       fed += ids.length;

@@ -145,11 +145,6 @@ export async function advanceFeed(db: Db, id: string, cursor: string | null, don
   await db('batches').where({ id }).update({ feed_cursor: cursor, updated_at: now, ...(done ? { feed_done_at: now } : {}) });
 }
 
-/** Batches whose feed stopped (feeder job lost with Redis, or enqueue failed after ingest). */
-export async function findStalledFeeds(db: Db, cutoff: Date, limit: number): Promise<string[]> {
-  return db('batches').where({ status: 'processing' }).whereNull('feed_done_at').where('updated_at', '<', cutoff).limit(limit).pluck('id');
-}
-
 export async function listRejections(db: Db, batchId: string, afterRow: number, limit: number): Promise<BatchRejection[]> {
   const rows = await db('batch_rows')
     .where({ batch_id: batchId, rejected: true })

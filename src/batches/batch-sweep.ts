@@ -1,37 +1,63 @@
+import type { Redis } from 'ioredis';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
+import { jobPresence } from '../platform/job-presence.js';
 import { batchFeedJobId, enqueueBatchFeed, type BatchFeedQueue } from '../platform/queues.js';
-import type { SweepTask } from '../validations/validation-sweeper.js';
-import { failBatch, findStalledFeeds } from './batch-store.js';
+import { failBatch } from './batch-store.js';
 import { abortBatchValidations } from './batch-abort.js';
 
-const LIVE = new Set(['waiting', 'active', 'delayed', 'prioritized']);
+/** The API enqueues a feed right after the batch turns `processing`; give that enqueue time to land. */
+const FEED_ENQUEUE_GRACE_MS = 5000;
+
+export const FEED_RESTARTED_MESSAGE = 'sweeper restarted a stalled batch feed';
 
 /**
- * Batch duties of the sweeper:
- * - a batch whose feeder stopped (job lost with Redis, enqueue failed after ingest) gets a new feed
- *   job; the feeder resumes from its stored cursor;
+ * Batch duties of the sweeper leader:
+ * - a batch whose feed job is gone (Redis emptied, enqueue failed after ingest, feed job failed for
+ *   good) while its feed is unfinished gets a new feed job; the feeder resumes from its stored
+ *   cursor. Judged by the feed job itself, not by the batch's `updated_at`: workers finishing the
+ *   rows already fed keep that fresh, which used to hide a lost feed for as long as they ran;
  * - an upload stuck in `accepting` (the API process died mid-upload) is failed, with its rows.
  */
-export function batchSweepTask(deps: { db: Db; feedQueue: BatchFeedQueue; logger: Logger; stuckAfterMs: number; abandonedAfterMs: number }): SweepTask {
-  return async () => {
-    for (const batchId of await findStalledFeeds(deps.db, new Date(Date.now() - deps.stuckAfterMs), 100)) {
-      const job = await deps.feedQueue.getJob(batchFeedJobId(batchId));
-      const state = job ? await job.getState() : 'missing';
-      if (LIVE.has(state)) continue;
-      if (job) await job.remove().catch(() => undefined);
+export function createBatchSweep(deps: { db: Db; redis: Redis; feedQueue: BatchFeedQueue; logger: Logger; abandonedAfterMs: number }) {
+  const { db, logger } = deps;
+
+  async function restartLostFeeds(now = Date.now()): Promise<number> {
+    const ids: string[] = await db('batches')
+      .where({ status: 'processing' })
+      .whereNull('feed_done_at')
+      .where((w) => w.whereNotNull('feed_cursor').orWhere('updated_at', '<', new Date(now - FEED_ENQUEUE_GRACE_MS)))
+      .orderBy('id')
+      .limit(1000)
+      .pluck('id');
+    const presence = await jobPresence(deps.redis, deps.feedQueue, ids.map(batchFeedJobId));
+    let restarted = 0;
+    for (const batchId of ids) {
+      const state = presence.get(batchFeedJobId(batchId));
+      if (state === 'live') continue;
+      if (state === 'finished') await deps.feedQueue.remove(batchFeedJobId(batchId)).catch(() => undefined);
       await enqueueBatchFeed(deps.feedQueue, batchId);
-      deps.logger.warn({ batchId }, 'sweeper restarted a stalled batch feed');
+      restarted++;
+      logger.warn({ batchId, feedJob: state }, FEED_RESTARTED_MESSAGE);
     }
-    const abandoned: string[] = await deps.db('batches')
+    return restarted;
+  }
+
+  async function failAbandonedUploads(now = Date.now()): Promise<number> {
+    const abandoned: string[] = await db('batches')
       .where({ status: 'accepting' })
-      .where('updated_at', '<', new Date(Date.now() - deps.abandonedAfterMs))
+      .where('updated_at', '<', new Date(now - deps.abandonedAfterMs))
       .limit(100)
       .pluck('id');
     for (const batchId of abandoned) {
-      await failBatch(deps.db, batchId, 'batch.upload_interrupted', 'The upload stopped before every row was read.');
-      await abortBatchValidations(deps.db, batchId);
-      deps.logger.warn({ batchId }, 'sweeper failed an abandoned batch upload');
+      await failBatch(db, batchId, 'batch.upload_interrupted', 'The upload stopped before every row was read.');
+      await abortBatchValidations(db, batchId);
+      logger.warn({ batchId }, 'sweeper failed an abandoned batch upload');
     }
-  };
+    return abandoned.length;
+  }
+
+  return { restartLostFeeds, failAbandonedUploads };
 }
+
+export type BatchSweep = ReturnType<typeof createBatchSweep>;

@@ -196,35 +196,3 @@ export async function markFailed(trx: Trx, id: string, f: { code: string; messag
     updated_at: now,
   });
 }
-
-export interface StaleCursor { updatedAt: Date; id: string }
-
-/**
- * Unfinished rows untouched since `cutoff`: candidates for the sweeper to re-enqueue. Keyset-paged on
- * (updated_at, id) so rows whose jobs are merely waiting do not hide the ones behind them. Rows of a
- * batch whose feeder has not finished are the feeder's business and are skipped.
- */
-export async function findStaleUnfinished(
-  db: Db,
-  cutoff: Date,
-  limit: number,
-  after: StaleCursor | null = null,
-): Promise<Array<{ id: string; status: ValidationStatus; updatedAt: Date }>> {
-  const q = db('validations as v')
-    .leftJoin('batches as b', 'b.id', 'v.batch_id')
-    .whereIn('v.status', ['queued', 'processing'])
-    .where('v.updated_at', '<', cutoff)
-    .where((w) => w.whereNull('v.batch_id').orWhereNotNull('b.feed_done_at'))
-    .orderBy([{ column: 'v.updated_at' }, { column: 'v.id' }])
-    .limit(limit)
-    .select('v.id', 'v.status', 'v.updated_at');
-  if (after) {
-    q.where((w) => w.where('v.updated_at', '>', after.updatedAt).orWhere((x) => x.where('v.updated_at', '=', after.updatedAt).where('v.id', '>', after.id)));
-  }
-  const rows = await q;
-  return rows.map((r) => ({ id: r.id, status: r.status, updatedAt: r.updated_at }));
-}
-
-export async function touchValidation(db: Db, id: string, now = new Date()): Promise<void> {
-  await db('validations').where({ id }).whereIn('status', ['queued', 'processing']).update({ updated_at: now });
-}

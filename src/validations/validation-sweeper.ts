@@ -1,80 +1,133 @@
+import type { Redis } from 'ioredis';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { IdempotencyStore } from '../platform/idempotency.js';
-import { enqueueValidations, validationJobId, type ValidationQueue } from '../platform/queues.js';
-import { findStaleUnfinished, touchValidation, type StaleCursor } from './validation-store.js';
+import type { ValidationQueue } from '../platform/queues.js';
+import { createSweeperCoordination } from './sweeper-coordination.js';
+import { createLostJobRecovery } from './lost-job-recovery.js';
+import { createStaleSweep } from './stale-sweep.js';
+import { anyUnfinishedUntouchedSince } from './unfinished-scan.js';
+import { guardedLoop } from '../platform/guarded-loop.js';
 
-const LIVE_JOB_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
-
-/** Extra duties run on every sweep (batch feeds, abandoned uploads), kept outside this component. */
+/** Extra duties run on every sweep in every process (webhook deliveries), kept outside this component. */
 export type SweepTask = () => Promise<void>;
 
+/** A queued row younger than this may still be getting its job from the API (enqueue timeout 2 s). */
+const QUEUED_GRACE_MS = 5000;
+/** After a loss is noticed, a worker that had just taken a job commits its claim well within this. */
+const SETTLE_MS = 2000;
+const RECOVERY_PAGE_SIZE = 1000;
+
+export const REDIS_LOST_MESSAGE = 'Redis lost its data (sweeper marker missing): recovering every unfinished validation from MySQL';
+
 /**
- * MySQL is the source of truth, Redis is not: a row still `queued`/`processing` long after it was
- * last touched has lost its job (Redis flushed or restarted, enqueue failed after commit, or BullMQ
- * failed the job as stalled after two worker crashes). The sweeper gives such rows a fresh job.
- * It is safe to run in every worker process: job ids are deterministic, so racing sweepers converge.
+ * The longest a live worker may still be working on a row it claimed: one attempt tries each enabled
+ * partner at most once, each call bounded by its timeout, plus margin for MySQL. A `processing` row
+ * older than this whose job is gone has nobody working on it.
  */
-export function createValidationSweeper(deps: {
+export function inFlightBoundMs(partnerCallTimeoutsMs: readonly number[], stuckAfterMs: number): number {
+  return Math.min(stuckAfterMs, partnerCallTimeoutsMs.reduce((a, b) => a + b, 0) + 5000);
+}
+
+export interface SweeperDeps {
   db: Db;
+  /** The producer connection (fail-fast); BullMQ's queue shares it. */
+  redis: Redis;
   queue: ValidationQueue;
   idempotency: IdempotencyStore;
   logger: Logger;
+  prefix: string;
   intervalMs: number;
   stuckAfterMs: number;
   batchSize: number;
+  inFlightMs: number;
+  maxWaiting: number;
+  /** How often each process looks for a lost Redis and renews or takes the leader lease. */
+  checkMs?: number;
+  batches: { restartLostFeeds(): Promise<number>; failAbandonedUploads(): Promise<number> };
   tasks?: SweepTask[];
-}) {
-  const { db, queue, logger } = deps;
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<unknown> | null = null;
-  // Where the previous sweep stopped; a short page means the scan reached the end and starts over.
-  let cursor: StaleCursor | null = null;
+}
 
-  async function sweepOnce(): Promise<{ requeued: number; alive: number }> {
-    const stale = await findStaleUnfinished(db, new Date(Date.now() - deps.stuckAfterMs), deps.batchSize, cursor);
-    const last = stale[stale.length - 1];
-    cursor = stale.length === deps.batchSize && last ? { updatedAt: last.updatedAt, id: last.id } : null;
-    let requeued = 0;
-    let alive = 0;
-    for (const row of stale) {
-      const job = await queue.getJob(validationJobId(row.id));
-      const state = job ? await job.getState() : 'missing';
-      if (LIVE_JOB_STATES.has(state)) {
-        alive++;
-        continue;
-      }
-      // A finished job under the same id would swallow the new add, so clear it first.
-      if (job) await job.remove().catch(() => undefined);
-      await enqueueValidations(queue, [row.id]);
-      // Restart the clock so the next sweep does not pick the row again before its job has run.
-      await touchValidation(db, row.id);
-      requeued++;
-    }
-    if (requeued) logger.warn({ requeued, scanned: stale.length }, 'sweeper re-enqueued validations that had lost their job');
-    await deps.idempotency.purgeExpired();
-    for (const task of deps.tasks ?? []) await task();
-    return { requeued, alive };
+/**
+ * MySQL is the source of truth, Redis is not. Every worker process runs this; Redis coordinates them
+ * (sweeper-coordination.ts): each second each process checks the Redis marker, so a wiped Redis is
+ * noticed within about a second and recovered in bulk (lost-job-recovery.ts), and one process at a
+ * time — the lease holder — runs the MySQL-driven duties. The webhook tasks and the idempotency purge
+ * run everywhere, as before. See docs/decisions/0014-recovery-after-redis-loss.md.
+ */
+export function createValidationSweeper(deps: SweeperDeps) {
+  const { db, queue, logger } = deps;
+  const checkMs = deps.checkMs ?? 1000;
+  const coordination = createSweeperCoordination(deps.redis, deps.prefix, { leaseMs: Math.max(10_000, 5 * checkMs), settleMs: SETTLE_MS });
+  const recovery = createLostJobRecovery({
+    db,
+    redis: deps.redis,
+    queue,
+    coordination,
+    logger,
+    maxWaiting: deps.maxWaiting,
+    pageSize: RECOVERY_PAGE_SIZE,
+    queuedGraceMs: QUEUED_GRACE_MS,
+    inFlightMs: deps.inFlightMs,
+    restartLostFeeds: () => deps.batches.restartLostFeeds(),
+  });
+  const sweepStale = createStaleSweep({ db, redis: deps.redis, queue, logger, stuckAfterMs: deps.stuckAfterMs, pageSize: deps.batchSize });
+  let nextLeaderSweepAt = 0;
+  let lastIdleRequestAt = 0;
+  let tickFailing = false;
+
+  /** An idle queue while MySQL holds unfinished rows nobody touched: their jobs are gone, whatever the marker says. */
+  async function checkIdleQueue(now: number): Promise<void> {
+    if (now - lastIdleRequestAt < deps.stuckAfterMs) return;
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    if (Object.values(counts).some((n) => n > 0)) return;
+    if (!(await anyUnfinishedUntouchedSince(db, new Date(now - QUEUED_GRACE_MS)))) return;
+    lastIdleRequestAt = now;
+    if (await coordination.request('queue-idle', now)) logger.info('validation queue is idle while MySQL holds unfinished validations: checking them for lost jobs');
   }
 
+  async function leaderDuties(): Promise<void> {
+    if (await recovery.runDue()) return;
+    const now = Date.now();
+    if (now < nextLeaderSweepAt) return;
+    nextLeaderSweepAt = now + deps.intervalMs;
+    await deps.batches.restartLostFeeds();
+    await sweepStale(now);
+    await deps.batches.failAbandonedUploads();
+    await checkIdleQueue(now);
+  }
+
+  async function tick(): Promise<void> {
+    const { redisLost, leader } = await coordination.tick();
+    if (redisLost) logger.warn({ prefix: deps.prefix }, REDIS_LOST_MESSAGE);
+    if (leader) loops.leader.kick();
+  }
+
+  async function everyProcess(): Promise<void> {
+    await deps.idempotency.purgeExpired();
+    for (const task of deps.tasks ?? []) await task();
+  }
+
+  const loops = {
+    tick: guardedLoop(checkMs, tick, (err) => {
+      if (!tickFailing) logger.warn({ err }, 'sweeper cannot reach Redis; will retry');
+      tickFailing = true;
+    }, () => (tickFailing = false)),
+    leader: guardedLoop(null, leaderDuties, (err) => logger.warn({ err }, 'sweep failed; will retry')),
+    shared: guardedLoop(deps.intervalMs, everyProcess, (err) => logger.warn({ err }, 'sweep task failed; will retry')),
+  };
+
   return {
-    sweepOnce,
     start(): void {
-      if (timer) return;
-      const tick = () => {
-        running = sweepOnce()
-          .catch((err) => logger.warn({ err }, 'sweep failed; will retry'))
-          .finally(() => {
-            running = null;
-            if (timer) timer = setTimeout(tick, deps.intervalMs);
-          });
-      };
-      timer = setTimeout(tick, deps.intervalMs);
+      loops.leader.start();
+      loops.tick.start();
+      loops.shared.start();
     },
     async stop(): Promise<void> {
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await running;
+      // The tick kicks the leader loop, so it stops first.
+      await loops.tick.stop();
+      await Promise.all([loops.shared.stop(), loops.leader.stop()]);
+      await coordination.release().catch(() => undefined);
     },
   };
 }

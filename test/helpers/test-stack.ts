@@ -11,6 +11,7 @@ import { startPartnerSimulator, type PartnerSimulator } from '../../src/partners
 import { createSandboxSim } from '../../src/partners/simulator/providers/sandbox-sim.js';
 import { createCashfreeSim } from '../../src/partners/simulator/providers/cashfree-sim.js';
 import { createRazorpaySim } from '../../src/partners/simulator/providers/razorpay-sim.js';
+import { wipeRedisPrefix } from './redis-wipe.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MYSQL_BASE = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
@@ -85,7 +86,7 @@ export interface TestContext {
   createTenant(name?: string, opts?: { mode?: 'test' | 'live' }): Promise<{ tenantId: string; apiKey: string; keyId: string }>;
   /** Every Redis key and value under this context's prefix, as one string. */
   dumpRedis(): Promise<string>;
-  /** Deletes every Redis key under this context's prefix (an "emptied Redis" for this stack). */
+  /** Deletes every Redis key under this context's prefix at once (an "emptied Redis" for this stack). */
   flushRedis(): Promise<number>;
   close(): Promise<void>;
 }
@@ -168,11 +169,7 @@ export async function createTestContext(overrides: Record<string, string> = {}):
       }
       return parts.join('\n');
     },
-    async flushRedis() {
-      const keys = await keysUnderPrefix();
-      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-      return keys.length;
-    },
+    flushRedis: () => wipeRedisPrefix(redis, env.QUEUE_PREFIX!),
     async close() {
       for (const r of runtimes.splice(0).reverse()) await r.stop();
       await ctx.flushRedis().catch(() => undefined);
