@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   'request.invalid': 400,
   'request.body_too_large': 413,
   'request.unsupported_media_type': 415,
+  'request.unsupported_content_encoding': 415,
+  'request.invalid_content_encoding': 400,
   'request.malformed_json': 400,
   'route.not_found': 404,
   'route.method_not_allowed': 405,
