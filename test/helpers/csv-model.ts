@@ -51,13 +51,13 @@ export function validRow(columns: CellArb[]): fc.Arbitrary<Rendered> {
 }
 
 /** A broken row: single-line cells, then one broken cell at `bad`, then anything but line ends. */
-function brokenRow(columns: number, singleLine: CellArb): fc.Arbitrary<Rendered> {
+function brokenRow(columns: number, singleLine: CellArb, brokenText: fc.Arbitrary<string>): fc.Arbitrary<Rendered> {
   return fc
     .tuple(
       fc.integer({ min: 0, max: columns - 1 }),
       fc.array(singleLine, { minLength: columns, maxLength: columns }),
       fc.constantFrom('stray', 'after', 'open'),
-      fc.string({ unit: plainChar, minLength: 1, maxLength: 8 }),
+      brokenText,
       alnum,
       fc.string({ unit: fc.constantFrom(...ALNUM, ',', '"', ' '), maxLength: 10 }),
     )
@@ -96,15 +96,18 @@ export interface FileShape {
   columns: number;
   /** Per column: valid cells (default: plain or quoted). */
   cell?: (column: number) => CellArb;
-  /** Per column: cells for the single-line prefix of a broken row (default: plain). */
-  singleLineCell?: (column: number) => CellArb;
+  /** Cells for the single-line prefix of a broken row (default: plain). */
+  singleLineCell?: CellArb;
+  /** The text around the broken quote (default: 1–8 plain characters), e.g. an account number. */
+  brokenText?: fc.Arbitrary<string>;
   maxRows: number;
 }
 
 export function csvFile(shape: FileShape): fc.Arbitrary<ModelFile> {
   const cells = Array.from({ length: shape.columns }, (_, i) => shape.cell?.(i) ?? fc.oneof(asCell(plainCell), quotedCell));
-  const single = shape.singleLineCell?.(0) ?? asCell(plainCell);
-  const row = fc.oneof({ weight: 6, arbitrary: validRow(cells) }, { weight: 2, arbitrary: blankRow }, { weight: 2, arbitrary: brokenRow(shape.columns, single) });
+  const single = shape.singleLineCell ?? asCell(plainCell);
+  const broken = brokenRow(shape.columns, single, shape.brokenText ?? fc.string({ unit: plainChar, minLength: 1, maxLength: 8 }));
+  const row = fc.oneof({ weight: 6, arbitrary: validRow(cells) }, { weight: 2, arbitrary: blankRow }, { weight: 2, arbitrary: broken });
   return fc
     .tuple(fc.array(row, { minLength: 1, maxLength: shape.maxRows }), fc.array(lineEnd, { minLength: 1, maxLength: 4 }), fc.boolean())
     .map(([rows, ends, finalEnd]) => joinRows(rows, ends, finalEnd));
