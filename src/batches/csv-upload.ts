@@ -4,6 +4,7 @@ import { createCsvRecordReader, type CsvRecord, type CsvRecordIssue } from './cs
 import { isReferenceId, recordToInput } from './csv-row.js';
 import { sniffCsvStart } from './csv-sniff.js';
 import { createUploadBytes, HEAD_BYTES } from './upload-bytes.js';
+import { uploadInterrupted } from './request-encoding.js';
 import type { IngestItem } from './batch-ingestor.js';
 
 const MAX_RECORD_CHARS = 64 * 1024;
@@ -39,7 +40,7 @@ export function createCsvUpload(source: AsyncIterable<Buffer | string>, opts: { 
   const bytes = createUploadBytes(source, opts);
 
   const checkSignal = () => {
-    if (opts.signal?.aborted) throw new Error('the client closed the connection before the upload was read');
+    if (opts.signal?.aborted) throw uploadInterrupted();
   };
 
   /** Records in runs, one per piece of text, with a turn of the event loop after each. */

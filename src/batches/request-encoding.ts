@@ -28,12 +28,20 @@ export function decodedBody(req: IncomingMessage): Readable {
   return req.pipe(decoder);
 }
 
-/** A decoder's failure as the client's error (zlib's own message is not for clients); anything else as is. */
+/** The upload was cut off: the client hung up (or its connection broke) before the body ended. */
+export const uploadInterrupted = () => new AppError('batch.upload_interrupted', 'The upload was interrupted before every row was read.');
+
+/**
+ * A failure of the request body as the client's error: a decoder's (zlib's own message is not for
+ * clients), or the connection's (not a dependency outage, as a bare ECONNRESET would be taken for).
+ */
 export function asUploadError(err: unknown): unknown {
+  if (err instanceof AppError) return err;
   const code = (err as { code?: unknown })?.code;
   if (typeof code === 'string' && /^(Z_|ERR_BROTLI|ERR_ZLIB)/.test(code)) {
     return new AppError('request.invalid_content_encoding', 'The body does not decode with its Content-Encoding.');
   }
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (err as Error)?.message === 'aborted') return uploadInterrupted();
   return err;
 }
 

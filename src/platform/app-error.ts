@@ -33,6 +33,8 @@ export const ERROR_STATUS = {
   'batch.missing_columns': 400,
   'batch.duplicate_column': 400,
   'batch.missing_file': 400,
+  // The client hung up mid-upload: the batch is failed with this code; the answer reaches no one.
+  'batch.upload_interrupted': 400,
   'batch.not_acceptable': 406,
   'webhook.url_invalid': 400,
   'webhook.url_https_required': 400,

@@ -273,9 +273,10 @@ describe('compressed CSV uploads', () => {
   });
 });
 
-describe('secrets stay secret', () => {
-  it('no account number from this file is in the logs', () => {
+describe('logs', () => {
+  it('carry no account number from this file, and no hostile upload was an unexpected error', () => {
     assert.ok(usedAccounts.length > 3000);
     assertNoAccount(ctx.logs.text(), usedAccounts, 'the logs');
+    assert.deepEqual(ctx.logs.lines.filter((l) => /"level":(50|60)/.test(l)), []);
   });
 });
