@@ -82,6 +82,13 @@ function post(base: string, apiKey: string, body: Readable, length: number): Pro
   });
 }
 
+/** The API process's own event-loop delay since the last scrape (p99 / max), from its /metrics. */
+async function eventLoopLag(base: string): Promise<string> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const ms = (name: string) => Number(new RegExp(`^payval_nodejs_eventloop_lag_${name}_seconds(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1]) * 1000;
+  return `p99 ${fmt(ms('p99'), 1)} / max ${fmt(ms('max'), 1)} ms`;
+}
+
 async function main(): Promise<void> {
   process.stdout.write(`payval upload isolation: ${fmt(ROWS)}-row upload, ${fmt(BLANK_BYTES / 1024 / 1024, 0)} MB blank-line uploads, ${PHASE_MS / 1000} s phases, run ${runId}, ${os.cpus().length} CPUs\n`);
   const csv = await generateCsv(csvFile, ROWS, benchIfscs(), Number(args.seed ?? 20261121));
@@ -95,10 +102,12 @@ async function main(): Promise<void> {
   api = await startPayval('api', { DATABASE_URL: dbUrl, REDIS_URL, QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'warn', NODE_ENV: 'development', RATE_LIMIT_POINTS: '100000' });
   const rss = sampleRss(api.pid);
   const probeId = await createValidation(api.url, reader.apiKey);
-  const probeDuring = async <T>(work: () => Promise<T>): Promise<{ result: T; stats: ProbeStats }> => {
+  const probeDuring = async <T>(work: () => Promise<T>): Promise<{ result: T; stats: ProbeStats; lag: string }> => {
+    await eventLoopLag(api!.url); // prom-client resets its event-loop histogram on every scrape
     const probe = startReadProbe(api!.url, reader.apiKey, probeId);
     try {
-      return { result: await work(), stats: await probe.stop() };
+      const result = await work();
+      return { result, stats: await probe.stop(), lag: await eventLoopLag(api!.url) };
     } catch (err) {
       await probe.stop();
       throw err;
@@ -108,6 +117,7 @@ async function main(): Promise<void> {
   process.stdout.write('\na. another tenant reads GET /v1/validations/{id} every 20 ms, nothing else running\n');
   const base = await probeDuring(() => new Promise((r) => setTimeout(r, PHASE_MS)));
   say('reads', reads(base.stats));
+  say('API event-loop delay (10 ms sampling)', base.lag);
 
   process.stdout.write(`\nb. the same reads during back-to-back ${fmt(BLANK_BYTES / 1024 / 1024)} MB blank-line uploads, for ${PHASE_MS / 1000} s\n`);
   const blank = await probeDuring(async () => {
@@ -121,12 +131,14 @@ async function main(): Promise<void> {
   const kinds = [...new Set(blank.result.map((a) => `${a.status} ${a.code ?? ''}`.trim()))].join(', ');
   say('uploads', `${blank.result.length}, answered ${kinds} in ${fmt(Math.max(...blank.result.map((a) => a.ms)) / 1000, 2)} s at most`);
   say('reads', reads(blank.stats));
+  say('API event-loop delay (10 ms sampling)', blank.lag);
 
   process.stdout.write(`\nc. the same reads during one ${fmt(ROWS)}-row upload (${fmt(csv.bytes / 1024 / 1024, 1)} MB)\n`);
   const big = await probeDuring(() => uploadCsv(api!.url, uploader.apiKey, csvFile));
   const b = big.result.batch;
   say('upload', `${b.status}: ${fmt(b.counts.total)} rows (${fmt(b.counts.rejected)} rejected) in ${fmt(big.result.ms / 1000, 1)} s`);
   say('reads', reads(big.stats));
+  say('API event-loop delay (10 ms sampling)', big.lag);
   rss.stop();
   say('API peak RSS (VmHWM)', `${fmt(Math.max(procMemoryMb(api.pid, 'VmHWM') || 0, rss.peak()), 1)} MB`);
 
