@@ -11,7 +11,7 @@ import { chunksOf, rawRequest, type RawRequest } from '../helpers/raw-http.js';
 // is cut into TCP writes, framed or compressed; a key stays owned by an upload that outlives
 // IDEMPOTENCY_LOCK_TIMEOUT_MS; and an early answer leaves the keep-alive connection usable at once.
 
-const LOCK_TIMEOUT_MS = 1500;
+const LOCK_TIMEOUT_MS = 2000;
 
 let ctx: TestContext;
 let rt: Runtime;
