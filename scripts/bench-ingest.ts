@@ -10,21 +10,15 @@ import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
-import { lookupIfsc } from '../src/bank-data/ifsc-directory.js';
 import { createDb, dropDatabase, ensureDatabase, migrateLatest } from '../src/platform/db.js';
 import { createTenantService } from '../src/tenants/tenant-service.js';
-import { generateCsv } from './bench/csv-generator.js';
+import { benchIfscs, generateCsv } from './bench/csv-generator.js';
 import { runBaseline, waitForInnodbQuiet } from './bench/baseline-insert.js';
 import { procMemoryMb, sampleRss, startPayval, type PayvalProcess } from './bench/payval-process.js';
+import { deleteRedisKeys } from './bench/redis-keys.js';
 import { closeClients, createValidation, getBatch, startReadProbe, uploadCsv, type Batch } from './bench/api-client.js';
 
 const TARGETS = { ratio: 0.5, peakRssMb: 256, readP99Ms: 50 };
-const IFSC_CANDIDATES = [
-  'HDFC0000001', 'SBIN0000001', 'ICIC0000001', 'UTIB0000001', 'PUNB0000100', 'CNRB0000002', 'UBIN0531006', 'KKBK0000958',
-  'IDIB000A001', 'INDB0000001', 'YESB0000001', 'BKID0000001', 'MAHB0000001', 'CBIN0280001', 'IDFB0010201', 'FDRL0001001',
-  'KARB0000001', 'SIBL0000001', 'RATN0000001', 'HDFC0000240', 'SBIN0001234', 'ICIC0000104',
-];
 
 const { values: args } = parseArgs({
   options: {
@@ -66,27 +60,10 @@ function cleanup(): Promise<void> {
     await closeClients().catch(() => undefined);
     await dropDatabase(scratchUrl).catch(() => undefined);
     await dropDatabase(payvalUrl).catch(() => undefined);
-    await deleteRedisKeys().catch((err: unknown) => process.stderr.write(`bench-ingest: Redis cleanup failed: ${String(err)}\n`));
+    await deleteRedisKeys(REDIS_URL, queuePrefix).catch((err: unknown) => process.stderr.write(`bench-ingest: Redis cleanup failed: ${String(err)}\n`));
     if (!args['keep-file']) await rm(csvFile, { force: true });
   })();
   return cleaning;
-}
-
-async function deleteRedisKeys(): Promise<number> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true });
-  await redis.connect();
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', '2000');
-      cursor = next;
-      if (keys.length) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -101,9 +78,7 @@ async function main(): Promise<void> {
   process.stdout.write(`payval ingest benchmark: ${fmt(ROWS)} rows, run ${runId}, ${os.cpus().length} CPUs, Node ${process.version}\n`);
 
   step('a. generate');
-  const ifscs = IFSC_CANDIDATES.filter((i) => lookupIfsc(i));
-  if (ifscs.length < 10) throw new Error(`only ${ifscs.length} of the benchmark's IFSCs are in the directory`);
-  const csv = await generateCsv(csvFile, ROWS, ifscs, Number(args.seed ?? 20261121));
+  const csv = await generateCsv(csvFile, ROWS, benchIfscs(), Number(args.seed ?? 20261121));
   say('file', `${csvFile}${args['keep-file'] ? ' (kept)' : ''}`);
   say('size', `${fmt(csv.bytes / 1024 / 1024, 1)} MB`);
   say('generation time', `${fmt(csv.ms / 1000, 2)} s`);

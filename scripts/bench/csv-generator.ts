@@ -1,6 +1,7 @@
 // Writes a realistic payee CSV of N rows straight to disk: the rows are never held in memory.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { lookupIfsc } from '../../src/bank-data/ifsc-directory.js';
 
 export interface GeneratedCsv {
   file: string;
@@ -15,6 +16,19 @@ const LAST = ['Kumar', 'Nair', 'Sharma', 'Irfan', 'Singh', 'Krishnan', "D'Souza"
 const PSPS = ['okaxis', 'okhdfcbank', 'oksbi', 'okicici', 'ybl', 'paytm', 'ibl', 'axl'];
 // Sandbox magic suffixes (invalid / hang / blocked / nre / closed / flaky): a benchmark must not hit them.
 const MAGIC_SUFFIX = /(0000|1111|2222|3333|4444|5555)$/;
+
+const IFSC_CANDIDATES = [
+  'HDFC0000001', 'SBIN0000001', 'ICIC0000001', 'UTIB0000001', 'PUNB0000100', 'CNRB0000002', 'UBIN0531006', 'KKBK0000958',
+  'IDIB000A001', 'INDB0000001', 'YESB0000001', 'BKID0000001', 'MAHB0000001', 'CBIN0280001', 'IDFB0010201', 'FDRL0001001',
+  'KARB0000001', 'SIBL0000001', 'RATN0000001', 'HDFC0000240', 'SBIN0001234', 'ICIC0000104',
+];
+
+/** IFSCs that the offline directory knows, so generated rows pass the pre-checks. */
+export function benchIfscs(): string[] {
+  const ifscs = IFSC_CANDIDATES.filter((i) => lookupIfsc(i));
+  if (ifscs.length < 10) throw new Error(`only ${ifscs.length} of the benchmark's IFSCs are in the directory`);
+  return ifscs;
+}
 
 /** Header in a different order and case from the documented one, as customers' spreadsheets are. */
 const HEADER = 'Name,Account_Number,IFSC,type,RAIL,vpa,Reference_Id';

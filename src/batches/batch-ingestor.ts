@@ -9,17 +9,23 @@ import { newValidationRow } from '../validations/validation-store.js';
 import { addIngestCounts } from './batch-store.js';
 import type { BatchRejection } from './batch-types.js';
 
-/** One input row, already mapped from CSV or JSON: a payee to pre-check, or a row rejected while reading it. */
+/**
+ * One input row, already mapped from CSV or JSON: a payee to pre-check, or a row rejected while reading
+ * it; or a run of `blank` blank rows from `row` on (skipped, but counted, and counted against the limit).
+ */
 export type IngestItem =
-  | { row: number; ok: true; payee: PayeeInput; referenceId: string | null; metadata?: Record<string, string> | null }
-  | { row: number; ok: false; column: string | null; code: string; message: string; referenceId?: string | null };
+  | { row: number; ok: true; payee: PayeeInput; referenceId: string | null; metadata?: Record<string, string> | null; blank?: never }
+  | { row: number; ok: false; column: string | null; code: string; message: string; referenceId?: string | null; blank?: never }
+  | { row: number; blank: number; ok?: never };
 
 export interface IngestDeps { db: Db; cipher: FieldCipher; blindIndex: BlindIndexer }
-export interface IngestTotals { total: number; rejected: number; accepted: number }
+export interface IngestTotals { total: number; skipped: number; rejected: number; accepted: number }
 
 const FIRST_REJECTIONS = 100;
 const PREPARE_SLICE = 100;
 const STATEMENT_ROWS = 250;
+/** Blank rows cost no insert; their count is written with the next chunk, or alone after this many. */
+const SKIPPED_FLUSH = 64 * 1000;
 
 /** Maps a pre-check field path to the CSV column / JSON field a person would look at. */
 export type FieldToColumn = (field: string) => string | null;
@@ -37,18 +43,21 @@ export function createBatchIngestor(
   opts: { maxRows: number; chunkSize?: number; fieldToColumn: FieldToColumn },
 ) {
   const chunkSize = opts.chunkSize ?? 1000;
-  const totals: IngestTotals = { total: 0, rejected: 0, accepted: 0 };
+  const totals: IngestTotals = { total: 0, skipped: 0, rejected: 0, accepted: 0 };
   const firstRejections: BatchRejection[] = [];
   let pending: IngestItem[] = [];
+  let pendingSkipped = 0;
   let inFlight: Promise<void> | null = null;
-  let lastRow = 0;
+  // Every row handed to add(), stored or not yet: the row limit counts these, so no chunk in flight
+  // can carry a batch past it.
+  let added = 0;
 
   function reject(row: number, referenceId: string | null, column: string | null, code: string, message: string, into: Record<string, unknown>[]): void {
     if (firstRejections.length < FIRST_REJECTIONS) firstRejections.push({ row, column, code, message });
     into.push({ batch_id: batch.id, row_number: row, validation_id: null, reference_id: referenceId, rejected: true, rejection_code: code, rejection_column: column, rejection_message: message.slice(0, 255) });
   }
 
-  async function writeChunk(items: IngestItem[]): Promise<void> {
+  async function writeChunk(items: IngestItem[], skipped: number): Promise<void> {
     const now = new Date();
     const validationRows: Record<string, unknown>[] = [];
     const rowsByIndex: Array<{ row: number; blind: string; referenceId: string | null }> = [];
@@ -58,6 +67,7 @@ export function createBatchIngestor(
       // the event loop free for other tenants' requests during a big upload.
       if (i > 0 && i % PREPARE_SLICE === 0) await new Promise((r) => setImmediate(r));
       const item = items[i]!;
+      if (item.blank !== undefined) continue;
       if (!item.ok) {
         reject(item.row, item.referenceId ?? null, item.column, item.code, item.message, batchRows);
         continue;
@@ -96,19 +106,22 @@ export function createBatchIngestor(
         }
       }
       if (batchRows.length) await trx('batch_rows').insert(batchRows);
-      await addIngestCounts(trx, batch.id, { total: items.length, rejected, accepted: rowsByIndex.length, unique });
+      await addIngestCounts(trx, batch.id, { total: items.length, skipped, rejected, accepted: rowsByIndex.length, unique });
     });
     totals.total += items.length;
+    totals.skipped += skipped;
     totals.rejected += rejected;
     totals.accepted += rowsByIndex.length;
   }
 
   async function flush(): Promise<void> {
     const items = pending;
+    const skipped = pendingSkipped;
     pending = [];
+    pendingSkipped = 0;
     if (inFlight) await inFlight;
-    if (items.length) {
-      inFlight = writeChunk(items);
+    if (items.length || skipped) {
+      inFlight = writeChunk(items, skipped);
       // Marked handled now; the next flush/finish awaits it and sees the error.
       inFlight.catch(() => undefined);
     }
@@ -118,12 +131,13 @@ export function createBatchIngestor(
     firstRejections,
     /** Rows must arrive in increasing row order. Resolves quickly unless MySQL is behind (backpressure). */
     async add(item: IngestItem): Promise<void> {
-      if (item.row > lastRow) lastRow = item.row;
-      if (totals.total + pending.length + 1 > opts.maxRows) {
-        throw new AppError('batch.too_large', `A batch may hold at most ${opts.maxRows.toLocaleString('en')} rows.`);
+      added += item.blank ?? 1;
+      if (added > opts.maxRows) {
+        throw new AppError('batch.too_large', `A batch may hold at most ${opts.maxRows.toLocaleString('en')} rows (blank rows count).`);
       }
-      pending.push(item);
-      if (pending.length >= chunkSize) await flush();
+      if (item.blank !== undefined) pendingSkipped += item.blank;
+      else pending.push(item);
+      if (pending.length >= chunkSize || pendingSkipped >= SKIPPED_FLUSH) await flush();
     },
     async finish(): Promise<IngestTotals> {
       await flush();

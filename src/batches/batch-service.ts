@@ -1,7 +1,7 @@
 import { withTransactionThen, type Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
-import type { IdempotencyStore, StoredResponse } from '../platform/idempotency.js';
+import type { IdempotencyStore, NewReservation, StoredResponse } from '../platform/idempotency.js';
 import type { AuthContext } from '../platform/http-context.js';
 import { scopeOf, type ModeScope } from '../platform/mode-scope.js';
 import { AppError } from '../platform/app-error.js';
@@ -12,7 +12,7 @@ import { enqueueBatchFeed, type BatchFeedQueue } from '../platform/queues.js';
 import type { BlindIndexer } from '../validations/new-validation.js';
 import { createBatchIngestor, type IngestItem } from './batch-ingestor.js';
 import { activateBatch, failBatch, findBatch, insertBatch, listBatches, listRejections } from './batch-store.js';
-import type { Batch, BatchSource } from './batch-types.js';
+import type { Batch, BatchRejection, BatchSource } from './batch-types.js';
 import { toBatchView } from './batch-view.js';
 import { precheckFieldToColumn } from './csv-row.js';
 import { abortBatchValidations } from './batch-abort.js';
@@ -33,9 +33,16 @@ export interface BatchServiceDeps {
   onBatchCompleted?: BatchCompletedHook;
 }
 
-export type BatchCreateOutcome = { replayed: true; response: StoredResponse } | { replayed: false; status: number; body: ReturnType<typeof toBatchView> };
+export type BatchCreateOutcome =
+  | { replayed: true; response: StoredResponse; bodyHash: string | null }
+  | { replayed: false; status: number; body: ReturnType<typeof toBatchView> };
 
-export interface BatchIdempotency { key: string; fingerprint: string }
+export interface BatchIdempotency {
+  key: string;
+  fingerprint: string;
+  /** The hash of the whole uploaded file, known once every row was read (CSV); checked on replay. */
+  bodyHash?: () => string;
+}
 
 /** JSON field paths for JSON batches; CSV column names for CSV uploads. */
 const jsonFieldToColumn = (field: string): string => field;
@@ -48,16 +55,13 @@ export function createBatchService(deps: BatchServiceDeps) {
   }
 
   /**
-   * Reserves the Idempotency-Key before anything is created. A replay returns the stored response; the
-   * caller then skips reading the rest of the upload.
-   */
-  async function reserve(auth: AuthContext, idem: BatchIdempotency | undefined) {
-    return idem ? deps.idempotency.reserve(scopeOf(auth), idem.key, idem.fingerprint) : null;
-  }
-
-  /**
    * Creates the batch and streams `rows` into it. Accepted rows are enqueued by the batch feeder after
    * the last row is stored, so duplicate counts are final before any worker finishes a row.
+   *
+   * The Idempotency-Key is reserved before anything is created (a replay returns the stored response;
+   * the caller then skips the rest of the upload) and held by a heartbeat however long the rows take to
+   * arrive. It is completed in the transaction that activates the batch, and only if this request still
+   * holds it, so one key can never leave two active batches.
    */
   async function ingest(
     auth: AuthContext,
@@ -66,61 +70,81 @@ export function createBatchService(deps: BatchServiceDeps) {
     rows: AsyncIterable<IngestItem>,
     ctx: { requestId: string; idempotency?: BatchIdempotency; fieldToColumn?: (field: string) => string | null },
   ): Promise<BatchCreateOutcome> {
-    const reservation = await reserve(auth, ctx.idempotency);
-    if (reservation?.kind === 'replay') return { replayed: true, response: reservation.response };
+    const idem = ctx.idempotency;
+    const scope = scopeOf(auth);
+    const reservation = idem ? await deps.idempotency.reserve(scope, idem.key, idem.fingerprint) : null;
+    if (reservation?.kind === 'replay') return { replayed: true, response: reservation.response, bodyHash: reservation.bodyHash };
+    const lease = reservation ? deps.idempotency.hold(scope, idem!.key, reservation) : null;
 
     const batchId = newId('bat');
-    const scope = scopeOf(auth);
     let created = false;
-    const maxAgeSeconds = meta.maxAgeSeconds ?? (await deps.settings.get(auth.tenantId)).reuseMaxAgeSeconds;
-    const ingestor = createBatchIngestor(deps, { id: batchId, ...scope, maxAgeSeconds }, {
-      maxRows: deps.maxRows,
-      fieldToColumn: ctx.fieldToColumn ?? (source === 'csv' ? precheckFieldToColumn : jsonFieldToColumn),
-    });
     try {
-      await db.transaction(async (trx) => {
-        await insertBatch(trx, { id: batchId, ...scope, source, referenceId: meta.referenceId, metadata: meta.metadata, webhookUrl: meta.webhookUrl ?? null });
-        await appendAudit(trx, {
-          tenantId: auth.tenantId,
-          actor: `api_key:${auth.keyId}`,
-          action: 'batch.created',
-          targetType: 'batch',
-          targetId: batchId,
-          requestId: ctx.requestId,
-          details: { source },
-        });
+      const maxAgeSeconds = meta.maxAgeSeconds ?? (await deps.settings.get(auth.tenantId)).reuseMaxAgeSeconds;
+      const ingestor = createBatchIngestor(deps, { id: batchId, ...scope, maxAgeSeconds }, {
+        maxRows: deps.maxRows,
+        fieldToColumn: ctx.fieldToColumn ?? (source === 'csv' ? precheckFieldToColumn : jsonFieldToColumn),
       });
-      created = true;
-      for await (const item of rows) await ingestor.add(item);
-      const totals = await ingestor.finish();
-      const status = await activate(batchId);
-      if (status === 'processing') {
-        await enqueueBatchFeed(deps.feedQueue, batchId).catch((err: unknown) =>
-          logger.warn({ err, batchId }, 'batch feed enqueue failed; the sweeper will restart it'),
-        );
+      try {
+        await db.transaction(async (trx) => {
+          await insertBatch(trx, { id: batchId, ...scope, source, referenceId: meta.referenceId, metadata: meta.metadata, webhookUrl: meta.webhookUrl ?? null });
+          await appendAudit(trx, {
+            tenantId: auth.tenantId,
+            actor: `api_key:${auth.keyId}`,
+            action: 'batch.created',
+            targetType: 'batch',
+            targetId: batchId,
+            requestId: ctx.requestId,
+            details: { source },
+          });
+        });
+        created = true;
+        for await (const item of rows) {
+          lease?.check();
+          await ingestor.add(item);
+        }
+        const totals = await ingestor.finish();
+        await lease?.stop();
+        const owner = reservation && idem ? { key: idem.key, reservation, ...(idem.bodyHash ? { bodyHash: idem.bodyHash() } : {}) } : null;
+        const { status, body } = await activate(scope, batchId, ingestor.firstRejections, owner);
+        if (status === 'processing') {
+          await enqueueBatchFeed(deps.feedQueue, batchId).catch((err: unknown) =>
+            logger.warn({ err, batchId }, 'batch feed enqueue failed; the sweeper will restart it'),
+          );
+        }
+        logger.info({ batchId, ...totals }, 'batch ingested');
+        return { replayed: false, status: 202, body };
+      } catch (err) {
+        await ingestor.settle();
+        throw err;
       }
-      const batch = (await findBatch(db, scope, batchId))!;
-      const body = toBatchView(batch, ingestor.firstRejections);
-      if (ctx.idempotency) await deps.idempotency.complete(db, scope, ctx.idempotency.key, { status: 202, body }, batchId);
-      logger.info({ batchId, ...totals }, 'batch ingested');
-      return { replayed: false, status: 202, body };
     } catch (err) {
-      await ingestor.settle();
+      await lease?.stop();
       if (created) await abandon(batchId, err);
-      if (reservation?.kind === 'new') await reservation.release().catch(() => undefined);
+      if (reservation) await reservation.release().catch(() => undefined);
       if (err instanceof AppError && created) throw withBatchId(err, batchId);
       throw err;
     }
   }
 
-  /** A batch with no accepted rows completes right here, so its event is recorded here too. */
-  async function activate(batchId: string): Promise<'processing' | 'completed'> {
+  /**
+   * Every row is stored: the batch goes to `processing` (or straight to `completed` with nothing to
+   * validate, recording its event here) and the Idempotency-Key, if any, records the answer, all in
+   * one transaction.
+   */
+  async function activate(
+    scope: ModeScope,
+    batchId: string,
+    firstRejections: BatchRejection[],
+    owner: { key: string; reservation: NewReservation; bodyHash?: string } | null,
+  ): Promise<{ status: 'processing' | 'completed'; body: ReturnType<typeof toBatchView> }> {
     return withTransactionThen(
       db,
       async (trx, defer) => {
-        const s = await activateBatch(trx, batchId);
-        if (s === 'completed') await deps.onBatchCompleted?.(trx, batchId, defer);
-        return s;
+        const status = await activateBatch(trx, batchId);
+        if (status === 'completed') await deps.onBatchCompleted?.(trx, batchId, defer);
+        const body = toBatchView((await findBatch(trx, scope, batchId))!, firstRejections);
+        if (owner) await deps.idempotency.complete(trx, scope, owner.key, { status: 202, body }, batchId, owner);
+        return { status, body };
       },
       (err) => logger.warn({ err, batchId }, 'after-commit task failed'),
     );

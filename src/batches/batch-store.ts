@@ -16,6 +16,7 @@ function fromRow(r: Row): Batch {
     metadata: parseJsonColumn<Record<string, string>>(r.metadata),
     webhookUrl: (r.webhook_url as string | null) ?? null,
     totalRows: num(r.total_rows),
+    skippedRows: num(r.skipped_rows),
     rejectedRows: num(r.rejected_rows),
     acceptedRows: num(r.accepted_rows),
     queuedRows: num(r.queued_rows),
@@ -70,11 +71,12 @@ export async function listBatches(db: Db, q: { scope: ModeScope; beforeId?: stri
 }
 
 /** Adds one ingested chunk's row counts (inside the chunk's transaction). */
-export async function addIngestCounts(trx: Trx, id: string, c: { total: number; rejected: number; accepted: number; unique: number }): Promise<void> {
+export async function addIngestCounts(trx: Trx, id: string, c: { total: number; skipped: number; rejected: number; accepted: number; unique: number }): Promise<void> {
   await trx('batches')
     .where({ id })
     .update({
       total_rows: trx.raw('total_rows + ?', [c.total]),
+      skipped_rows: trx.raw('skipped_rows + ?', [c.skipped]),
       rejected_rows: trx.raw('rejected_rows + ?', [c.rejected]),
       accepted_rows: trx.raw('accepted_rows + ?', [c.accepted]),
       unique_validations: trx.raw('unique_validations + ?', [c.unique]),

@@ -14,6 +14,8 @@ export interface Batch {
   metadata: Record<string, string> | null;
   webhookUrl: string | null;
   totalRows: number;
+  /** Blank rows of a CSV upload: read and counted, not part of `totalRows`. */
+  skippedRows: number;
   rejectedRows: number;
   acceptedRows: number;
   queuedRows: number;

@@ -14,6 +14,7 @@ export function toBatchView(b: Batch, firstRejections: BatchRejection[]) {
     metadata: b.metadata,
     counts: {
       total: b.totalRows,
+      skipped: b.skippedRows,
       rejected: b.rejectedRows,
       queued: b.queuedRows,
       processing: b.processingRows,

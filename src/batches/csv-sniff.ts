@@ -14,7 +14,7 @@ const SIGNATURES: ReadonlyArray<{ magic: readonly number[]; message: string }> =
   { magic: [0x47, 0x49, 0x46, 0x38], message: 'This looks like a GIF image, not a CSV.' },
   { magic: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], message: 'This looks like a PNG image, not a CSV.' },
   { magic: [0xff, 0xd8, 0xff], message: 'This looks like a JPEG image, not a CSV.' },
-  { magic: [0x1f, 0x8b], message: 'This looks like a gzip-compressed file; upload the uncompressed CSV.' },
+  { magic: [0x1f, 0x8b], message: 'This looks like a gzip-compressed file: send it with Content-Encoding: gzip, or upload the CSV itself.' },
 ];
 
 function startsWith(bytes: Buffer, magic: readonly number[]): boolean {

@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   'request.invalid': 400,
   'request.body_too_large': 413,
   'request.unsupported_media_type': 415,
+  'request.unsupported_content_encoding': 415,
+  'request.invalid_content_encoding': 400,
   'request.malformed_json': 400,
   'route.not_found': 404,
   'route.method_not_allowed': 405,
@@ -31,6 +33,8 @@ export const ERROR_STATUS = {
   'batch.missing_columns': 400,
   'batch.duplicate_column': 400,
   'batch.missing_file': 400,
+  // The client hung up mid-upload: the batch is failed with this code; the answer reaches no one.
+  'batch.upload_interrupted': 400,
   'batch.not_acceptable': 406,
   'webhook.url_invalid': 400,
   'webhook.url_https_required': 400,

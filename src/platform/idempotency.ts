@@ -4,7 +4,15 @@ import { AppError } from './app-error.js';
 import { scopeWhere, type ModeScope } from './mode-scope.js';
 
 export interface StoredResponse { status: number; body: unknown }
-export type Reservation = { kind: 'new'; release(): Promise<void> } | { kind: 'replay'; response: StoredResponse };
+/**
+ * `new`: this request owns the key. `lockedAt` is the lock's current value (a lease moves it on);
+ * `release` gives the key up only while this request still owns it.
+ * `replay`: the stored response, and the hash of the whole body when the request was an upload.
+ */
+export type Reservation =
+  | { kind: 'new'; lockedAt: Date; release(): Promise<void> }
+  | { kind: 'replay'; response: StoredResponse; bodyHash: string | null };
+export type NewReservation = Extract<Reservation, { kind: 'new' }>;
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -29,6 +37,9 @@ export function checkIdempotencyKey(key: string): void {
 
 const isDuplicate = (err: unknown) => (err as { errno?: number }).errno === 1062;
 
+const inProgress = (message = 'A request with this Idempotency-Key is still being processed; retry shortly.') =>
+  new AppError('idempotency.in_progress', message, { retryAfterSeconds: 1 });
+
 /**
  * Stripe-style idempotency keys, stored in MySQL per tenant and mode: a test key and a live key may
  * use the same string without ever seeing each other's request.
@@ -36,9 +47,24 @@ const isDuplicate = (err: unknown) => (err as { errno?: number }).errno === 1062
  * `reserve` claims the key before any work; the caller records the response with `complete` inside the
  * same transaction that creates the resource, so a committed resource always has its replayable
  * response. A crash after `reserve` leaves an `in_progress` row that a retry may take over once its lock
- * is older than `lockTimeoutMs`.
+ * is older than `lockTimeoutMs`. Work that may outlast that (a CSV upload) `hold`s the key: a heartbeat
+ * keeps the lock fresh while the work runs, and `complete` / `release` with the reservation succeed
+ * only while the lock is still the one this request holds, so a key can never serve two requests.
  */
 export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTimeoutMs: number }) {
+  const owned = (scope: ModeScope, key: string, lockedAt: Date) => ({ ...scopeWhere(scope), idem_key: key, state: 'in_progress', locked_at: lockedAt });
+
+  function newReservation(scope: ModeScope, key: string, lockedAt: Date): NewReservation {
+    const reservation: NewReservation = {
+      kind: 'new',
+      lockedAt,
+      release: async () => {
+        await db('idempotency_keys').where(owned(scope, key, reservation.lockedAt)).delete();
+      },
+    };
+    return reservation;
+  }
+
   async function reserve(scope: ModeScope, key: string, fingerprint: string): Promise<Reservation> {
     checkIdempotencyKey(key);
     for (let round = 0; round < 3; round++) {
@@ -53,7 +79,7 @@ export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTim
           created_at: now,
           expires_at: new Date(now.getTime() + opts.ttlHours * 3_600_000),
         });
-        return { kind: 'new', release: () => release(scope, key) };
+        return newReservation(scope, key, now);
       } catch (err) {
         if (!isDuplicate(err)) throw err;
       }
@@ -67,7 +93,7 @@ export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTim
         throw new AppError('idempotency.key_reused', 'This Idempotency-Key was already used with a different request body.');
       }
       if (row.state === 'completed') {
-        return { kind: 'replay', response: { status: Number(row.response_status), body: JSON.parse(row.response_body) } };
+        return { kind: 'replay', response: { status: Number(row.response_status), body: JSON.parse(row.response_body) }, bodyHash: row.body_hash ?? null };
       }
       const lockedAt = new Date(row.locked_at);
       if (now.getTime() - lockedAt.getTime() > opts.lockTimeoutMs) {
@@ -75,31 +101,70 @@ export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTim
         const taken = await db('idempotency_keys')
           .where({ ...scopeWhere(scope), idem_key: key, state: 'in_progress', locked_at: lockedAt })
           .update({ locked_at: now });
-        if (taken === 1) return { kind: 'new', release: () => release(scope, key) };
+        if (taken === 1) return newReservation(scope, key, now);
         continue;
       }
-      throw new AppError('idempotency.in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.', {
-        retryAfterSeconds: 1,
-      });
+      throw inProgress();
     }
-    throw new AppError('idempotency.in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.', {
-      retryAfterSeconds: 1,
-    });
+    throw inProgress();
   }
 
-  async function complete(trx: Trx | Db, scope: ModeScope, key: string, response: StoredResponse, resourceId?: string): Promise<void> {
-    await trx('idempotency_keys')
-      .where({ ...scopeWhere(scope), idem_key: key })
+  /**
+   * Records the response. With `owner` (the reservation), only while that reservation still holds the
+   * lock: otherwise the key was taken over and this throws, rolling back the caller's transaction.
+   */
+  async function complete(
+    trx: Trx | Db,
+    scope: ModeScope,
+    key: string,
+    response: StoredResponse,
+    resourceId?: string,
+    owner?: { reservation: NewReservation; bodyHash?: string },
+  ): Promise<void> {
+    const updated = await trx('idempotency_keys')
+      .where(owner ? owned(scope, key, owner.reservation.lockedAt) : { ...scopeWhere(scope), idem_key: key })
       .update({
         state: 'completed',
         response_status: response.status,
         response_body: JSON.stringify(response.body),
         ...(resourceId ? { resource_id: resourceId } : {}),
+        ...(owner?.bodyHash ? { body_hash: owner.bodyHash } : {}),
       });
+    if (owner && updated !== 1) throw inProgress('This Idempotency-Key was taken over by a retry while this request stalled; nothing was created.');
   }
 
-  async function release(scope: ModeScope, key: string): Promise<void> {
-    await db('idempotency_keys').where({ ...scopeWhere(scope), idem_key: key, state: 'in_progress' }).delete();
+  /**
+   * Keeps a reserved key's lock fresh while long work runs (every quarter of the lock timeout), so a
+   * retry keeps getting 409 instead of taking the key over. `check()` throws once the lock was lost
+   * (this process stalled past the timeout and a retry took the key): the work must then stop.
+   */
+  function hold(scope: ModeScope, key: string, reservation: NewReservation) {
+    let lost = false;
+    let beat: Promise<void> = Promise.resolve();
+    const tick = async () => {
+      const next = new Date(Math.max(Date.now(), reservation.lockedAt.getTime() + 1));
+      try {
+        const n = await db('idempotency_keys').where(owned(scope, key, reservation.lockedAt)).update({ locked_at: next });
+        if (n === 1) reservation.lockedAt = next;
+        else lost = true;
+      } catch {
+        // MySQL hiccup: the next beat tries again; if the lock lapses meanwhile, complete() notices.
+      }
+    };
+    const timer = setInterval(() => {
+      if (!lost) beat = beat.then(tick);
+    }, Math.max(100, Math.floor(opts.lockTimeoutMs / 4)));
+    timer.unref();
+    return {
+      check(): void {
+        if (lost) throw inProgress('This Idempotency-Key was taken over by a retry while this request stalled; nothing was created.');
+      },
+      /** Stops the heartbeat after any beat in flight, so `reservation.lockedAt` is final. */
+      async stop(): Promise<void> {
+        clearInterval(timer);
+        await beat;
+      },
+    };
   }
 
   /** Removes keys past their retention; called periodically by the sweeper. */
@@ -107,7 +172,7 @@ export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTim
     return db('idempotency_keys').where('expires_at', '<', new Date()).limit(limit).delete();
   }
 
-  return { reserve, complete, release, purgeExpired };
+  return { reserve, complete, hold, purgeExpired };
 }
 
 export type IdempotencyStore = ReturnType<typeof createIdempotencyStore>;

@@ -90,7 +90,7 @@ async function uploadOk(body: string | Buffer, opts: Parameters<typeof postCsv>[
 
 const getBatch = (id: string, apiKey = key) => ctx.http(rt).get(`/v1/batches/${id}`).set(bearer(apiKey));
 
-interface Counts { total: number; rejected: number; queued: number; processing: number; completed: number; failed: number }
+interface Counts { total: number; skipped: number; rejected: number; queued: number; processing: number; completed: number; failed: number }
 interface Rejection { row: number; column: string | null; code: string; message: string }
 interface BatchBody {
   id: string;
@@ -243,7 +243,7 @@ describe('JSON batch', () => {
 
     const final = await finalBatch(b.id);
     assert.equal(final.status, 'completed');
-    assert.deepEqual(final.counts, { total: 6, rejected: 1, queued: 0, processing: 0, completed: 5, failed: 0 });
+    assert.deepEqual(final.counts, { total: 6, skipped: 0, rejected: 1, queued: 0, processing: 0, completed: 5, failed: 0 });
     assert.ok(final.completed_at);
     assert.equal(final.failure, null);
 
@@ -330,7 +330,7 @@ describe('CSV upload', () => {
     }
     const [f1, f2] = await Promise.all([finalBatch(raw.id), finalBatch(multi.body.id)]);
     assert.deepEqual(f1.counts, f2.counts);
-    assert.deepEqual(f1.counts, { total: 4, rejected: 1, queued: 0, processing: 0, completed: 3, failed: 0 });
+    assert.deepEqual(f1.counts, { total: 4, skipped: 0, rejected: 1, queued: 0, processing: 0, completed: 3, failed: 0 });
     assert.equal((await batchValidations(raw.id)).length, 3);
     assert.equal((await batchValidations(multi.body.id)).length, 3);
   });
@@ -521,7 +521,7 @@ describe('malformed rows', () => {
     assert.equal(badCursor.body.error.code, 'pagination.invalid_cursor');
 
     const final = await finalBatch(b.id);
-    assert.deepEqual(final.counts, { total: 12, rejected: 9, queued: 0, processing: 0, completed: 3, failed: 0 });
+    assert.deepEqual(final.counts, { total: 12, skipped: 0, rejected: 9, queued: 0, processing: 0, completed: 3, failed: 0 });
     const vals = await batchValidations(b.id);
     assert.deepEqual(vals.map((v) => v.reference_id).sort(), ['ok-13', 'ok-2', 'ok-6']);
     for (const v of vals) assert.equal(ctx.sim.callsFor(v.id), 1);
@@ -623,7 +623,7 @@ describe('duplicate payees inside a batch', () => {
     assert.equal(vpaVal.vpa, 'priya.nair@okaxis');
 
     const final = await finalBatch(b.id);
-    assert.deepEqual(final.counts, { total: 7, rejected: 0, queued: 0, processing: 0, completed: 7, failed: 0 });
+    assert.deepEqual(final.counts, { total: 7, skipped: 0, rejected: 0, queued: 0, processing: 0, completed: 7, failed: 0 });
     assert.equal(ctx.sim.callsFor(acctVal.id), 1);
     assert.equal(ctx.sim.callsFor(vpaVal.id), 1);
 
@@ -722,7 +722,7 @@ describe('counts under concurrent workers', () => {
     }, 'the large batch to complete', 30_000);
     const elapsed = Date.now() - started;
 
-    assert.deepEqual(final.counts, { total: totalRows, rejected: 8, queued: 0, processing: 0, completed: accepted - failedRows, failed: failedRows });
+    assert.deepEqual(final.counts, { total: totalRows, skipped: 0, rejected: 8, queued: 0, processing: 0, completed: accepted - failedRows, failed: failedRows });
     assert.equal(final.counts.total, final.counts.rejected + final.counts.completed + final.counts.failed);
     assert.ok(final.completed_at);
     assert.ok(observations > 1 && sawProgress, 'the batch finished before any intermediate state was seen');
