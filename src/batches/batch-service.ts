@@ -138,7 +138,7 @@ export function createBatchService(deps: BatchServiceDeps) {
 
   async function get(tenantId: string, id: string): Promise<Batch> {
     const b = await findBatch(db, tenantId, id);
-    if (!b) throw new AppError('batch.not_found', `No batch ${id}.`);
+    if (!b) throw new AppError('batch.not_found', 'No batch with this id exists for this tenant.');
     return b;
   }
 

@@ -7,10 +7,13 @@ export const ERROR_STATUS = {
   'request.body_too_large': 413,
   'request.unsupported_media_type': 415,
   'request.malformed_json': 400,
+  'request.unsupported_content_encoding': 415,
+  'request.invalid_content_encoding': 400,
   'route.not_found': 404,
   'route.method_not_allowed': 405,
   'auth.missing_key': 401,
   'auth.invalid_key': 401,
+  'auth.too_many_failures': 429,
   'rate_limit.exceeded': 429,
   'idempotency.invalid_key': 400,
   'idempotency.key_reused': 422,
@@ -43,6 +46,7 @@ export const ERROR_STATUS = {
   'webhook.endpoint_disabled': 409,
   'webhook.too_many_endpoints': 409,
   'service.unavailable': 503,
+  'service.busy': 503,
   'internal.error': 500,
 } as const;
 

@@ -39,6 +39,16 @@ export function toAppError(err: unknown): { error: AppError; unexpected: boolean
   return { error: new AppError('internal.error', 'An internal error occurred.', { cause: err }), unexpected: true };
 }
 
+/** The validator's 405 names the path's methods (`get, post`); RFC 9110 wants them in an `Allow` header. */
+function allowedMethods(err: unknown): string | undefined {
+  const allow = (err as { status?: number; headers?: { Allow?: unknown } } | null)?.headers?.Allow;
+  if ((err as { status?: number }).status !== 405 || typeof allow !== 'string') return undefined;
+  const rank = (m: string) => (METHOD_ORDER.indexOf(m) + 1 || METHOD_ORDER.length + 1);
+  return allow.split(',').map((m) => m.trim().toUpperCase()).filter(Boolean).sort((a, b) => rank(a) - rank(b)).join(', ');
+}
+
+const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const { error, unexpected } = toAppError(err);
@@ -46,6 +56,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     else if (error.status >= 500) logger.warn({ err: error.cause ?? error, requestId: req.requestId, code: error.code }, 'dependency unavailable');
     if (res.headersSent) return;
     if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
+    const allow = allowedMethods(err);
+    if (allow) res.set('Allow', allow);
     res.status(error.status).json({
       error: {
         code: error.code,

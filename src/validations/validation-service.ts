@@ -98,7 +98,7 @@ export function createValidationService(deps: ServiceDeps) {
 
   async function get(tenantId: string, id: string): Promise<Validation> {
     const v = await findValidation(db, tenantId, id);
-    if (!v) throw new AppError('validation.not_found', `No validation ${id}.`);
+    if (!v) throw new AppError('validation.not_found', 'No validation with this id exists for this tenant.');
     return v;
   }
 

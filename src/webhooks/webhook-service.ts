@@ -58,7 +58,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
   async function endpoint(tenantId: string, id: string) {
     const e = await findEndpoint(db, tenantId, id);
-    if (!e) throw new AppError('webhook.endpoint_not_found', `No webhook endpoint ${id}.`);
+    if (!e) throw new AppError('webhook.endpoint_not_found', 'No webhook endpoint with this id exists for this tenant.');
     return e;
   }
 
@@ -103,7 +103,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
   async function remove(auth: AuthContext, id: string, requestId: string): Promise<void> {
     await db.transaction(async (trx) => {
-      if (!(await deleteEndpoint(trx, auth.tenantId, id))) throw new AppError('webhook.endpoint_not_found', `No webhook endpoint ${id}.`);
+      if (!(await deleteEndpoint(trx, auth.tenantId, id))) throw new AppError('webhook.endpoint_not_found', 'No webhook endpoint with this id exists for this tenant.');
       await abandonEndpointDeliveries(trx, id, 'endpoint_deleted');
       await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: id, requestId });
     });
@@ -114,7 +114,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
   async function rotate(auth: AuthContext, id: string, overlapSeconds: number | undefined, requestId: string) {
     const secret = await withTransaction(db, async (trx) => {
       const current = await findEndpoint(trx, auth.tenantId, id, true);
-      if (!current) throw new AppError('webhook.endpoint_not_found', `No webhook endpoint ${id}.`);
+      if (!current) throw new AppError('webhook.endpoint_not_found', 'No webhook endpoint with this id exists for this tenant.');
       const next = rotateSecretRing(cipher, endpointSecretAad(id), current, overlapOf(overlapSeconds));
       await rotateEndpointSecret(trx, id, next.ring);
       await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.secret_rotated', targetType: 'webhook_endpoint', targetId: id, requestId });
@@ -161,7 +161,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
   async function delivery(tenantId: string, id: string) {
     const d = await findDelivery(db, tenantId, id);
-    if (!d) throw new AppError('webhook.delivery_not_found', `No webhook delivery ${id}.`);
+    if (!d) throw new AppError('webhook.delivery_not_found', 'No webhook delivery with this id exists for this tenant.');
     const event = await findEvent(db, d.eventId);
     return { delivery: d, payload: event ? (JSON.parse(event.payload) as unknown) : null, attempts: await listAttempts(db, d.id) };
   }
@@ -177,7 +177,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
   /** A new round of attempts now. A delivery being sent this moment is left to finish. */
   async function retry(auth: AuthContext, id: string, requestId: string) {
     const d = await findDelivery(db, auth.tenantId, id);
-    if (!d) throw new AppError('webhook.delivery_not_found', `No webhook delivery ${id}.`);
+    if (!d) throw new AppError('webhook.delivery_not_found', 'No webhook delivery with this id exists for this tenant.');
     await ensureEnabled(auth.tenantId, d.endpointId);
     const restarted = await withTransaction(db, async (trx) => {
       const locked = (await findDeliveryById(trx, id, true))!;

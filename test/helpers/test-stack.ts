@@ -39,6 +39,8 @@ export const TEST_ENV: Record<string, string> = {
   PORT: '0',
   VALIDATE_RESPONSES: 'true',
   RATE_LIMIT_POINTS: '10000',
+  // Suites send bad keys on purpose; the failed-authentication throttle has its own tests.
+  AUTH_FAILURE_LIMIT: '10000',
   WORKER_CONCURRENCY: '8',
   JOB_ATTEMPTS: '3',
   MAX_TOTAL_ATTEMPTS: '6',
