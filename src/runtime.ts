@@ -109,6 +109,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
       logger,
       secretOverlapMs: config.webhooks.secretOverlapMs,
       maxEndpoints: config.webhooks.maxEndpoints,
+      idempotency,
     });
     const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue, completions, logger, checkWebhookUrl: webhooks.checkOneOffUrl, settings });
     const batches = createBatchService({ db, cipher, blindIndex, idempotency, feedQueue, logger, maxRows: config.batches.maxRows, onBatchCompleted: recorder.batchCompleted, settings });

@@ -1,5 +1,6 @@
-import type { Db } from '../platform/db.js';
+import type { Db, Trx } from '../platform/db.js';
 import { withTransaction } from '../platform/db.js';
+import type { IdempotencyStore } from '../platform/idempotency.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import type { Logger } from '../platform/logger.js';
 import type { AuthContext } from '../platform/http-context.js';
@@ -37,7 +38,8 @@ import {
   type DeliveryListQuery,
   type NewDelivery,
 } from './webhook-delivery-store.js';
-import type { WebhookEventType } from './webhook-types.js';
+import type { SecretRing, WebhookEndpoint, WebhookEventType } from './webhook-types.js';
+import { createWebhookIdempotency } from './webhook-idempotency.js';
 
 export interface WebhookServiceDeps {
   db: Db;
@@ -47,7 +49,12 @@ export interface WebhookServiceDeps {
   logger: Logger;
   secretOverlapMs: number;
   maxEndpoints: number;
+  idempotency: IdempotencyStore;
 }
+
+/** Called inside the transaction that made the change, so an Idempotency-Key's answer commits with it. */
+type WithEndpoint = (trx: Trx, endpoint: WebhookEndpoint, secret: string) => Promise<void>;
+type WithRing = (trx: Trx, ring: SecretRing & { createdAt: Date; updatedAt: Date }, secret: string) => Promise<void>;
 
 const REPLAY_LIMIT = 10_000;
 const actor = (auth: AuthContext) => `api_key:${auth.keyId}`;
@@ -62,7 +69,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     return e;
   }
 
-  async function create(auth: AuthContext, input: { url: string; events: WebhookEventType[]; description?: string | null }, requestId: string) {
+  async function create(auth: AuthContext, input: { url: string; events: WebhookEventType[]; description?: string | null }, requestId: string, recordAnswer?: WithEndpoint) {
     const url = (await guard.check(input.url)).href;
     const id = newId('whe');
     const { ring, secret } = newSecretRing(cipher, endpointSecretAad(id));
@@ -74,6 +81,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       }
       await insertEndpoint(trx, { id, tenantId: auth.tenantId, url, description: input.description ?? null, events: input.events, secretCiphertext: ring.secretCiphertext });
       await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.created', targetType: 'webhook_endpoint', targetId: id, requestId });
+      if (recordAnswer) await recordAnswer(trx, (await findEndpoint(trx, auth.tenantId, id))!, secret);
     });
     return { endpoint: await endpoint(auth.tenantId, id), secret };
   }
@@ -111,13 +119,14 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
   const overlapOf = (seconds: number | undefined) => (seconds === undefined ? deps.secretOverlapMs : seconds * 1000);
 
-  async function rotate(auth: AuthContext, id: string, overlapSeconds: number | undefined, requestId: string) {
+  async function rotate(auth: AuthContext, id: string, overlapSeconds: number | undefined, requestId: string, recordAnswer?: WithEndpoint) {
     const secret = await withTransaction(db, async (trx) => {
       const current = await findEndpoint(trx, auth.tenantId, id, true);
       if (!current) throw new AppError('webhook.endpoint_not_found', 'No webhook endpoint with this id exists for this tenant.');
       const next = rotateSecretRing(cipher, endpointSecretAad(id), current, overlapOf(overlapSeconds));
       await rotateEndpointSecret(trx, id, next.ring);
       await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.secret_rotated', targetType: 'webhook_endpoint', targetId: id, requestId });
+      if (recordAnswer) await recordAnswer(trx, (await findEndpoint(trx, auth.tenantId, id))!, next.secret);
       return next.secret;
     });
     return { endpoint: await endpoint(auth.tenantId, id), secret };
@@ -127,13 +136,14 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     return findTenantSecret(db, tenantId);
   }
 
-  async function rotateDefaultSecret(auth: AuthContext, overlapSeconds: number | undefined, requestId: string) {
+  async function rotateDefaultSecret(auth: AuthContext, overlapSeconds: number | undefined, requestId: string, recordAnswer?: WithRing) {
     const secret = await withTransaction(db, async (trx) => {
       const current = await findTenantSecret(trx, auth.tenantId, true);
       const aad = tenantSecretAad(auth.tenantId);
       const next = current ? rotateSecretRing(cipher, aad, current, overlapOf(overlapSeconds)) : newSecretRing(cipher, aad);
       await saveTenantSecret(trx, auth.tenantId, next.ring, current !== undefined);
       await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_secret.rotated', targetType: 'tenant', targetId: auth.tenantId, requestId });
+      if (recordAnswer) await recordAnswer(trx, (await findTenantSecret(trx, auth.tenantId))!, next.secret);
       return next.secret;
     });
     return { ring: (await findTenantSecret(db, auth.tenantId))!, secret };
@@ -238,7 +248,9 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     return toPage(await listEndpoints(db, { tenantId, ...(beforeId ? { beforeId } : {}), limit: limit + 1 }), limit, (e) => e.id);
   }
 
-  return { create, update, remove, rotate, endpoint, endpoints, defaultSecret, rotateDefaultSecret, checkOneOffUrl, deliveries, delivery, retry, replay };
+  const idempotent = createWebhookIdempotency({ db, store: deps.idempotency, cipher }).run;
+
+  return { create, update, remove, rotate, endpoint, endpoints, defaultSecret, rotateDefaultSecret, checkOneOffUrl, deliveries, delivery, retry, replay, idempotent };
 }
 
 export type WebhookService = ReturnType<typeof createWebhookService>;
