@@ -13,7 +13,7 @@ import { errorHandler, notFoundHandler } from './platform/error-handler.js';
 import { AppError } from './platform/app-error.js';
 import { scrubUrlPath } from './platform/logger.js';
 import { createBodySlots } from './platform/body-slots.js';
-import { jsonArrayCap, jsonBody } from './platform/json-body.js';
+import { jsonBody } from './platform/json-body.js';
 import { earlyAnswerDrain } from './platform/early-answer-drain.js';
 import { createAuthFailureThrottle } from './tenants/auth-failure-throttle.js';
 import { healthRoutes } from './platform/health-routes.js';
@@ -92,18 +92,16 @@ export function buildApp(deps: AppDeps): Express {
   );
   // JSON batches carry up to BATCH_JSON_MAX_ITEMS payees; everything else keeps the small limit.
   const isJsonBatch = (req: express.Request) => `${req.baseUrl}${req.path}`.replace(/\/+$/, '') === '/v1/batches';
+  const maxItems = config.batches.jsonMaxItems;
+  const tooManyItems = { max: maxItems, refuse: () => new AppError('batch.too_large', `A JSON batch may hold at most ${maxItems.toLocaleString('en')} items; upload larger sets as CSV.`) };
   app.use(
     '/v1',
     jsonBody({
       smallLimitBytes: config.http.bodyLimitBytes,
       limitFor: (req) => (isJsonBatch(req) ? config.batches.jsonLimitBytes : config.http.bodyLimitBytes),
+      arrayCapFor: (req) => (isJsonBatch(req) ? tooManyItems : null),
       slots: createBodySlots(config.http.largeBodyConcurrency),
     }),
-  );
-  const maxItems = config.batches.jsonMaxItems;
-  app.post(
-    '/v1/batches',
-    jsonArrayCap('items', maxItems, () => new AppError('batch.too_large', `A JSON batch may hold at most ${maxItems.toLocaleString('en')} items; upload larger sets as CSV.`)),
   );
   app.use(csvUploadRoute(deps.batches, deps.webhooks, { maxBytes: config.batches.maxBytes }));
   app.use(

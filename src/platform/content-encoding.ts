@@ -18,9 +18,12 @@ export function parseContentEncoding(header: string | undefined): ContentCoding 
   return coding;
 }
 
+// 64 kB output chunks instead of zlib's 16 kB: a quarter of the callbacks for the same inflated bytes.
+const CHUNK = 64 * 1024;
+
 /** A decoder for the coding; `deflate` is the zlib format RFC 9110 names. */
 export function createDecoder(coding: Exclude<ContentCoding, 'identity'>): Transform {
-  if (coding === 'gzip') return createGunzip();
-  if (coding === 'deflate') return createInflate();
-  return createBrotliDecompress();
+  if (coding === 'gzip') return createGunzip({ chunkSize: CHUNK });
+  if (coding === 'deflate') return createInflate({ chunkSize: CHUNK });
+  return createBrotliDecompress({ chunkSize: CHUNK });
 }

@@ -1,11 +1,14 @@
 import type { RequestHandler } from 'express';
 
+/** How long a connection cut off mid-body stays half-open, so a slow client still reads its answer. */
+const LINGER_MS = 5000;
+
 /**
  * After an answer sent before its request body was read (401, 429, 503, 413, 415…), the rest of the
  * body is discarded so the keep-alive connection can carry the next request at once — but only up to
- * `maxBytes` and `timeoutMs`; past either the connection is closed. Closing at once instead would risk a
- * TCP reset that destroys the answer before the client reads it; draining forever would let anyone make
- * the server swallow gigabytes.
+ * `maxBytes` and `timeoutMs`; past either the connection is closed (lingering, see `cut`). Closing at once
+ * instead would risk a TCP reset that destroys the answer before the client reads it; draining forever
+ * would let anyone make the server swallow gigabytes.
  */
 export function earlyAnswerDrain(opts: { maxBytes: number; timeoutMs: number }): RequestHandler {
   return (req, res, next) => {
@@ -16,7 +19,15 @@ export function earlyAnswerDrain(opts: { maxBytes: number; timeoutMs: number }):
       let seen = 0;
       const cut = () => {
         stop();
-        req.socket.destroy();
+        // A lingering close: stop reading (so no more than the socket buffers arrive), send FIN behind the
+        // answer, and destroy only after LINGER_MS. Destroying with unread bytes sends a reset at once, and a
+        // reset makes the client's kernel drop an answer the client has not read yet.
+        const socket = req.socket;
+        req.pause();
+        socket.end();
+        const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+        timer.unref();
+        socket.once('close', () => clearTimeout(timer));
       };
       const onData = (chunk: Buffer) => {
         seen += chunk.length;

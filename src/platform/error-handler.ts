@@ -47,6 +47,12 @@ function allowedMethods(err: unknown): string | undefined {
   return allow.split(',').map((m) => m.trim().toUpperCase()).filter(Boolean).sort((a, b) => rank(a) - rank(b)).join(', ');
 }
 
+/**
+ * Every 409 carries Retry-After (openapi.yaml promises it). A conflict with an object's state (endpoint
+ * disabled, endpoint limit reached) only clears when the client changes that state, so the hint is long.
+ */
+const STATE_CONFLICT_RETRY_AFTER_SECONDS = 60;
+
 const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -55,7 +61,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (unexpected) logger.error({ err, requestId: req.requestId }, 'unhandled error');
     else if (error.status >= 500) logger.warn({ err: error.cause ?? error, requestId: req.requestId, code: error.code }, 'dependency unavailable');
     if (res.headersSent) return;
-    if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
+    const retryAfter = error.retryAfterSeconds ?? (error.status === 409 ? STATE_CONFLICT_RETRY_AFTER_SECONDS : undefined);
+    if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
     const allow = allowedMethods(err);
     if (allow) res.set('Allow', allow);
     res.status(error.status).json({

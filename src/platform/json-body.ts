@@ -3,14 +3,21 @@ import type { Readable } from 'node:stream';
 import { AppError } from './app-error.js';
 import type { BodySlots } from './body-slots.js';
 import { createDecoder, parseContentEncoding, type ContentCoding } from './content-encoding.js';
+import { createArrayLengthGuard } from './json-array-guard.js';
 
 export interface JsonBodyOptions {
   /** At or under this declared, uncompressed length a body needs no slot: it cannot cost more than this. */
   smallLimitBytes: number;
   /** The limit for this request, on the decompressed bytes. */
   limitFor(req: Request): number;
+  /** For requests whose top-level arrays are capped (a JSON batch's items): refused while still arriving. */
+  arrayCapFor?(req: Request): ArrayCap | null;
   slots: BodySlots;
 }
+
+export interface ArrayCap { max: number; refuse: () => AppError }
+
+interface ReadLimits { bytes: number; cap: ArrayCap | null }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -56,17 +63,18 @@ export function jsonBody(opts: JsonBodyOptions): RequestHandler {
       }
       res.once('close', release);
     }
-    readJson(req, coding, limit).then((body) => {
+    readJson(req, coding, { bytes: limit, cap: opts.arrayCapFor?.(req) ?? null }).then((body) => {
       req.body = body;
       next();
     }, next);
   };
 }
 
-function readJson(req: Request, coding: ContentCoding, limit: number): Promise<unknown> {
+function readJson(req: Request, coding: ContentCoding, limits: ReadLimits): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const decoder = coding === 'identity' ? null : createDecoder(coding);
     const source: Readable = decoder ? req.pipe(decoder) : req;
+    const guard = limits.cap ? createArrayLengthGuard(limits.cap.max) : null;
     let chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
@@ -84,13 +92,16 @@ function readJson(req: Request, coding: ContentCoding, limit: number): Promise<u
       else resolve(body);
     };
     const onData = (chunk: Buffer) => {
+      if (size + chunk.length > limits.bytes) return finish(tooLarge(limits.bytes));
+      if (guard && !guard(chunk)) return finish(limits.cap!.refuse());
+      chunks.push(chunk);
       size += chunk.length;
-      if (size > limit) finish(tooLarge(limit));
-      else chunks.push(chunk);
     };
     const onEnd = () => {
+      const bytes = Buffer.concat(chunks, size);
+      chunks = [];
       try {
-        finish(null, parseJson(Buffer.concat(chunks, size)));
+        finish(null, parseJson(bytes));
       } catch (err) {
         finish(err as Error);
       }
@@ -122,14 +133,3 @@ function parseJson(buf: Buffer): unknown {
   }
 }
 
-/**
- * Refuses a parsed body whose `field` is an array longer than `max` before anything walks it (the
- * schema validator checks every element, which for 200,000 elements blocks the event loop).
- */
-export function jsonArrayCap(field: string, max: number, refuse: () => AppError): RequestHandler {
-  return (req, _res, next) => {
-    const value = (req.body as Record<string, unknown> | undefined)?.[field];
-    if (Array.isArray(value) && value.length > max) throw refuse();
-    next();
-  };
-}

@@ -11,6 +11,7 @@ import { startPartnerSimulator, type PartnerSimulator } from '../../src/partners
 import { createSandboxSim } from '../../src/partners/simulator/providers/sandbox-sim.js';
 import { createCashfreeSim } from '../../src/partners/simulator/providers/cashfree-sim.js';
 import { createRazorpaySim } from '../../src/partners/simulator/providers/razorpay-sim.js';
+import { loadContractChecker, type ContractChecker } from './contract-check.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MYSQL_BASE = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
@@ -80,6 +81,11 @@ export interface TestContext {
   redis: Redis;
   runtimes: Runtime[];
   config(overrides?: Record<string, string>): Config;
+  /**
+   * Every answer given through `http()` is checked against openapi.yaml (status documented for the
+   * operation, every non-standard header documented, no-store on /v1…); close() fails on any violation.
+   */
+  contract: ContractChecker;
   /** Starts a runtime in-process; `listen: true` also binds its HTTP server (runtime.url) for real clients. */
   start(overrides?: Record<string, string>, opts?: { listen?: boolean }): Promise<Runtime>;
   http(runtime: Runtime): ReturnType<typeof supertest>;
@@ -122,6 +128,7 @@ export async function createTestContext(overrides: Record<string, string> = {}):
   const logger = createLogger(env.LOG_LEVEL ?? 'debug', logs.stream());
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const runtimes: Runtime[] = [];
+  const contract = loadContractChecker();
 
   const keysUnderPrefix = async (): Promise<string[]> => {
     const keys: string[] = [];
@@ -148,7 +155,8 @@ export async function createTestContext(overrides: Record<string, string> = {}):
       runtimes.push(runtime);
       return runtime;
     },
-    http: (runtime) => supertest(runtime.app!),
+    contract,
+    http: (runtime) => supertest(contract.wrap(runtime.app!)),
     async createTenant(name = 'Acme') {
       const db = runtimes[0]?.db;
       if (!db) throw new Error('start a runtime before creating tenants');
@@ -180,6 +188,9 @@ export async function createTestContext(overrides: Record<string, string> = {}):
       await redis.quit().catch(() => undefined);
       await sim.close();
       await dropDatabase(env.DATABASE_URL!).catch(() => undefined);
+      if (contract.violations.length) {
+        throw new Error(`answers that openapi.yaml does not document:\n  ${[...new Set(contract.violations)].join('\n  ')}`);
+      }
     },
   };
   return ctx;
