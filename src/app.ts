@@ -128,6 +128,8 @@ export function buildApp(deps: AppDeps): Express {
 export function buildHealthApp(db: Db, redis: Redis, metrics: Registry, metricsToken: string | null): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestId);
   app.use(healthRoutes(db, redis));
   app.use(metricsRoute(metrics, metricsToken));
   return app;
