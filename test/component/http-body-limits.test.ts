@@ -172,6 +172,24 @@ describe('early answers do not leave a connection hanging', () => {
     }
   });
 
+  it('a Connection: close client still sending after its early answer is not reset at once (lingering close)', async () => {
+    const conn = await RawConnection.open(rt.url!, { allowHalfOpen: true });
+    try {
+      await conn.write(requestHead('POST', '/v1/batches', { 'Content-Type': 'application/json', 'Content-Length': 8 * 1024 * 1024, Connection: 'close' }));
+      await conn.write(Buffer.alloc(16 * 1024, 0x20));
+      assert.equal((await conn.readResponse()).status, 401);
+      // Node's own close would destroy the socket now, and the next bytes would meet a reset: a client that
+      // had not read its answer yet would lose it.
+      for (let i = 0; i < 5; i++) {
+        conn.write(Buffer.alloc(16 * 1024, 0x20)).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(conn.error, null, `the connection was reset: ${conn.error?.code}`);
+    } finally {
+      conn.destroy();
+    }
+  });
+
   it('an endless body after an early answer is drained only up to HTTP_DRAIN_MAX_BYTES, then the connection is closed', async () => {
     const conn = await RawConnection.open(rt.url!);
     let written = 0;

@@ -10,6 +10,8 @@ export class RawConnection {
   private buffer = Buffer.alloc(0);
   private waiters: Array<() => void> = [];
   private ended = false;
+  /** The socket error, if any (ECONNRESET, EPIPE…). */
+  error: NodeJS.ErrnoException | null = null;
   readonly closed: Promise<void>;
 
   private constructor(private readonly socket: Socket) {
@@ -17,7 +19,9 @@ export class RawConnection {
       this.buffer = Buffer.concat([this.buffer, chunk]);
       this.wake();
     });
-    socket.on('error', () => undefined);
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.error = err;
+    });
     this.closed = new Promise((resolve) =>
       socket.once('close', () => {
         this.ended = true;
@@ -27,10 +31,11 @@ export class RawConnection {
     );
   }
 
-  static open(baseUrl: string): Promise<RawConnection> {
+  /** `allowHalfOpen`: keep sending after the server's FIN, as a client busy uploading does. */
+  static open(baseUrl: string, opts: { allowHalfOpen?: boolean } = {}): Promise<RawConnection> {
     const { hostname, port } = new URL(baseUrl);
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: hostname, port: Number(port) }, () => resolve(new RawConnection(socket)));
+      const socket = connect({ host: hostname, port: Number(port), allowHalfOpen: opts.allowHalfOpen ?? false }, () => resolve(new RawConnection(socket)));
       socket.once('error', reject);
     });
   }
