@@ -77,6 +77,9 @@ function send(base: string, body: Buffer, headers: Record<string, string>): Prom
   });
 }
 
+let worstLoopDelayMs = 0;
+const answers: Record<string, number> = {};
+
 /** One phase: CONCURRENCY requests at once; prints the answers and the server's worst event-loop delay. */
 async function phase(name: string, base: string, body: Buffer, headers: Record<string, string>, proc: PayvalProcess, lag = true): Promise<void> {
   if (lag) await eventLoopLagMs(base);
@@ -84,7 +87,10 @@ async function phase(name: string, base: string, body: Buffer, headers: Record<s
   const outcomes = await Promise.all(Array.from({ length: CONCURRENCY }, () => send(base, body, headers)));
   const counts: Record<string, number> = {};
   for (const o of outcomes) counts[String(o.status)] = (counts[String(o.status)] ?? 0) + 1;
-  const delay = lag ? `; loop delay max ${fmt((await eventLoopLagMs(base)).max)} ms` : '';
+  for (const [status, n] of Object.entries(counts)) answers[status] = (answers[status] ?? 0) + n;
+  const max = lag ? (await eventLoopLagMs(base)).max : Number.NaN;
+  if (max > worstLoopDelayMs) worstLoopDelayMs = max;
+  const delay = lag ? `; loop delay max ${fmt(max)} ms` : '';
   say(name, `${fmt(performance.now() - started)} ms; ${Object.entries(counts).map(([s, n]) => `${n}×${s}`).join(', ')}${delay}; alive ${proc.alive()}`);
 }
 
@@ -147,7 +153,9 @@ async function main(): Promise<boolean> {
         phase('all four at once: authenticated 8 MB', proc.url, big, auth, proc, false),
         phase('all four at once: authenticated bombs', proc.url, bomb, { ...auth, 'content-encoding': 'gzip' }, proc, false),
       ]);
-      say('all four at once: loop delay max', `${fmt((await eventLoopLagMs(proc.url)).max)} ms`);
+      const together = (await eventLoopLagMs(proc.url)).max;
+      if (together > worstLoopDelayMs) worstLoopDelayMs = together;
+      say('all four at once: loop delay max', `${fmt(together)} ms`);
     }
     const loaded = await poller.stop();
     rss.stop();
@@ -156,6 +164,8 @@ async function main(): Promise<boolean> {
     process.stdout.write('\nsummary\n');
     say('/healthz under load', `${loaded.count} polls, ${loaded.failures} failed, p50 ${fmt(loaded.p50, 1)} / p99 ${fmt(loaded.p99, 1)} / max ${fmt(loaded.max, 1)} ms`);
     say('/healthz p99 vs baseline', `×${fmt(loaded.p99 / baseline.p99, 1)}`);
+    say('payval event-loop delay, worst phase', `${fmt(worstLoopDelayMs)} ms`);
+    say('answers', Object.entries(answers).map(([status, n]) => `${fmt(n)}×${status}`).join(', '));
     say('machine load average (1 min)', `${fmt(os.loadavg()[0]!, 2)} on ${os.cpus().length} CPUs`);
     say('peak RSS (VmHWM, sampled every 50 ms)', `${fmt(peak, 1)} MB`);
     const checks = [
