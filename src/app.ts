@@ -8,8 +8,14 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import type { Db } from './platform/db.js';
 import type { Logger } from './platform/logger.js';
-import { newId } from './platform/ids.js';
+import { noStore, requestId } from './platform/response-headers.js';
 import { errorHandler, notFoundHandler } from './platform/error-handler.js';
+import { AppError } from './platform/app-error.js';
+import { scrubUrlPath } from './platform/logger.js';
+import { createBodySlots } from './platform/body-slots.js';
+import { jsonBody } from './platform/json-body.js';
+import { earlyAnswerDrain } from './platform/early-answer-drain.js';
+import { createAuthFailureThrottle } from './tenants/auth-failure-throttle.js';
 import { healthRoutes } from './platform/health-routes.js';
 import { metricsRoute } from './platform/metrics.js';
 import type { Registry } from 'prom-client';
@@ -42,48 +48,59 @@ export interface AppDeps {
   metrics: Registry;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
 /** Builds the Express app from its dependencies; no globals, so tests build as many as they like. */
 export function buildApp(deps: AppDeps): Express {
   const { config, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // /v1 answers are no-store, so a validator (and weak-ETag 304s nobody documented) buys nothing.
+  app.set('etag', false);
+  app.set('trust proxy', config.http.trustProxy);
 
-  app.use((req, res, next) => {
-    const incoming = req.get('x-request-id');
-    req.requestId = incoming && REQUEST_ID.test(incoming) ? incoming : newId('req');
-    res.set('X-Request-Id', req.requestId);
-    next();
-  });
+  app.use(requestId);
   app.use(
     pinoHttp({
       logger,
       genReqId: (req) => (req as express.Request).requestId,
-      // Only method, path and status: bodies and headers can carry account numbers and keys.
+      // Method, masked path and status only: bodies, headers and query strings can carry account numbers and keys.
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: scrubUrlPath(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     }),
   );
+  app.use(earlyAnswerDrain({ maxBytes: config.http.drainMaxBytes, timeoutMs: config.http.drainTimeoutMs }));
   app.use(helmet());
-  const jsonTypes = ['application/json', 'application/*+json'];
-  // JSON batches carry up to BATCH_JSON_MAX_ITEMS payees; everything else keeps the small limit.
-  app.use('/v1/batches', express.json({ limit: config.batches.jsonLimitBytes, type: jsonTypes }));
-  app.use(express.json({ limit: config.http.bodyLimitBytes, type: jsonTypes }));
 
   app.use(healthRoutes(deps.db, deps.healthRedis));
   app.use(metricsRoute(deps.metrics, config.metricsToken));
-  app.use('/v1', authMiddleware(deps.db));
+  app.use('/v1', noStore);
+  // Authentication and the tenant's rate limit come before any byte of a body is read.
+  const authFailures = createAuthFailureThrottle(deps.rateLimitRedis, {
+    ...config.authFailures,
+    keyPrefix: `${config.redis.queuePrefix}:authfail`,
+  });
+  app.use('/v1', authMiddleware(deps.db, authFailures));
   app.use(
     '/v1',
     rateLimitMiddleware(deps.rateLimitRedis, {
       points: config.rateLimit.points,
       windowSeconds: config.rateLimit.windowSeconds,
       keyPrefix: `${config.redis.queuePrefix}:ratelimit`,
+    }),
+  );
+  // JSON batches carry up to BATCH_JSON_MAX_ITEMS payees; everything else keeps the small limit.
+  const isJsonBatch = (req: express.Request) => `${req.baseUrl}${req.path}`.replace(/\/+$/, '') === '/v1/batches';
+  const maxItems = config.batches.jsonMaxItems;
+  const tooManyItems = { max: maxItems, refuse: () => new AppError('batch.too_large', `A JSON batch may hold at most ${maxItems.toLocaleString('en')} items; upload larger sets as CSV.`) };
+  app.use(
+    '/v1',
+    jsonBody({
+      smallLimitBytes: config.http.bodyLimitBytes,
+      limitFor: (req) => (isJsonBatch(req) ? config.batches.jsonLimitBytes : config.http.bodyLimitBytes),
+      arrayCapFor: (req) => (isJsonBatch(req) ? tooManyItems : null),
+      slots: createBodySlots(config.http.largeBodyConcurrency),
     }),
   );
   app.use(csvUploadRoute(deps.batches, deps.webhooks, { maxBytes: config.batches.maxBytes }));
@@ -111,6 +128,8 @@ export function buildApp(deps: AppDeps): Express {
 export function buildHealthApp(db: Db, redis: Redis, metrics: Registry, metricsToken: string | null): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestId);
   app.use(healthRoutes(db, redis));
   app.use(metricsRoute(metrics, metricsToken));
   return app;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parsePartnersConfig, type PartnersConfig } from './partners/partner-config.js';
 import { parseAllowedNetworks } from './webhooks/url-guard.js';
 import { parseRetrySchedule } from './webhooks/retry-schedule.js';
+import { parseTrustProxy, type TrustProxy } from './platform/trust-proxy.js';
 import { DEFAULT_NAME_MATCH_THRESHOLDS, type NameMatchThresholds } from './name-match/name-matcher.js';
 import { decodeKeyText, keyWeakness, sharesBytes } from './platform/key-material.js';
 
@@ -34,6 +35,12 @@ const envSchema = z.object({
   BLIND_INDEX_KEY: z.string().min(1).default(DEV_BLIND_INDEX_KEY),
 
   BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
+  HTTP_LARGE_BODY_CONCURRENCY: int(1, 1000).default(2),
+  HTTP_DRAIN_MAX_BYTES: int(0, 1024 ** 3).default(64 * 1024),
+  HTTP_DRAIN_TIMEOUT_MS: int(0, 600_000).default(5000),
+  TRUST_PROXY: z.string().default('false'),
+  AUTH_FAILURE_LIMIT: int(1, 1_000_000).default(20),
+  AUTH_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(60),
   RATE_LIMIT_POINTS: int(1, 1_000_000).default(50),
   RATE_LIMIT_WINDOW_SECONDS: int(1, 3600).default(1),
   IDEMPOTENCY_TTL_HOURS: int(24, 24 * 30).default(48),
@@ -102,7 +109,21 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   env: Env['NODE_ENV'];
   role: Env['ROLE'];
-  http: { host: string; port: number; bodyLimitBytes: number; validateResponses: boolean };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    validateResponses: boolean;
+    /** Per process: JSON bodies over bodyLimitBytes, of unknown length or compressed, read at once. */
+    largeBodyConcurrency: number;
+    /** After an early answer, how much of the unread body is discarded (and for how long) before the connection is closed. */
+    drainMaxBytes: number;
+    drainTimeoutMs: number;
+    /** Express `trust proxy`: false (the socket address), true, a hop count, or addresses / CIDRs / loopback… */
+    trustProxy: TrustProxy;
+  };
+  /** Failed authentications per client address and window, before 429 auth.too_many_failures. */
+  authFailures: { limit: number; windowSeconds: number };
   logLevel: Env['LOG_LEVEL'];
   database: { url: string; poolMax: number };
   redis: { url: string; queuePrefix: string };
@@ -269,12 +290,28 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.push('SINGLE_FLIGHT_LOCK_MS: must be longer than every partner call timeout');
   }
   if (e.SWEEPER_STUCK_AFTER_MS <= e.WEBHOOK_TIMEOUT_MS) problems.push('SWEEPER_STUCK_AFTER_MS: must be longer than WEBHOOK_TIMEOUT_MS');
+  let trustProxy: TrustProxy = false;
+  try {
+    trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  } catch (err) {
+    problems.push(`TRUST_PROXY: ${(err as Error).message}`);
+  }
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
     env: e.NODE_ENV,
     role: e.ROLE,
-    http: { host: e.HOST, port: e.PORT, bodyLimitBytes: e.BODY_LIMIT_BYTES, validateResponses: e.VALIDATE_RESPONSES },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      validateResponses: e.VALIDATE_RESPONSES,
+      largeBodyConcurrency: e.HTTP_LARGE_BODY_CONCURRENCY,
+      drainMaxBytes: e.HTTP_DRAIN_MAX_BYTES,
+      drainTimeoutMs: e.HTTP_DRAIN_TIMEOUT_MS,
+      trustProxy,
+    },
+    authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS },
     logLevel: e.LOG_LEVEL,
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX },
     redis: { url: e.REDIS_URL, queuePrefix: e.QUEUE_PREFIX },

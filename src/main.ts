@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './platform/logger.js';
-import { startRuntime } from './runtime.js';
+import { ListenError, startRuntime } from './runtime.js';
 
 /** `npm start`: ROLE=all (default) runs the API, the workers, the sweeper and the sandbox partner. */
 export async function serve(): Promise<void> {
@@ -21,7 +21,12 @@ export async function serve(): Promise<void> {
   try {
     runtime = await startRuntime(config, logger);
   } catch (err) {
-    logger.fatal({ err }, 'payval could not start (is MySQL at DATABASE_URL and Redis at REDIS_URL running?)');
+    if (err instanceof ListenError) {
+      logger.fatal({ err }, `payval could not start: ${err.message}`);
+      process.stderr.write(`payval: ${err.message}\n`);
+    } else {
+      logger.fatal({ err }, 'payval could not start (is MySQL at DATABASE_URL and Redis at REDIS_URL running?)');
+    }
     process.exit(1);
   }
   logger.info({ role: config.role, url: runtime.url }, config.role === 'worker' ? `payval worker running (probes on ${runtime.url})` : `payval listening on ${runtime.url}`);

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Express } from 'express';
 import type { Config } from './config.js';
@@ -109,6 +109,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
       logger,
       secretOverlapMs: config.webhooks.secretOverlapMs,
       maxEndpoints: config.webhooks.maxEndpoints,
+      idempotency,
     });
     const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue, completions, logger, checkWebhookUrl: webhooks.checkOneOffUrl, settings });
     const batches = createBatchService({ db, cipher, blindIndex, idempotency, feedQueue, logger, maxRows: config.batches.maxRows, onBatchCompleted: recorder.batchCompleted, settings });
@@ -118,10 +119,16 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     app = buildHealthApp(db, producerRedis, metrics, config.metricsToken);
   }
   if (listen) {
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = app!.listen(config.http.port, config.http.host, () => resolve(s));
-      s.once('error', reject);
-    });
+    try {
+      server = await listenOn(app, config.http.port, config.http.host);
+    } catch (err) {
+      // Nothing else has started yet: close the clients opened so far so the caller can exit cleanly.
+      await completions?.close().catch(() => undefined);
+      await Promise.all([queue, feedQueue, webhookQueue].map((q) => q.close().catch(() => undefined)));
+      await Promise.all(redisClients.map((c) => c.quit().catch(() => c.disconnect())));
+      await db.destroy().catch(() => undefined);
+      throw err;
+    }
     server.keepAliveTimeout = 65_000;
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -259,4 +266,34 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
       return stopping;
     },
   };
+}
+
+/** Error thrown when the HTTP port cannot be bound; main.ts prints its message and exits non-zero. */
+export class ListenError extends Error {
+  constructor(readonly host: string, readonly port: number, cause: NodeJS.ErrnoException) {
+    const why = cause.code === 'EADDRINUSE' ? 'is already in use' : cause.code === 'EACCES' ? 'needs privileges payval does not have' : `cannot be used (${cause.code ?? cause.message})`;
+    super(`port ${port} on ${host} ${why}; stop the other process or set PORT`, { cause });
+    this.name = 'ListenError';
+  }
+}
+
+/**
+ * Resolves once the server is listening and rejects if it cannot (EADDRINUSE, EACCES…). Express 5's
+ * `app.listen(port, host, cb)` hands the error to `cb`, so waiting for its callback alone would report
+ * success with no listener.
+ */
+function listenOn(app: Express, port: number, host: string): Promise<Server> {
+  const server = createServer(app);
+  return new Promise<Server>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(new ListenError(host, port, err));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve(server);
+    };
+    server.once('error', onError).once('listening', onListening);
+    server.listen(port, host);
+  });
 }

@@ -164,7 +164,7 @@ export function createBatchService(deps: BatchServiceDeps) {
 
   async function get(scope: ModeScope, id: string): Promise<Batch> {
     const b = await findBatch(db, scope, id);
-    if (!b) throw new AppError('batch.not_found', `No batch ${id}.`);
+    if (!b) throw new AppError('batch.not_found', 'No batch with this id exists for this tenant.');
     return b;
   }
 

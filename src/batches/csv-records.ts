@@ -1,6 +1,6 @@
 /**
  * payval's own CSV record splitter (RFC 4180 plus what spreadsheets and ERPs really write), pure and
- * incremental: `push` text as it arrives, `end` at the end of the file. Decision 0012 says why it is not
+ * incremental: `push` text as it arrives, `end` at the end of the file. Decision 0015 says why it is not
  * csv-parse.
  *
  * - A line ends at LF, CRLF or a lone CR, in any mix, outside quotes.

@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   'route.method_not_allowed': 405,
   'auth.missing_key': 401,
   'auth.invalid_key': 401,
+  'auth.too_many_failures': 429,
   'rate_limit.exceeded': 429,
   'idempotency.invalid_key': 400,
   'idempotency.key_reused': 422,
@@ -47,6 +48,7 @@ export const ERROR_STATUS = {
   'webhook.endpoint_disabled': 409,
   'webhook.too_many_endpoints': 409,
   'service.unavailable': 503,
+  'service.busy': 503,
   'internal.error': 500,
 } as const;
 

@@ -39,13 +39,32 @@ export function toAppError(err: unknown): { error: AppError; unexpected: boolean
   return { error: new AppError('internal.error', 'An internal error occurred.', { cause: err }), unexpected: true };
 }
 
+/** The validator's 405 names the path's methods (`get, post`); RFC 9110 wants them in an `Allow` header. */
+function allowedMethods(err: unknown): string | undefined {
+  const allow = (err as { status?: number; headers?: { Allow?: unknown } } | null)?.headers?.Allow;
+  if ((err as { status?: number }).status !== 405 || typeof allow !== 'string') return undefined;
+  const rank = (m: string) => (METHOD_ORDER.indexOf(m) + 1 || METHOD_ORDER.length + 1);
+  return allow.split(',').map((m) => m.trim().toUpperCase()).filter(Boolean).sort((a, b) => rank(a) - rank(b)).join(', ');
+}
+
+/**
+ * Every 409 carries Retry-After (openapi.yaml promises it). A conflict with an object's state (endpoint
+ * disabled, endpoint limit reached) only clears when the client changes that state, so the hint is long.
+ */
+const STATE_CONFLICT_RETRY_AFTER_SECONDS = 60;
+
+const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const { error, unexpected } = toAppError(err);
     if (unexpected) logger.error({ err, requestId: req.requestId }, 'unhandled error');
     else if (error.status >= 500) logger.warn({ err: error.cause ?? error, requestId: req.requestId, code: error.code }, 'dependency unavailable');
     if (res.headersSent) return;
-    if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
+    const retryAfter = error.retryAfterSeconds ?? (error.status === 409 ? STATE_CONFLICT_RETRY_AFTER_SECONDS : undefined);
+    if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
+    const allow = allowedMethods(err);
+    if (allow) res.set('Allow', allow);
     res.status(error.status).json({
       error: {
         code: error.code,

@@ -28,6 +28,27 @@ export function scrubDigits(text: string): string {
   return text.replace(LONG_DIGIT_RUN, (m) => 'X'.repeat(Math.max(0, m.length - 4)) + m.slice(-4));
 }
 
+// 9+ digits, even when written with spaces or dashes between them (`5010-0012-3456-78`).
+const SPACED_DIGIT_RUN = /\d(?:[\s-]*\d){8,}/g;
+
+/**
+ * A request URL as it may be logged: the path only (a query string can carry `?api_key=`), percent-decoded
+ * so an encoded number is seen, with every account-number-like digit run masked to its last four digits.
+ */
+export function scrubUrlPath(url: string): string {
+  const raw = url.split(/[?#]/, 1)[0] ?? '';
+  let path = raw;
+  try {
+    path = decodeURIComponent(raw);
+  } catch {
+    // Malformed escapes: mask the raw form.
+  }
+  return path.replace(SPACED_DIGIT_RUN, (m) => {
+    const digits = m.replace(/\D/g, '');
+    return 'X'.repeat(digits.length - 4) + digits.slice(-4);
+  });
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {

@@ -1,8 +1,19 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../platform/app-error.js';
 import { requireAuth } from '../platform/http-context.js';
+
+const POLICY = '"tenant"';
+
+/**
+ * draft-ietf-httpapi-ratelimit-headers (RateLimit-Policy and RateLimit as structured fields): the policy
+ * (`q` requests per `w` seconds) and what is left of it (`r`) until the window resets in `t` seconds.
+ */
+export function setRateLimitHeaders(res: Response, policy: { points: number; windowSeconds: number }, remaining: number, resetMs: number): void {
+  res.set('RateLimit-Policy', `${POLICY};q=${policy.points};w=${policy.windowSeconds}`);
+  res.set('RateLimit', `${POLICY};r=${Math.max(0, remaining)};t=${Math.max(0, Math.ceil(resetMs / 1000))}`);
+}
 
 /**
  * Per-tenant request budget shared by every API replica through Redis. There is deliberately no
@@ -20,14 +31,12 @@ export function rateLimitMiddleware(redis: Redis, opts: { points: number; window
     const { tenantId } = requireAuth(req);
     try {
       const r = await limiter.consume(tenantId, 1);
-      res.set('X-RateLimit-Limit', String(opts.points));
-      res.set('X-RateLimit-Remaining', String(r.remainingPoints));
+      setRateLimitHeaders(res, opts, r.remainingPoints, r.msBeforeNext);
       next();
     } catch (err) {
       if (err instanceof RateLimiterRes) {
         const retryAfter = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-        res.set('X-RateLimit-Limit', String(opts.points));
-        res.set('X-RateLimit-Remaining', '0');
+        setRateLimitHeaders(res, opts, 0, err.msBeforeNext);
         throw new AppError('rate_limit.exceeded', `Too many requests; retry after ${retryAfter} s.`, { retryAfterSeconds: retryAfter });
       }
       throw new AppError('service.unavailable', 'The service is temporarily unavailable; retry shortly.', { retryAfterSeconds: 5, cause: err });

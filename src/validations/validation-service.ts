@@ -100,7 +100,7 @@ export function createValidationService(deps: ServiceDeps) {
 
   async function get(scope: ModeScope, id: string): Promise<Validation> {
     const v = await findValidation(db, scope, id);
-    if (!v) throw new AppError('validation.not_found', `No validation ${id}.`);
+    if (!v) throw new AppError('validation.not_found', 'No validation with this id exists for this tenant.');
     return v;
   }
 

@@ -1,5 +1,6 @@
-import type { Db } from '../platform/db.js';
+import type { Db, Trx } from '../platform/db.js';
 import { withTransaction } from '../platform/db.js';
+import type { IdempotencyStore } from '../platform/idempotency.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import type { Logger } from '../platform/logger.js';
 import type { AuthContext } from '../platform/http-context.js';
@@ -38,7 +39,8 @@ import {
   type DeliveryListQuery,
   type NewDelivery,
 } from './webhook-delivery-store.js';
-import type { WebhookEventType } from './webhook-types.js';
+import type { SecretRing, WebhookEndpoint, WebhookEventType } from './webhook-types.js';
+import { createWebhookIdempotency } from './webhook-idempotency.js';
 
 export interface WebhookServiceDeps {
   db: Db;
@@ -48,7 +50,12 @@ export interface WebhookServiceDeps {
   logger: Logger;
   secretOverlapMs: number;
   maxEndpoints: number;
+  idempotency: IdempotencyStore;
 }
+
+/** Called inside the transaction that made the change, so an Idempotency-Key's answer commits with it. */
+type WithEndpoint = (trx: Trx, endpoint: WebhookEndpoint, secret: string) => Promise<void>;
+type WithRing = (trx: Trx, ring: SecretRing & { createdAt: Date; updatedAt: Date }, secret: string) => Promise<void>;
 
 const REPLAY_LIMIT = 10_000;
 const actor = (auth: AuthContext) => `api_key:${auth.keyId}`;
@@ -59,11 +66,11 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
   async function endpoint(scope: ModeScope, id: string) {
     const e = await findEndpoint(db, scope, id);
-    if (!e) throw new AppError('webhook.endpoint_not_found', `No webhook endpoint ${id}.`);
+    if (!e) throw new AppError('webhook.endpoint_not_found', 'No webhook endpoint with this id exists for this tenant.');
     return e;
   }
 
-  async function create(auth: AuthContext, input: { url: string; events: WebhookEventType[]; description?: string | null }, requestId: string) {
+  async function create(auth: AuthContext, input: { url: string; events: WebhookEventType[]; description?: string | null }, requestId: string, recordAnswer?: WithEndpoint) {
     const url = (await guard.check(input.url)).href;
     const id = newId('whe');
     const { ring, secret } = newSecretRing(cipher, endpointSecretAad(id));
@@ -76,6 +83,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       }
       await insertEndpoint(trx, { id, ...scope, url, description: input.description ?? null, events: input.events, secretCiphertext: ring.secretCiphertext });
       await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.created', targetType: 'webhook_endpoint', targetId: id, requestId });
+      if (recordAnswer) await recordAnswer(trx, (await findEndpoint(trx, scope, id))!, secret);
     });
     return { endpoint: await endpoint(scope, id), secret };
   }
@@ -106,7 +114,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
   async function remove(auth: AuthContext, id: string, requestId: string): Promise<void> {
     await db.transaction(async (trx) => {
-      if (!(await deleteEndpoint(trx, scopeOf(auth), id))) throw new AppError('webhook.endpoint_not_found', `No webhook endpoint ${id}.`);
+      if (!(await deleteEndpoint(trx, scopeOf(auth), id))) throw new AppError('webhook.endpoint_not_found', 'No webhook endpoint with this id exists for this tenant.');
       await abandonEndpointDeliveries(trx, id, 'endpoint_deleted');
       await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.deleted', targetType: 'webhook_endpoint', targetId: id, requestId });
     });
@@ -114,14 +122,15 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
   const overlapOf = (seconds: number | undefined) => (seconds === undefined ? deps.secretOverlapMs : seconds * 1000);
 
-  async function rotate(auth: AuthContext, id: string, overlapSeconds: number | undefined, requestId: string) {
+  async function rotate(auth: AuthContext, id: string, overlapSeconds: number | undefined, requestId: string, recordAnswer?: WithEndpoint) {
     const scope = scopeOf(auth);
     const secret = await withTransaction(db, async (trx) => {
       const current = await findEndpoint(trx, scope, id, true);
-      if (!current) throw new AppError('webhook.endpoint_not_found', `No webhook endpoint ${id}.`);
+      if (!current) throw new AppError('webhook.endpoint_not_found', 'No webhook endpoint with this id exists for this tenant.');
       const next = rotateSecretRing(cipher, endpointSecretAad(id), current, overlapOf(overlapSeconds));
       await rotateEndpointSecret(trx, id, next.ring);
       await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_endpoint.secret_rotated', targetType: 'webhook_endpoint', targetId: id, requestId });
+      if (recordAnswer) await recordAnswer(trx, (await findEndpoint(trx, scope, id))!, next.secret);
       return next.secret;
     });
     return { endpoint: await endpoint(scope, id), secret };
@@ -131,7 +140,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     return findTenantSecret(db, scope);
   }
 
-  async function rotateDefaultSecret(auth: AuthContext, overlapSeconds: number | undefined, requestId: string) {
+  async function rotateDefaultSecret(auth: AuthContext, overlapSeconds: number | undefined, requestId: string, recordAnswer?: WithRing) {
     const scope = scopeOf(auth);
     const secret = await withTransaction(db, async (trx) => {
       const current = await findTenantSecret(trx, scope, true);
@@ -139,6 +148,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
       const next = current ? rotateSecretRing(cipher, aad, current, overlapOf(overlapSeconds)) : newSecretRing(cipher, aad);
       await saveTenantSecret(trx, scope, next.ring, current !== undefined);
       await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_secret.rotated', targetType: 'tenant', targetId: auth.tenantId, requestId, details: { livemode: scope.livemode } });
+      if (recordAnswer) await recordAnswer(trx, (await findTenantSecret(trx, scope))!, next.secret);
       return next.secret;
     });
     return { ring: (await findTenantSecret(db, scope))!, secret };
@@ -166,7 +176,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
   async function delivery(scope: ModeScope, id: string) {
     const d = await findDelivery(db, scope, id);
-    if (!d) throw new AppError('webhook.delivery_not_found', `No webhook delivery ${id}.`);
+    if (!d) throw new AppError('webhook.delivery_not_found', 'No webhook delivery with this id exists for this tenant.');
     const event = await findEvent(db, d.eventId);
     return { delivery: d, payload: event ? (JSON.parse(event.payload) as unknown) : null, attempts: await listAttempts(db, d.id) };
   }
@@ -183,7 +193,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
   async function retry(auth: AuthContext, id: string, requestId: string) {
     const scope = scopeOf(auth);
     const d = await findDelivery(db, scope, id);
-    if (!d) throw new AppError('webhook.delivery_not_found', `No webhook delivery ${id}.`);
+    if (!d) throw new AppError('webhook.delivery_not_found', 'No webhook delivery with this id exists for this tenant.');
     await ensureEnabled(scope, d.endpointId);
     const restarted = await withTransaction(db, async (trx) => {
       const locked = (await findDeliveryById(trx, id, true))!;
@@ -244,7 +254,9 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     return toPage(await listEndpoints(db, { scope, ...(beforeId ? { beforeId } : {}), limit: limit + 1 }), limit, (e) => e.id);
   }
 
-  return { create, update, remove, rotate, endpoint, endpoints, defaultSecret, rotateDefaultSecret, checkOneOffUrl, deliveries, delivery, retry, replay };
+  const idempotent = createWebhookIdempotency({ db, store: deps.idempotency, cipher }).run;
+
+  return { create, update, remove, rotate, endpoint, endpoints, defaultSecret, rotateDefaultSecret, checkOneOffUrl, deliveries, delivery, retry, replay, idempotent };
 }
 
 export type WebhookService = ReturnType<typeof createWebhookService>;

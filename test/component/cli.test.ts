@@ -4,6 +4,7 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { createServer, type AddressInfo } from 'node:net';
 import { createDb, dropDatabase } from '../../src/platform/db.js';
 import { hashApiKey } from '../../src/tenants/api-key.js';
 
@@ -97,6 +98,30 @@ describe('payval CLI', () => {
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
     assert.match(out, /shutting down gracefully/);
+  });
+
+  it('serve on a port that is already taken exits 1 with a clear message, never "listening"', async (t) => {
+    const prefix = `cli${randomBytes(3).toString('hex')}`;
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    t.after(async () => {
+      await new Promise((resolve) => blocker.close(resolve));
+      const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    });
+    const port = (blocker.address() as AddressInfo).port;
+    const r = await run(process.execPath, ['bin/payval.mjs', 'serve'], {
+      env: { ...env, LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', QUEUE_PREFIX: prefix, ROLE: 'api' },
+      timeout: 60_000,
+    }).then(
+      (ok) => ({ ...ok, code: 0 }),
+      (err: { stdout: string; stderr: string; code: number }) => err,
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
+    assert.doesNotMatch(r.stdout, /payval listening/);
   });
 
   it('partner-sim serves the three contracts, takes fault flags and a control token, and exits on SIGTERM', async () => {

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import supertest from 'supertest';
-import { createRedis } from '../../src/platform/redis.js';
+import { createRedis, waitForRedis } from '../../src/platform/redis.js';
 import { createDb } from '../../src/platform/db.js';
 import { buildApp } from '../../src/app.js';
 import { createMetricsRegistry } from '../../src/platform/metrics.js';
@@ -35,12 +35,15 @@ after(() => ctx.close());
  * The API app wired by hand so each dependency can point somewhere else: `queueRedisUrl` is what the
  * producers use, `limiterRedisUrl` what the rate limiter and readiness probe use, `mysqlUrl` the database.
  */
-function appWith(opts: { queueRedisUrl?: string; limiterRedisUrl?: string; mysqlUrl?: string }) {
+async function appWith(opts: { queueRedisUrl?: string; limiterRedisUrl?: string; mysqlUrl?: string }) {
   const config = ctx.config();
   const logger = ctx.logger;
   const db = opts.mysqlUrl ? createDb(opts.mysqlUrl, 1) : rt.db;
   const queueRedis = createRedis(opts.queueRedisUrl ?? ctx.env.REDIS_URL!, 'fail-fast', 'outage-queue');
   const limiterRedis = createRedis(opts.limiterRedisUrl ?? ctx.env.REDIS_URL!, 'fail-fast', 'outage-limiter');
+  // As the runtime does: a healthy fail-fast client must be connected before the first request (the
+  // failed-authentication check asks it before anything else).
+  if (!opts.limiterRedisUrl) await waitForRedis(limiterRedis);
   const queue = createValidationQueue(queueRedis, ctx.env.QUEUE_PREFIX!, 3);
   const feedQueue = createBatchFeedQueue(queueRedis, ctx.env.QUEUE_PREFIX!);
   const shared = {
@@ -77,7 +80,7 @@ function appWith(opts: { queueRedisUrl?: string; limiterRedisUrl?: string; mysql
 
 describe('dependency outages answer 503 with Retry-After, never hang', () => {
   it('Redis down: API requests are 503 service.unavailable and readyz reports redis down', async () => {
-    const a = appWith({ queueRedisUrl: DEAD_REDIS, limiterRedisUrl: DEAD_REDIS });
+    const a = await appWith({ queueRedisUrl: DEAD_REDIS, limiterRedisUrl: DEAD_REDIS });
     try {
       const started = Date.now();
       const res = await a.http.post('/v1/validations').set('Authorization', `Bearer ${key}`).send(bankAccount('123456789012'));
@@ -96,7 +99,7 @@ describe('dependency outages answer 503 with Retry-After, never hang', () => {
   });
 
   it('MySQL down: API requests are 503 and readyz reports mysql down', async () => {
-    const a = appWith({ mysqlUrl: DEAD_MYSQL });
+    const a = await appWith({ mysqlUrl: DEAD_MYSQL });
     try {
       const res = await a.http.get('/v1/validations').set('Authorization', `Bearer ${key}`);
       assert.equal(res.status, 503);
@@ -112,7 +115,7 @@ describe('dependency outages answer 503 with Retry-After, never hang', () => {
 
   it('an enqueue that fails after the row is committed still answers 202; the sweeper enqueues it later', async () => {
     // The rate limiter uses the healthy Redis; only the producers' connection is dead.
-    const a = appWith({ queueRedisUrl: DEAD_REDIS });
+    const a = await appWith({ queueRedisUrl: DEAD_REDIS });
     try {
       const res = await a.http.post('/v1/validations').set('Authorization', `Bearer ${key}`).send(bankAccount('123456789012'));
       assert.equal(res.status, 202, JSON.stringify(res.body));

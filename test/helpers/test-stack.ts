@@ -12,6 +12,7 @@ import { createSandboxSim } from '../../src/partners/simulator/providers/sandbox
 import { createCashfreeSim } from '../../src/partners/simulator/providers/cashfree-sim.js';
 import { createRazorpaySim } from '../../src/partners/simulator/providers/razorpay-sim.js';
 import { wipeRedisPrefix } from './redis-wipe.js';
+import { loadContractChecker, type ContractChecker } from './contract-check.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MYSQL_BASE = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
@@ -40,6 +41,8 @@ export const TEST_ENV: Record<string, string> = {
   PORT: '0',
   VALIDATE_RESPONSES: 'true',
   RATE_LIMIT_POINTS: '10000',
+  // Suites send bad keys on purpose; the failed-authentication throttle has its own tests.
+  AUTH_FAILURE_LIMIT: '10000',
   WORKER_CONCURRENCY: '8',
   JOB_ATTEMPTS: '3',
   MAX_TOTAL_ATTEMPTS: '6',
@@ -79,6 +82,11 @@ export interface TestContext {
   redis: Redis;
   runtimes: Runtime[];
   config(overrides?: Record<string, string>): Config;
+  /**
+   * Every answer given through `http()` is checked against openapi.yaml (status documented for the
+   * operation, every non-standard header documented, no-store on /v1…); close() fails on any violation.
+   */
+  contract: ContractChecker;
   /** Starts a runtime in-process; `listen: true` also binds its HTTP server (runtime.url) for real clients. */
   start(overrides?: Record<string, string>, opts?: { listen?: boolean }): Promise<Runtime>;
   http(runtime: Runtime): ReturnType<typeof supertest>;
@@ -122,6 +130,7 @@ export async function createTestContext(overrides: Record<string, string> = {}):
   const logger = createLogger(env.LOG_LEVEL ?? 'debug', logs.stream());
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const runtimes: Runtime[] = [];
+  const contract = loadContractChecker();
 
   const keysUnderPrefix = async (): Promise<string[]> => {
     const keys: string[] = [];
@@ -148,7 +157,8 @@ export async function createTestContext(overrides: Record<string, string> = {}):
       runtimes.push(runtime);
       return runtime;
     },
-    http: (runtime) => supertest(runtime.app!),
+    contract,
+    http: (runtime) => supertest(contract.wrap(runtime.app!)),
     async createTenant(name = 'Acme', opts: { mode?: 'test' | 'live' } = {}) {
       const db = runtimes[0]?.db;
       if (!db) throw new Error('start a runtime before creating tenants');
@@ -176,6 +186,9 @@ export async function createTestContext(overrides: Record<string, string> = {}):
       await redis.quit().catch(() => undefined);
       await sim.close();
       await dropDatabase(env.DATABASE_URL!).catch(() => undefined);
+      if (contract.violations.length) {
+        throw new Error(`answers that openapi.yaml does not document:\n  ${[...new Set(contract.violations)].join('\n  ')}`);
+      }
     },
   };
   return ctx;

@@ -229,6 +229,15 @@ describe('reuse and name-match configuration', () => {
     assert.ok(problemsOf({ NAME_MATCH_THRESHOLD: '70', CLOSE_MATCH_THRESHOLD: '80' }).some((p) => p.startsWith('CLOSE_MATCH_THRESHOLD:')));
     assert.ok(problemsOf({ SINGLE_FLIGHT_LOCK_MS: '2000', PARTNER_CALL_TIMEOUT_MS: '5000' }).some((p) => p.startsWith('SINGLE_FLIGHT_LOCK_MS:')));
   });
+
+  it('HTTP edge settings: documented defaults, and a TRUST_PROXY Express would refuse is named', () => {
+    const c = loadConfig({});
+    assert.equal(c.http.trustProxy, false);
+    assert.equal(c.http.largeBodyConcurrency, 2);
+    assert.deepEqual(c.authFailures, { limit: 20, windowSeconds: 60 });
+    assert.deepEqual(loadConfig({ TRUST_PROXY: 'loopback,10.0.0.0/8' }).http.trustProxy, ['loopback', '10.0.0.0/8']);
+    assert.ok(problemsOf({ TRUST_PROXY: 'my-proxy' }).some((p) => p.startsWith('TRUST_PROXY:')));
+  });
 });
 
 // Which partner serves which mode: live keys the configured PARTNERS, test keys the sandbox alone.

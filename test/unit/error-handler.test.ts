@@ -48,3 +48,27 @@ describe('toAppError', () => {
     assert.equal(error.code, 'internal.error');
   });
 });
+
+describe('errorHandler', () => {
+  it("sets Allow on a 405 from the validator's method list, upper-case and in a fixed order", async () => {
+    const { errorHandler } = await import('../../src/platform/error-handler.js');
+    const { createLogger } = await import('../../src/platform/logger.js');
+    const headers: Record<string, string> = {};
+    const res = {
+      headersSent: false,
+      set(name: string, value: string) {
+        headers[name] = value;
+        return this;
+      },
+      status() {
+        return this;
+      },
+      json() {
+        return this;
+      },
+    };
+    const err = Object.assign(new Error('x'), { status: 405, errors: [], headers: { Allow: 'delete, patch, get' } });
+    errorHandler(createLogger('silent'))(err, { requestId: 'req_1' } as never, res as never, () => undefined);
+    assert.equal(headers.Allow, 'GET, PATCH, DELETE');
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createLogger, scrubDigits } from '../../src/platform/logger.js';
+import { createLogger, scrubDigits, scrubUrlPath } from '../../src/platform/logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -30,5 +30,14 @@ describe('logger', () => {
     assert.ok(!out.includes('pv_test_secret') && !out.includes('pv_live_secret'));
     assert.ok(out.includes('[redacted]'));
     assert.ok(out.includes('XXXXXXXXXXX6783'));
+  });
+
+  it('scrubUrlPath drops the query string and fragment and masks account-number-like runs, spaced, dashed or encoded', () => {
+    assert.equal(scrubUrlPath('/v1/validations?api_key=pv_test_x&account=501000123456789'), '/v1/validations');
+    assert.equal(scrubUrlPath('/v1/validations/501000123456789#frag'), '/v1/validations/XXXXXXXXXXX6789');
+    assert.equal(scrubUrlPath('/v1/x/5010%200012-3456-7890'), '/v1/x/XXXXXXXXXXXX7890');
+    assert.equal(scrubUrlPath('/v1/x/%35%30%31%30%30%30%31%32%33%34%35'), '/v1/x/XXXXXXX2345');
+    assert.equal(scrubUrlPath('/v1/batches/bat_01M7Y6AN9RAJADGHVYFV8CWEZZ/items'), '/v1/batches/bat_01M7Y6AN9RAJADGHVYFV8CWEZZ/items');
+    assert.equal(scrubUrlPath('/v1/x/%E0%A4%A/123456789012'), '/v1/x/%E0%A4%A/XXXXXXXX9012');
   });
 });
