@@ -140,6 +140,9 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
   let feedWorker: BatchFeedWorker | null = null;
   let webhookWorker: WebhookWorker | null = null;
   if (config.role !== 'api') {
+    // The longest one attempt can last (every partner it may try timing out in turn): a claim's lease,
+    // and how old a `processing` row must be before the sweeper may think its job lost.
+    const attemptBoundMs = inFlightBoundMs([...config.partners.enabled, config.partners.testMode].map((p) => p.callTimeoutMs), config.sweeper.stuckAfterMs);
     partners = await startPartners(config, logger, { onBreakerStateChange: partnerMetrics.breakerTransition });
     const processor = createValidationProcessor({
       db,
@@ -150,6 +153,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
       pendingPollMs: config.partners.pendingPollMs,
       maxRetryAfterMs: config.partners.maxRetryAfterMs,
       rateLimitMaxWaitMs: config.partners.rateLimitMaxWaitMs,
+      attemptLeaseMs: attemptBoundMs,
       publisher: createCompletionPublisher(producerRedis, channel),
       onStatusChange: combineHooks(batchCountersHook(logger, recorder.batchCompleted), recorder.validationFinal),
       logger,
@@ -209,7 +213,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
         logger,
         prefix: config.redis.queuePrefix,
         ...config.sweeper,
-        inFlightMs: inFlightBoundMs(config.partners.enabled.map((p) => p.callTimeoutMs), config.sweeper.stuckAfterMs),
+        inFlightMs: attemptBoundMs,
         maxWaiting: config.batches.feedMaxWaiting,
         batches,
         tasks: [webhookTask],

@@ -15,7 +15,7 @@ export type PartnerCallOutcome =
   | 'error';
 
 /** `rate_limited`: no partner could take it because at least one was paused by a 429 (counts towards its deadline). */
-export type PartnerWaitReason = 'no_partner' | 'rate_limited' | 'pending' | 'single_flight';
+export type PartnerWaitReason = 'no_partner' | 'rate_limited' | 'pending' | 'single_flight' | 'in_flight';
 
 /** Why a validation completed without a partner call of its own. */
 export type CallSavedReason = 'reuse' | 'single_flight';

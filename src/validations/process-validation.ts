@@ -10,11 +10,11 @@ import type { PartnerRequest } from '../partners/partner-types.js';
 import { NO_TELEMETRY, type PartnerTelemetry, type PartnerWaitReason } from '../partners/partner-telemetry.js';
 import type { TenantSettingsStore } from '../tenants/tenant-settings.js';
 import type { SingleFlight } from './single-flight.js';
-import { refundAttempt } from './validation-store.js';
+import { endAttempt, refundAttempt } from './validation-store.js';
 import type { Validation } from './validation-types.js';
 import { accountAad } from './new-validation.js';
 import type { CompletionPublisher } from './completion-notifier.js';
-import { createValidationSteps, routerFor, type ModeRouters, type StepOutcome } from './validation-steps.js';
+import { createValidationSteps, routerFor, type Claim, type ModeRouters, type StepOutcome } from './validation-steps.js';
 import type { StatusChangeHook } from './status-change-hook.js';
 import { callPartners } from './partner-round.js';
 
@@ -53,6 +53,8 @@ export interface ProcessorDeps {
   maxRetryAfterMs: number;
   /** How long rate limits may hold a validation back before it fails `partner.rate_limited`. */
   rateLimitMaxWaitMs: number;
+  /** The longest one attempt can last; a second job finding the row claimed within it waits. */
+  attemptLeaseMs: number;
   telemetry?: PartnerTelemetry;
   /** Per-tenant name-match thresholds. */
   settings: TenantSettingsStore;
@@ -113,8 +115,20 @@ export function createValidationProcessor(deps: ProcessorDeps) {
       case 'claimed':
         break;
     }
+    let outcome: ProcessOutcome | null = null;
+    try {
+      outcome = await callAndSettle(claimed, ctx);
+      return outcome;
+    } finally {
+      // Not final: the next job may claim the row at once instead of waiting out this attempt's lease.
+      if (outcome?.kind !== 'completed' && outcome?.kind !== 'failed') await endAttempt(db, id, claimed.claimedAt).catch(() => undefined);
+    }
+  }
 
+  /** The partner side of a claimed attempt, and what becomes of the row after it. */
+  async function callAndSettle(claimed: Extract<Claim, { kind: 'claimed' }>, ctx: { finalAttempt: boolean }): Promise<ProcessOutcome> {
     const { row, candidates, held, free: claimedFree } = claimed;
+    const { id } = row;
     const router = routerFor(deps.routers, row);
     const round = await callPartners({ db, router, telemetry, logger }, row, partnerRequest(row), candidates);
     switch (round.kind) {

@@ -23,7 +23,7 @@ import type { StatusChangeHook } from './status-change-hook.js';
 export type StepOutcome = { kind: 'completed' | 'failed' | 'skipped' };
 
 export type Claim =
-  | { kind: 'claimed'; row: Validation; candidates: GuardedPartner[]; held: string | null; free: boolean }
+  | { kind: 'claimed'; row: Validation; candidates: GuardedPartner[]; held: string | null; free: boolean; claimedAt: Date }
   | { kind: 'final' | 'missing' | 'exhausted' }
   /** Nothing changed: the job should wait. */
   | { kind: 'wait'; waitMs: number; reason: PartnerWaitReason }
@@ -52,6 +52,8 @@ export interface StepDeps {
   singleFlight: SingleFlight | null;
   singleFlightPollMs: number;
   rateLimitMaxWaitMs: number;
+  /** The longest one attempt can last (every partner call timing out in turn): its claim's lease. */
+  attemptLeaseMs: number;
 }
 
 export function createValidationSteps(deps: StepDeps) {
@@ -127,6 +129,12 @@ export function createValidationSteps(deps: StepDeps) {
       const row = await lockValidation(trx, id);
       if (!row) return { kind: 'missing' };
       if (isFinal(row.status)) return { kind: 'final' };
+      // Another job's attempt may be calling a partner for this row right now (BullMQ redelivered a job
+      // whose worker was too starved to renew its lock, or a sweeper requeued it): calling again could
+      // bill the payee twice, so this job waits until that attempt ends or its lease runs out.
+      const inFlightMs = row.status === 'processing' && row.processingStartedAt ? row.processingStartedAt.getTime() + deps.attemptLeaseMs - Date.now() : 0;
+      // Look again within a second: that attempt usually ends long before its lease does.
+      if (inFlightMs > 0) return { kind: 'wait', waitMs: Math.round(Math.min(inFlightMs, 750) + Math.random() * 250), reason: 'in_flight' };
       const maxAge = row.maxAgeSeconds ?? 0;
       if (maxAge > 0 && row.accountBlindIndex) {
         const sourceId = await findAnswerSince(trx, row, row.accountBlindIndex, new Date(Date.now() - maxAge * 1000));
@@ -147,9 +155,10 @@ export function createValidationSteps(deps: StepDeps) {
       }
       const free = held !== null && row.partnerFollowup === 'pending';
       if (!free && row.attempts >= deps.maxTotalAttempts) return { kind: 'exhausted' };
-      await markProcessing(trx, id, new Date(), !free);
+      const claimedAt = new Date();
+      await markProcessing(trx, id, claimedAt, !free);
       await changed(trx, row, row.status, 'processing', defer);
-      return { kind: 'claimed', row: { ...row, status: 'processing', attempts: row.attempts + (free ? 0 : 1) }, candidates, held, free };
+      return { kind: 'claimed', row: { ...row, status: 'processing', attempts: row.attempts + (free ? 0 : 1) }, candidates, held, free, claimedAt };
     });
   }
 

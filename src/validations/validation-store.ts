@@ -124,6 +124,14 @@ export async function markProcessing(trx: Trx, id: string, now = new Date(), cou
     });
 }
 
+/**
+ * The attempt that claimed the row at `claimedAt` is over without a final state (a retry, a wait, a
+ * hold): another job may claim it at once. Until then `processing_started_at` marks an attempt in flight.
+ */
+export async function endAttempt(db: Db | Trx, id: string, claimedAt: Date): Promise<void> {
+  await db('validations').where({ id, processing_started_at: claimedAt }).update({ processing_started_at: null });
+}
+
 /** Gives back the attempt a claim counted when no partner processed anything (an outage, not a try). */
 export async function refundAttempt(db: Db | Trx, id: string, now = new Date()): Promise<void> {
   await db('validations')
