@@ -16,7 +16,7 @@ import { createDb, dropDatabase, ensureDatabase, migrateLatest } from '../src/pl
 import { createTenantService } from '../src/tenants/tenant-service.js';
 import { procMemoryMb, sampleRss, startPayval, type PayvalProcess } from './bench/payval-process.js';
 import { POLLER_SOURCE, type PollerReport } from './bench/healthz-poller.js';
-import { deleteRedisPrefix } from './bench/redis-prefix.js';
+import { deleteRedisKeys } from './bench/redis-keys.js';
 
 const TARGETS = { peakRssMb: 256, healthzMaxMs: 100 };
 const { values: args } = parseArgs({ options: { concurrency: { type: 'string' }, 'bomb-mb': { type: 'string' }, rounds: { type: 'string' } } });
@@ -179,7 +179,7 @@ async function main(): Promise<boolean> {
   } finally {
     await proc.stop(10_000);
     await dropDatabase(dbUrl).catch(() => undefined);
-    await deleteRedisPrefix(REDIS_URL, queuePrefix).catch(() => undefined);
+    await deleteRedisKeys(REDIS_URL, queuePrefix).catch(() => undefined);
   }
 }
 
@@ -191,7 +191,7 @@ main().then(
   async (err: unknown) => {
     process.stderr.write(`load-hostile failed: ${err instanceof Error ? err.message : String(err)}\n`);
     await dropDatabase(dbUrl).catch(() => undefined);
-    await deleteRedisPrefix(REDIS_URL, queuePrefix).catch(() => undefined);
+    await deleteRedisKeys(REDIS_URL, queuePrefix).catch(() => undefined);
     process.exitCode = 1;
   },
 );

@@ -1,14 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import type { Readable, Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Readable } from 'node:stream';
 import { AppError } from '../platform/app-error.js';
-
-const DECODERS: ReadonlyMap<string, () => Transform> = new Map([
-  ['gzip', createGunzip],
-  ['x-gzip', createGunzip],
-  ['deflate', createInflate],
-  ['br', createBrotliDecompress],
-]);
+import { createDecoder, parseContentEncoding } from '../platform/content-encoding.js';
 
 /**
  * The body of a CSV upload as it was before any Content-Encoding: gzip, deflate or br are decoded as a
@@ -17,12 +10,9 @@ const DECODERS: ReadonlyMap<string, () => Transform> = new Map([
  * decode must not destroy the request, whose socket still has to carry the 400.
  */
 export function decodedBody(req: IncomingMessage): Readable {
-  const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
-  if (encoding === '' || encoding === 'identity') return req;
-  const decoder = DECODERS.get(encoding)?.();
-  if (!decoder) {
-    throw new AppError('request.unsupported_content_encoding', 'A CSV upload may be sent as is or with Content-Encoding gzip, deflate or br.');
-  }
+  const coding = parseContentEncoding(req.headers['content-encoding']);
+  if (coding === 'identity') return req;
+  const decoder = createDecoder(coding);
   req.once('error', (err) => decoder.destroy(err));
   decoder.once('error', () => req.unpipe(decoder));
   return req.pipe(decoder);

@@ -2,7 +2,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { AppError } from './app-error.js';
 
-/** The request Content-Encodings payval inflates for JSON bodies; anything else is refused unread. */
+/** The request Content-Encodings payval inflates (JSON bodies and CSV uploads); anything else is refused unread. */
 export type ContentCoding = 'identity' | 'gzip' | 'deflate' | 'br';
 
 const CODINGS: Record<string, ContentCoding> = { identity: 'identity', gzip: 'gzip', 'x-gzip': 'gzip', deflate: 'deflate', br: 'br' };
