@@ -1,110 +1,13 @@
-import { z } from 'zod';
 import { parsePartnersConfig, type PartnersConfig } from './partners/partner-config.js';
 import { parseAllowedNetworks } from './webhooks/url-guard.js';
 import { parseRetrySchedule } from './webhooks/retry-schedule.js';
 import { parseTrustProxy, type TrustProxy } from './platform/trust-proxy.js';
-import { DEFAULT_NAME_MATCH_THRESHOLDS, type NameMatchThresholds } from './name-match/name-matcher.js';
-import { decodeKeyText, keyWeakness, sharesBytes } from './platform/key-material.js';
+import type { NameMatchThresholds } from './name-match/name-matcher.js';
+import { decodeKeyText } from './platform/key-material.js';
+import { envSchema, type Env } from './config-env.js';
+import { parseKeyring, secretProblems } from './config-secrets.js';
 
-/**
- * Development-only secrets. They let `npm start` work on a fresh machine; `NODE_ENV=production`
- * refuses to start while any of them is still in use.
- */
-const DEV_ENCRYPTION_KEYS = 'dev1:ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE=';
-const DEV_BLIND_INDEX_KEY = 'ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LTMyLWJ5dGVzIQ==';
-/** The development key bytes, recognised however they are written or labelled. */
-const DEV_KEY_BYTES: readonly Buffer[] = [Buffer.from(DEV_ENCRYPTION_KEYS.split(':')[1]!, 'base64'), Buffer.from(DEV_BLIND_INDEX_KEY, 'base64')];
-
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-
-/** Every environment variable payval reads, with its default. The README's configuration table mirrors this. */
-const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  ROLE: z.enum(['all', 'api', 'worker']).default('all'),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  PORT: int(0, 65535).default(3000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  DATABASE_URL: z.url({ protocol: /^mysql$/ }).default('mysql://root@127.0.0.1:3306/payval'),
-  DATABASE_POOL_MAX: int(1, 200).default(10),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('payval'),
-
-  ENCRYPTION_KEYS: z.string().min(1).default(DEV_ENCRYPTION_KEYS),
-  ENCRYPTION_ACTIVE_KEY_ID: z.string().optional(),
-  BLIND_INDEX_KEY: z.string().min(1).default(DEV_BLIND_INDEX_KEY),
-
-  BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
-  HTTP_LARGE_BODY_CONCURRENCY: int(1, 1000).default(2),
-  HTTP_DRAIN_MAX_BYTES: int(0, 1024 ** 3).default(64 * 1024),
-  HTTP_DRAIN_TIMEOUT_MS: int(0, 600_000).default(5000),
-  TRUST_PROXY: z.string().default('false'),
-  AUTH_FAILURE_LIMIT: int(1, 1_000_000).default(20),
-  AUTH_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(60),
-  RATE_LIMIT_POINTS: int(1, 1_000_000).default(50),
-  RATE_LIMIT_WINDOW_SECONDS: int(1, 3600).default(1),
-  IDEMPOTENCY_TTL_HOURS: int(24, 24 * 30).default(48),
-  IDEMPOTENCY_LOCK_TIMEOUT_MS: int(1000, 600_000).default(60_000),
-
-  WORKER_CONCURRENCY: int(1, 500).default(16),
-  JOB_ATTEMPTS: int(1, 20).default(5),
-  RETRY_BASE_MS: int(10, 600_000).default(1000),
-  RETRY_MAX_MS: int(10, 3_600_000).default(60_000),
-  RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.5),
-  MAX_TOTAL_ATTEMPTS: int(1, 100).default(10),
-  JOB_LOCK_MS: int(1000, 600_000).default(30_000),
-  JOB_STALLED_INTERVAL_MS: int(500, 600_000).default(30_000),
-  SWEEPER_ENABLED: bool.default(true),
-  SWEEPER_INTERVAL_MS: int(100, 3_600_000).default(15_000),
-  SWEEPER_STUCK_AFTER_MS: int(500, 86_400_000).default(120_000),
-  SWEEPER_BATCH_SIZE: int(1, 10_000).default(500),
-
-  // PARTNERS, PARTNER_ROUTE_<RAIL> and the PARTNER_<NAME>_* family are read by partners/partner-config.ts.
-  PARTNER_SIM_PORT: int(0, 65535).default(0),
-  PARTNER_FOLLOWUP_HOLD_MS: int(1000, 86_400_000).default(15 * 60_000),
-  PARTNER_PENDING_POLL_MS: int(100, 600_000).default(2000),
-  PARTNER_AUTH_COOLDOWN_MS: int(1000, 86_400_000).default(5 * 60_000),
-  PARTNER_MAX_RETRY_AFTER_MS: int(0, 3_600_000).default(60_000),
-  PARTNER_RATE_LIMIT_MAX_WAIT_MS: int(1000, 86_400_000).default(10 * 60_000),
-  METRICS_TOKEN: z.string().default(''),
-  PARTNER_CALL_TIMEOUT_MS: int(50, 120_000).default(5000),
-  PARTNER_CONNECT_TIMEOUT_MS: int(50, 60_000).default(2000),
-  BREAKER_ERROR_THRESHOLD_PERCENT: int(1, 100).default(50),
-  BREAKER_VOLUME_THRESHOLD: int(1, 10_000).default(10),
-  BREAKER_ROLLING_WINDOW_MS: int(1000, 600_000).default(10_000),
-  BREAKER_ROLLING_BUCKETS: int(1, 100).default(10),
-  BREAKER_RESET_TIMEOUT_MS: int(100, 600_000).default(30_000),
-
-  BATCH_MAX_ROWS: int(1, 10_000_000).default(1_000_000),
-  BATCH_MAX_BYTES: int(1024, 4 * 1024 ** 3).default(256 * 1024 * 1024),
-  BATCH_JSON_MAX_ITEMS: int(1, 100_000).default(10_000),
-  BATCH_JSON_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(8 * 1024 * 1024),
-  BATCH_FEED_MAX_WAITING: int(1000, 10_000_000).default(200_000),
-  BATCH_UPLOAD_ABANDONED_MS: int(10_000, 86_400_000).default(10 * 60_000),
-
-  REUSE_MAX_AGE_SECONDS: int(0, 30 * 86_400).default(86_400),
-  SINGLE_FLIGHT_ENABLED: bool.default(true),
-  SINGLE_FLIGHT_LOCK_MS: int(1000, 3_600_000).default(60_000),
-  SINGLE_FLIGHT_POLL_MS: int(20, 60_000).default(250),
-  NAME_MATCH_THRESHOLD: int(0, 100).default(DEFAULT_NAME_MATCH_THRESHOLDS.match),
-  CLOSE_MATCH_THRESHOLD: int(0, 100).default(DEFAULT_NAME_MATCH_THRESHOLDS.closeMatch),
-
-  WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(15_000),
-  WEBHOOK_RETRY_SCHEDULE: z.string().default('0,5s,5m,30m,2h,5h,10h,10h'),
-  WEBHOOK_RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
-  WEBHOOK_DISABLE_AFTER_MS: int(1000, 30 * 86_400_000).default(5 * 86_400_000),
-  WEBHOOK_SECRET_OVERLAP_MS: int(0, 30 * 86_400_000).default(86_400_000),
-  WEBHOOK_ALLOWED_NETWORKS: z.string().default(''),
-  WEBHOOK_REQUIRE_HTTPS: bool.optional(),
-  WEBHOOK_CONCURRENCY: int(1, 500).default(32),
-  WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 100).default(4),
-  WEBHOOK_MAX_ENDPOINTS: int(1, 1000).default(20),
-
-  SHUTDOWN_TIMEOUT_MS: int(1000, 120_000).default(25_000),
-  VALIDATE_RESPONSES: bool.default(false),
-});
-
-export type Env = z.infer<typeof envSchema>;
+export type { Env } from './config-env.js';
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -169,54 +72,6 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-}
-
-function parseKeyring(raw: string): { keys: Record<string, Buffer>; firstId: string } {
-  const keys: Record<string, Buffer> = {};
-  let firstId = '';
-  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const sep = entry.indexOf(':');
-    const id = entry.slice(0, sep).trim();
-    if (sep < 1 || !/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new Error('each entry must be KEY_ID:BASE64_KEY');
-    if (keys[id]) throw new Error(`key id "${id}" appears twice`);
-    const key = decodeKeyText(entry.slice(sep + 1));
-    if (!key) throw new Error(`key "${id}" is not valid base64`);
-    if (key.length !== 32) throw new Error(`key "${id}" must decode to 32 bytes`);
-    keys[id] = key;
-    firstId ||= id;
-  }
-  if (!firstId) throw new Error('at least one key is required');
-  return { keys, firstId };
-}
-
-/**
- * What is wrong with the secrets as a set: the same bytes for encryption and the blind index (one leak
- * would expose both), the same key twice in the keyring, and — in production — the development keys or
- * keys that cannot be random, judged by their bytes.
- */
-function secretProblems(keyring: Record<string, Buffer>, blindIndexKey: Buffer, production: boolean): string[] {
-  const problems: string[] = [];
-  const entries = Object.entries(keyring);
-  if (entries.some(([, key]) => sharesBytes(key, [blindIndexKey]))) {
-    problems.push('BLIND_INDEX_KEY: must differ from every ENCRYPTION_KEYS key');
-  }
-  entries.forEach(([id, key], i) => {
-    if (entries.slice(0, i).some(([, other]) => other.equals(key))) problems.push(`ENCRYPTION_KEYS: key "${id}" repeats another key's bytes`);
-  });
-  if (!production) return problems;
-  for (const [id, key] of entries) {
-    if (sharesBytes(key, DEV_KEY_BYTES)) problems.push(`ENCRYPTION_KEYS: key "${id}" is the development key, which cannot be used in production`);
-    else {
-      const weak = keyWeakness(key);
-      if (weak) problems.push(`ENCRYPTION_KEYS: key "${id}" ${weak}`);
-    }
-  }
-  if (sharesBytes(blindIndexKey, DEV_KEY_BYTES)) problems.push('BLIND_INDEX_KEY: the development key cannot be used in production');
-  else {
-    const weak = keyWeakness(blindIndexKey);
-    if (weak) problems.push(`BLIND_INDEX_KEY: ${weak}`);
-  }
-  return problems;
 }
 
 /** Parses and checks the environment; throws ConfigError naming every bad key. */

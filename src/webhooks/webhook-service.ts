@@ -10,7 +10,7 @@ import { appendAudit } from '../platform/audit-store.js';
 import { newId } from '../platform/ids.js';
 import { decodeIdCursor, toPage } from '../platform/pagination.js';
 import { lockTenant } from '../tenants/tenant-store.js';
-import { enqueueWebhookAttemptNow, enqueueWebhookAttempts, type WebhookQueue } from '../platform/queues.js';
+import type { WebhookQueue } from '../platform/queues.js';
 import type { UrlGuard } from './url-guard.js';
 import { endpointSecretAad, newSecretRing, rotateSecretRing, tenantSecretAad } from './secret-ring.js';
 import {
@@ -25,22 +25,10 @@ import {
   updateEndpoint,
   type EndpointPatch,
 } from './webhook-endpoint-store.js';
-import {
-  deliveriesForEndpoint,
-  eventsSince,
-  findDelivery,
-  findDeliveryById,
-  findEvent,
-  insertDeliveries,
-  listAttempts,
-  listDeliveries,
-  restartDelivery,
-  abandonEndpointDeliveries,
-  type DeliveryListQuery,
-  type NewDelivery,
-} from './webhook-delivery-store.js';
+import { abandonEndpointDeliveries } from './webhook-delivery-store.js';
 import type { SecretRing, WebhookEndpoint, WebhookEventType } from './webhook-types.js';
 import { createWebhookIdempotency } from './webhook-idempotency.js';
+import { createWebhookDeliveryService, webhookActor as actor } from './webhook-delivery-service.js';
 
 export interface WebhookServiceDeps {
   db: Db;
@@ -57,12 +45,10 @@ export interface WebhookServiceDeps {
 type WithEndpoint = (trx: Trx, endpoint: WebhookEndpoint, secret: string) => Promise<void>;
 type WithRing = (trx: Trx, ring: SecretRing & { createdAt: Date; updatedAt: Date }, secret: string) => Promise<void>;
 
-const REPLAY_LIMIT = 10_000;
-const actor = (auth: AuthContext) => `api_key:${auth.keyId}`;
 
 /** Endpoint management, the default secret, the delivery log, manual retries and replays. */
 export function createWebhookService(deps: WebhookServiceDeps) {
-  const { db, cipher, guard, queue, logger } = deps;
+  const { db, cipher, guard } = deps;
 
   async function endpoint(scope: ModeScope, id: string) {
     const e = await findEndpoint(db, scope, id);
@@ -168,87 +154,6 @@ export function createWebhookService(deps: WebhookServiceDeps) {
     return url;
   }
 
-  async function deliveries(q: Omit<DeliveryListQuery, 'beforeId' | 'limit'> & { cursor?: string; limit: number }) {
-    const beforeId = q.cursor ? decodeIdCursor(q.cursor, 'whd') : undefined;
-    const rows = await listDeliveries(db, { ...q, ...(beforeId ? { beforeId } : {}), limit: q.limit + 1 });
-    return toPage(rows, q.limit, (d) => d.id);
-  }
-
-  async function delivery(scope: ModeScope, id: string) {
-    const d = await findDelivery(db, scope, id);
-    if (!d) throw new AppError('webhook.delivery_not_found', 'No webhook delivery with this id exists for this tenant.');
-    const event = await findEvent(db, d.eventId);
-    return { delivery: d, payload: event ? (JSON.parse(event.payload) as unknown) : null, attempts: await listAttempts(db, d.id) };
-  }
-
-  async function ensureEnabled(scope: ModeScope, endpointId: string | null): Promise<void> {
-    if (!endpointId) return;
-    const e = await findEndpoint(db, scope, endpointId);
-    if (!e || !e.enabled) {
-      throw new AppError('webhook.endpoint_disabled', e ? 'The endpoint is disabled; enable it (PATCH enabled=true) first.' : 'The endpoint was deleted.');
-    }
-  }
-
-  /** A new round of attempts now. A delivery being sent this moment is left to finish. */
-  async function retry(auth: AuthContext, id: string, requestId: string) {
-    const scope = scopeOf(auth);
-    const d = await findDelivery(db, scope, id);
-    if (!d) throw new AppError('webhook.delivery_not_found', 'No webhook delivery with this id exists for this tenant.');
-    await ensureEnabled(scope, d.endpointId);
-    const restarted = await withTransaction(db, async (trx) => {
-      const locked = (await findDeliveryById(trx, id, true))!;
-      if (locked.leaseUntil && locked.leaseUntil.getTime() > Date.now()) return null;
-      await restartDelivery(trx, id, 'manual');
-      await appendAudit(trx, { tenantId: auth.tenantId, actor: actor(auth), action: 'webhook_delivery.retried', targetType: 'webhook_delivery', targetId: id, requestId });
-      return locked.attempts + 1;
-    });
-    if (restarted !== null) await enqueueWebhookAttemptNow(queue, id, restarted);
-    return (await findDelivery(db, scope, id))!;
-  }
-
-  /** Redelivers every event of a subscribed type since `since` to this endpoint (bounded per call). */
-  async function replay(auth: AuthContext, endpointId: string, since: Date, requestId: string) {
-    const e = await endpoint(scopeOf(auth), endpointId);
-    if (!e.enabled) throw new AppError('webhook.endpoint_disabled', 'The endpoint is disabled; enable it (PATCH enabled=true) first.');
-    const events = await eventsSince(db, e, since, e.events, REPLAY_LIMIT + 1);
-    const truncated = events.length > REPLAY_LIMIT;
-    const chosen = events.slice(0, REPLAY_LIMIT);
-    let created = 0;
-    let restarted = 0;
-    let alreadyPending = 0;
-    for (let i = 0; i < chosen.length; i += 500) {
-      const chunk = chosen.slice(i, i + 500);
-      const existing = await deliveriesForEndpoint(db, endpointId, chunk.map((ev) => ev.id));
-      const fresh: NewDelivery[] = [];
-      const again: Array<{ id: string; attempt: number }> = [];
-      for (const ev of chunk) {
-        const d = existing.get(ev.id);
-        if (!d) fresh.push({ id: newId('whd'), tenantId: e.tenantId, livemode: e.livemode, eventId: ev.id, eventType: ev.type, endpointId, url: null });
-        else if (d.status === 'pending') alreadyPending++;
-        else again.push({ id: d.id, attempt: d.attempts + 1 });
-      }
-      await withTransaction(db, async (trx) => {
-        await insertDeliveries(trx, fresh);
-        for (const d of again) await restartDelivery(trx, d.id, 'replay');
-      });
-      // Fresh deliveries start at attempt 1; restarted ones at their next attempt number.
-      await enqueueWebhookAttempts(queue, fresh.map((d) => ({ deliveryId: d.id, attempt: 1 }))).catch((err: unknown) => logger.warn({ err }, 'replay enqueue failed; the sweeper will deliver'));
-      for (const d of again) await enqueueWebhookAttemptNow(queue, d.id, d.attempt).catch((err: unknown) => logger.warn({ err }, 'replay enqueue failed; the sweeper will deliver'));
-      created += fresh.length;
-      restarted += again.length;
-    }
-    await appendAudit(db, {
-      tenantId: auth.tenantId,
-      actor: actor(auth),
-      action: 'webhook_endpoint.replayed',
-      targetType: 'webhook_endpoint',
-      targetId: endpointId,
-      requestId,
-      details: { events: chosen.length, created, restarted },
-    });
-    return { events: chosen.length, created, restarted, alreadyPending, truncated };
-  }
-
   async function endpoints(scope: ModeScope, cursor: string | undefined, limit: number) {
     const beforeId = cursor ? decodeIdCursor(cursor, 'whe') : undefined;
     return toPage(await listEndpoints(db, { scope, ...(beforeId ? { beforeId } : {}), limit: limit + 1 }), limit, (e) => e.id);
@@ -256,7 +161,7 @@ export function createWebhookService(deps: WebhookServiceDeps) {
 
   const idempotent = createWebhookIdempotency({ db, store: deps.idempotency, cipher }).run;
 
-  return { create, update, remove, rotate, endpoint, endpoints, defaultSecret, rotateDefaultSecret, checkOneOffUrl, deliveries, delivery, retry, replay, idempotent };
+  return { create, update, remove, rotate, endpoint, endpoints, defaultSecret, rotateDefaultSecret, checkOneOffUrl, idempotent, ...createWebhookDeliveryService(deps, endpoint) };
 }
 
 export type WebhookService = ReturnType<typeof createWebhookService>;

@@ -1,0 +1,32 @@
+import type { Express } from 'express';
+import type { SharedClients } from './runtime-shared.js';
+import { waitForRedis } from './platform/redis.js';
+import { buildApp } from './app.js';
+import { warmIfscDirectory } from './bank-data/ifsc-directory.js';
+import { createBatchService } from './batches/batch-service.js';
+import { createValidationService } from './validations/validation-service.js';
+import { createCompletionListener, type CompletionListener } from './validations/completion-notifier.js';
+import { createWebhookService } from './webhooks/webhook-service.js';
+
+/** The API role: services over the shared clients, and the Express app that serves them. */
+export async function startApiRole(c: SharedClients): Promise<{ app: Express; completions: CompletionListener }> {
+  const { config, logger, db, cipher, blindIndex, idempotency, settings } = c;
+  const completions = createCompletionListener(c.redis('worker', 'subscriber'), c.completionChannel);
+  const rateLimitRedis = c.redis('fail-fast', 'rate-limit');
+  await waitForRedis(rateLimitRedis);
+  warmIfscDirectory();
+  const webhooks = createWebhookService({
+    db,
+    cipher,
+    guard: c.guard,
+    queue: c.webhookQueue,
+    logger,
+    secretOverlapMs: config.webhooks.secretOverlapMs,
+    maxEndpoints: config.webhooks.maxEndpoints,
+    idempotency,
+  });
+  const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue: c.queue, completions, logger, checkWebhookUrl: webhooks.checkOneOffUrl, settings });
+  const batches = createBatchService({ db, cipher, blindIndex, idempotency, feedQueue: c.feedQueue, logger, maxRows: config.batches.maxRows, onBatchCompleted: c.recorder.batchCompleted, settings });
+  const app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: c.producerRedis, validations, batches, webhooks, settings, metrics: c.metrics });
+  return { app, completions };
+}

@@ -1,0 +1,110 @@
+import type { SharedClients } from './runtime-shared.js';
+import { startPartners, type PartnerSetup } from './partners/partner-setup.js';
+import { createBatchFeeder } from './batches/batch-feeder.js';
+import { batchCountersHook } from './batches/batch-counters.js';
+import { createBatchSweep } from './batches/batch-sweep.js';
+import { createValidationProcessor, combineHooks } from './validations/process-validation.js';
+import { createValidationSweeper, inFlightBoundMs, type ValidationSweeper } from './validations/validation-sweeper.js';
+import { createCompletionPublisher } from './validations/completion-notifier.js';
+import { createSingleFlight } from './validations/single-flight.js';
+import { createWebhookSender } from './webhooks/webhook-sender.js';
+import { createWebhookDeliverer, leaseMsFor } from './webhooks/deliver-webhook.js';
+import { createEndpointSlots } from './webhooks/endpoint-slots.js';
+import { webhookSweepTask } from './webhooks/webhook-sweep.js';
+import { startValidationWorker, type ValidationWorker } from '../workers/validation-worker.js';
+import { startWebhookWorker, type WebhookWorker } from '../workers/webhook-worker.js';
+import { startBatchFeedWorker, type BatchFeedWorker } from '../workers/batch-feed-worker.js';
+
+export interface WorkerRole {
+  partners: PartnerSetup;
+  worker: ValidationWorker;
+  webhookWorker: WebhookWorker;
+  feedWorker: BatchFeedWorker;
+  sweeper: ValidationSweeper | null;
+  /** Closes what this role opened besides its workers (the webhook sender's connections). */
+  closeSender(): Promise<void>;
+}
+
+/** The worker role: partners, the validation, webhook and batch-feed workers, and the sweeper. */
+export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
+  const { config, logger, db, cipher, settings, recorder } = c;
+  const prefix = config.redis.queuePrefix;
+  // The longest one attempt can last (every partner it may try timing out in turn): a claim's lease,
+  // and how old a `processing` row must be before the sweeper may think its job lost.
+  const attemptBoundMs = inFlightBoundMs([...config.partners.enabled, config.partners.testMode].map((p) => p.callTimeoutMs), config.sweeper.stuckAfterMs);
+  const partners = await startPartners(config, logger, { onBreakerStateChange: c.partnerMetrics.breakerTransition });
+  const processor = createValidationProcessor({
+    db,
+    cipher,
+    routers: { live: partners.router, test: partners.testRouter },
+    telemetry: c.partnerMetrics,
+    followupHoldMs: config.partners.followupHoldMs,
+    pendingPollMs: config.partners.pendingPollMs,
+    maxRetryAfterMs: config.partners.maxRetryAfterMs,
+    rateLimitMaxWaitMs: config.partners.rateLimitMaxWaitMs,
+    attemptLeaseMs: attemptBoundMs,
+    publisher: createCompletionPublisher(c.producerRedis, c.completionChannel),
+    onStatusChange: combineHooks(batchCountersHook(logger, recorder.batchCompleted), recorder.validationFinal),
+    logger,
+    maxTotalAttempts: config.worker.maxTotalAttempts,
+    settings,
+    singleFlight: config.reuse.singleFlight.enabled
+      ? createSingleFlight(c.redis('fail-fast', 'single-flight'), {
+          prefix,
+          ttlMs: config.reuse.singleFlight.lockMs,
+          onError: (err) => logger.warn({ err }, 'single-flight lock unavailable; calling the partner anyway'),
+        })
+      : null,
+    singleFlightPollMs: config.reuse.singleFlight.pollMs,
+  });
+  const worker = startValidationWorker(c.redis('worker', 'worker'), processor, logger, {
+    prefix,
+    concurrency: config.worker.concurrency,
+    lockMs: config.worker.lockMs,
+    stalledIntervalMs: config.worker.stalledIntervalMs,
+    retry: config.worker.retry,
+  });
+
+  const sender = createWebhookSender({ guard: c.guard, timeoutMs: config.webhooks.timeoutMs, userAgent: 'payval-webhooks/1' });
+  const deliverer = createWebhookDeliverer({
+    db,
+    cipher,
+    queue: c.webhookQueue,
+    sender,
+    slots: createEndpointSlots(c.redis('worker', 'webhook-slots'), { prefix, limit: config.webhooks.endpointConcurrency, holdMs: leaseMsFor(config.webhooks.timeoutMs) }),
+    recorder,
+    logger,
+    schedule: { delaysMs: config.webhooks.retryScheduleMs, jitter: config.webhooks.retryJitter },
+    timeoutMs: config.webhooks.timeoutMs,
+    disableAfterMs: config.webhooks.disableAfterMs,
+    metrics: c.metrics,
+  });
+  const webhookWorker = startWebhookWorker(c.redis('worker', 'webhook-worker'), deliverer, logger, {
+    prefix,
+    concurrency: config.webhooks.concurrency,
+    lockMs: config.worker.lockMs,
+    stalledIntervalMs: config.worker.stalledIntervalMs,
+  });
+
+  const feeder = createBatchFeeder({ db, queue: c.queue, logger, maxWaiting: config.batches.feedMaxWaiting });
+  const feedWorker = startBatchFeedWorker(c.redis('worker', 'feed-worker'), feeder, logger, { prefix, lockMs: config.worker.lockMs });
+
+  let sweeper: ValidationSweeper | null = null;
+  if (config.sweeper.enabled) {
+    sweeper = createValidationSweeper({
+      db,
+      redis: c.producerRedis,
+      queue: c.queue,
+      idempotency: c.idempotency,
+      logger,
+      prefix,
+      ...config.sweeper,
+      inFlightMs: attemptBoundMs,
+      maxWaiting: config.batches.feedMaxWaiting,
+      batches: createBatchSweep({ db, redis: c.producerRedis, feedQueue: c.feedQueue, logger, abandonedAfterMs: config.batches.abandonedAfterMs }),
+      tasks: [webhookSweepTask({ db, queue: c.webhookQueue, logger, overdueAfterMs: config.sweeper.stuckAfterMs, batchSize: config.sweeper.batchSize })],
+    });
+    sweeper.start();
+  }
+  return { partners, worker, webhookWorker, feedWorker, sweeper, closeSender: () => sender.close() };
+}
