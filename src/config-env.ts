@@ -57,7 +57,7 @@ export const envSchema = z.object({
   PARTNER_FOLLOWUP_HOLD_MS: int(1000, 86_400_000).default(15 * 60_000),
   PARTNER_PENDING_POLL_MS: int(100, 600_000).default(2000),
   PARTNER_AUTH_COOLDOWN_MS: int(1000, 86_400_000).default(5 * 60_000),
-  PARTNER_MAX_RETRY_AFTER_MS: int(0, 3_600_000).default(60_000),
+  PARTNER_MAX_RETRY_AFTER_MS: int(1000, 3_600_000).default(60_000),
   PARTNER_RATE_LIMIT_MAX_WAIT_MS: int(1000, 86_400_000).default(10 * 60_000),
   METRICS_TOKEN: z.string().default(''),
   PARTNER_CALL_TIMEOUT_MS: int(50, 120_000).default(5000),

@@ -185,6 +185,8 @@ describe('partner configuration', () => {
     const problems = problemsOf({ PARTNER_MAX_RETRY_AFTER_MS: '3600001', PARTNER_RATE_LIMIT_MAX_WAIT_MS: '10' });
     assert.ok(problems.some((p) => p.startsWith('PARTNER_MAX_RETRY_AFTER_MS:')));
     assert.ok(problems.some((p) => p.startsWith('PARTNER_RATE_LIMIT_MAX_WAIT_MS:')));
+    // A zero cap would make every 429 and every pending hint "ask again now".
+    assert.ok(problemsOf({ PARTNER_MAX_RETRY_AFTER_MS: '0' }).some((p) => p.startsWith('PARTNER_MAX_RETRY_AFTER_MS:')));
   });
 
   it('requires every partner call timeout to be shorter than the sweeper threshold', () => {
