@@ -47,6 +47,7 @@ export const ERROR_STATUS = {
   'webhook.delivery_not_found': 404,
   'webhook.endpoint_disabled': 409,
   'webhook.too_many_endpoints': 409,
+  'settings.live_key_required': 403,
   'service.unavailable': 503,
   'service.busy': 503,
   'internal.error': 500,
