@@ -31,6 +31,7 @@ export const envSchema = z.object({
   HTTP_LARGE_BODY_CONCURRENCY: int(1, 1000).default(2),
   HTTP_DRAIN_MAX_BYTES: int(0, 1024 ** 3).default(64 * 1024),
   HTTP_DRAIN_TIMEOUT_MS: int(0, 600_000).default(5000),
+  HTTP_BODY_READ_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   TRUST_PROXY: z.string().default('false'),
   AUTH_FAILURE_LIMIT: int(1, 1_000_000).default(20),
   AUTH_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(60),

@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   'request.unsupported_content_encoding': 415,
   'request.invalid_content_encoding': 400,
   'request.malformed_json': 400,
+  'request.body_timeout': 408,
   'route.not_found': 404,
   'route.method_not_allowed': 405,
   'auth.missing_key': 401,

@@ -236,6 +236,8 @@ describe('reuse and name-match configuration', () => {
     const c = loadConfig({});
     assert.equal(c.http.trustProxy, false);
     assert.equal(c.http.largeBodyConcurrency, 2);
+    assert.equal(c.http.bodyReadTimeoutMs, 30_000);
+    assert.ok(problemsOf({ HTTP_BODY_READ_TIMEOUT_MS: '0' }).some((p) => p.startsWith('HTTP_BODY_READ_TIMEOUT_MS:')));
     assert.deepEqual(c.authFailures, { limit: 20, windowSeconds: 60 });
     assert.deepEqual(loadConfig({ TRUST_PROXY: 'loopback,10.0.0.0/8' }).http.trustProxy, ['loopback', '10.0.0.0/8']);
     assert.ok(problemsOf({ TRUST_PROXY: 'my-proxy' }).some((p) => p.startsWith('TRUST_PROXY:')));
