@@ -22,6 +22,8 @@ export interface Config {
     /** After an early answer, how much of the unread body is discarded (and for how long) before the connection is closed. */
     drainMaxBytes: number;
     drainTimeoutMs: number;
+    /** The longest a JSON body may take to arrive once reading starts (408 request.body_timeout past it). */
+    bodyReadTimeoutMs: number;
     /** Express `trust proxy`: false (the socket address), true, a hop count, or addresses / CIDRs / loopback… */
     trustProxy: TrustProxy;
   };
@@ -164,6 +166,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       largeBodyConcurrency: e.HTTP_LARGE_BODY_CONCURRENCY,
       drainMaxBytes: e.HTTP_DRAIN_MAX_BYTES,
       drainTimeoutMs: e.HTTP_DRAIN_TIMEOUT_MS,
+      bodyReadTimeoutMs: e.HTTP_BODY_READ_TIMEOUT_MS,
       trustProxy,
     },
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS },

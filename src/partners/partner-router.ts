@@ -4,6 +4,7 @@
 
 import type { GuardedPartner } from './partner-breaker.js';
 import type { Rail } from './partner-types.js';
+import { boundRetryAfterMs, MIN_PAUSE_MS } from './retry-after-bounds.js';
 
 export type UnavailableReason = 'circuit_open' | 'rate_limited' | 'auth_failed';
 
@@ -34,7 +35,10 @@ export interface PartnerRouter {
    * partners may take calls again, with jitter so parked jobs do not all return at once.
    */
   waitMs(rail: Rail, only?: string | null): number;
-  /** A 429: stop sending this partner work until the partner said to come back, at most `maxPauseMs`. */
+  /**
+   * A 429: stop sending this partner work until the partner said to come back, at least MIN_PAUSE_MS
+   * (a "come back now" must not turn into a hot loop) and at most `maxPauseMs`.
+   */
   pause(partner: string, ms: number): void;
   /** A partner for this rail (or the `only` one) that a 429 has paused right now, if any. */
   rateLimited(rail: Rail, only?: string | null): string | null;
@@ -52,7 +56,7 @@ export function createPartnerRouter(opts: PartnerRouterOptions): PartnerRouter {
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
   const maxPauseMs = opts.maxPauseMs ?? MAX_WAIT_MS;
-  if (!Number.isFinite(maxPauseMs) || maxPauseMs < 0) throw new TypeError('maxPauseMs must be a non-negative number');
+  if (!Number.isFinite(maxPauseMs) || maxPauseMs < MIN_PAUSE_MS) throw new TypeError(`maxPauseMs must be a number of at least ${MIN_PAUSE_MS}`);
   const byName = new Map(opts.partners.map((p) => [p.name, p]));
   const pausedUntil = new Map<string, number>();
   const disabledUntil = new Map<string, number>();
@@ -91,7 +95,7 @@ export function createPartnerRouter(opts: PartnerRouterOptions): PartnerRouter {
       return Math.round(base + random() * Math.min(1000, base / 2));
     },
     pause: (partner, ms) => {
-      const until = now() + Math.min(maxPauseMs, Math.max(0, Number.isFinite(ms) ? ms : maxPauseMs));
+      const until = now() + boundRetryAfterMs(ms, maxPauseMs);
       if (until > (pausedUntil.get(partner) ?? 0)) pausedUntil.set(partner, until);
     },
     rateLimited: (rail, only) => {

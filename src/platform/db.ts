@@ -74,10 +74,8 @@ export async function dropDatabase(url: string): Promise<void> {
   }
 }
 
-export async function migrateLatest(db: Db): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest()) as [number, string[]];
-  return applied;
-}
+/** Start-up migrations, safe when several processes start at once: see migrate.ts. */
+export { migrateLatest } from './migrate.js';
 
 const RETRYABLE_ERRNOS = new Set([1213 /* deadlock */, 1205 /* lock wait timeout */]);
 

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from './logger.js';
 import { AppError, isInfrastructureError, type ErrorCode } from './app-error.js';
+import { maskDigitRuns } from './logger.js';
 
 interface ValidatorError extends Error {
   status: number;
@@ -25,12 +26,14 @@ export function toAppError(err: unknown): { error: AppError; unexpected: boolean
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return { error: new AppError('request.unsupported_media_type', 'Unsupported body encoding.'), unexpected: false };
   }
-  // express-openapi-validator (request side; a response-validation failure is a 500 = our bug)
+  // express-openapi-validator (request side; a response-validation failure is a 500 = our bug). Its texts
+  // quote what was sent (an unknown query parameter's name, a path segment): digit runs that could be an
+  // account number are masked, like in the logs.
   if (typeof e?.status === 'number' && Array.isArray(e.errors) && e.status < 500) {
     const code = VALIDATOR_CODES[e.status] ?? 'request.invalid';
-    const details = e.status === 400 ? { errors: e.errors.map((i) => ({ path: i.path ?? '', message: i.message ?? '' })) } : undefined;
+    const details = e.status === 400 ? { errors: e.errors.map((i) => ({ path: maskDigitRuns(i.path ?? ''), message: maskDigitRuns(i.message ?? '') })) } : undefined;
     const message =
-      e.status === 400 ? 'The request does not match the API schema; see details.errors.' : e.status === 404 ? 'No such route.' : (e.message ?? 'Bad request');
+      e.status === 400 ? 'The request does not match the API schema; see details.errors.' : e.status === 404 ? 'No such route.' : maskDigitRuns(e.message ?? 'Bad request');
     return { error: new AppError(code, message, details ? { details } : {}), unexpected: false };
   }
   if (isInfrastructureError(err)) {

@@ -13,11 +13,17 @@ export interface JsonBodyOptions {
   /** For requests whose top-level arrays are capped (a JSON batch's items): refused while still arriving. */
   arrayCapFor?(req: Request): ArrayCap | null;
   slots: BodySlots;
+  /**
+   * The longest a body may take to arrive, from the moment reading starts. Without it a client trickling
+   * a few bytes a second holds a large-body slot (one of very few, shared by every tenant) until Node's
+   * request timeout; past it the answer is 408 and the slot is free again.
+   */
+  readTimeoutMs: number;
 }
 
 export interface ArrayCap { max: number; refuse: () => AppError }
 
-interface ReadLimits { bytes: number; cap: ArrayCap | null }
+interface ReadLimits { bytes: number; cap: ArrayCap | null; timeoutMs: number }
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -26,6 +32,7 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 const tooLarge = (limit: number) =>
   new AppError('request.body_too_large', `The request body may be at most ${limit.toLocaleString('en')} bytes (after decompression).`);
 const malformed = () => new AppError('request.malformed_json', 'The request body is not valid JSON.');
+const tooSlow = (ms: number) => new AppError('request.body_timeout', `The request body did not arrive within ${ms.toLocaleString('en')} ms.`);
 
 function declaredLength(req: Request): number | null {
   if (req.headers['transfer-encoding'] !== undefined) return null;
@@ -39,7 +46,8 @@ function declaredLength(req: Request): number | null {
  * - a declared length over the limit is a 413 before a byte is read;
  * - gzip, deflate and br are inflated, and the limit counts inflated bytes, so a bomb stops at the limit;
  * - a body that could be large (over the small limit, of unknown length, or compressed) needs one of a few
- *   per-process slots, held until the response closes; none free is a 503 `service.busy`, unread.
+ *   per-process slots, held until the response closes; none free is a 503 `service.busy`, unread;
+ * - a body that has not fully arrived within `readTimeoutMs` is a 408, on a connection then closed.
  * Anything left unread is drained (bounded) by earlyAnswerDrain.
  */
 export function jsonBody(opts: JsonBodyOptions): RequestHandler {
@@ -63,10 +71,17 @@ export function jsonBody(opts: JsonBodyOptions): RequestHandler {
       }
       res.once('close', release);
     }
-    readJson(req, coding, { bytes: limit, cap: opts.arrayCapFor?.(req) ?? null }).then((body) => {
-      req.body = body;
-      next();
-    }, next);
+    readJson(req, coding, { bytes: limit, cap: opts.arrayCapFor?.(req) ?? null, timeoutMs: opts.readTimeoutMs }).then(
+      (body) => {
+        req.body = body;
+        next();
+      },
+      (err: unknown) => {
+        // The rest of a body this slow is not worth draining: close the connection behind the answer.
+        if (err instanceof AppError && err.code === 'request.body_timeout') res.setHeader('Connection', 'close');
+        next(err);
+      },
+    );
   };
 }
 
@@ -78,9 +93,11 @@ function readJson(req: Request, coding: ContentCoding, limits: ReadLimits): Prom
     let chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
+    const timer = setTimeout(() => finish(tooSlow(limits.timeoutMs)), limits.timeoutMs);
     const finish = (err: Error | null, body?: unknown) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       source.off('data', onData).off('end', onEnd).off('error', onSourceError);
       req.off('close', onClose);
       if (decoder) {

@@ -43,7 +43,12 @@ export function scrubUrlPath(url: string): string {
   } catch {
     // Malformed escapes: mask the raw form.
   }
-  return path.replace(SPACED_DIGIT_RUN, (m) => {
+  return maskDigitRuns(path);
+}
+
+/** Every run of 9+ digits (spaces or dashes between them allowed) as X's and its last four digits. */
+export function maskDigitRuns(text: string): string {
+  return text.replace(SPACED_DIGIT_RUN, (m) => {
     const digits = m.replace(/\D/g, '');
     return 'X'.repeat(digits.length - 4) + digits.slice(-4);
   });

@@ -16,7 +16,7 @@ interface SettingsBody {
   name_match?: { match_threshold: number; close_match_threshold: number } | null;
 }
 
-/** The tenant's own policy: default answer reuse age and name-match thresholds. */
+/** The tenant's own policy: default answer reuse age and name-match thresholds, one for both modes. */
 export function settingsRoutes(settings: TenantSettingsStore, db: Db): Router {
   const router = Router();
   router.get('/v1/settings', async (req, res) => {
@@ -24,6 +24,9 @@ export function settingsRoutes(settings: TenantSettingsStore, db: Db): Router {
   });
   router.patch('/v1/settings', async (req, res) => {
     const auth = requireAuth(req);
+    // Settings steer live payouts (a match threshold of 0, reuse of week-old answers), and test keys live
+    // in developers' laptops and CI: only a live key may change them. Both may read them.
+    if (auth.mode !== 'live') throw new AppError('settings.live_key_required', 'Settings apply to live payouts: change them with a live key (pv_live_…).');
     const body = req.body as SettingsBody;
     const patch: TenantSettingsPatch = {};
     if (body.reuse_max_age_seconds !== undefined) patch.reuseMaxAgeSeconds = body.reuse_max_age_seconds;

@@ -33,8 +33,10 @@ export type RoundResult =
    * Nobody answered and nothing was processed anywhere. `failedOn`: the partners that tried the call
    * and failed it without processing it (a 503, a refused connection, the bank unreachable); empty
    * when every partner declined it untried (open circuit, 429, auth). `last`: the last such failure.
+   * `rateLimitedBy`: the first partner that answered 429 in this round — a rate limit for the
+   * validation's deadline whatever is left of the pause it imposed.
    */
-  | { kind: 'unanswered'; failedOn: string[]; last: { code: string; partner: string } | null };
+  | { kind: 'unanswered'; failedOn: string[]; last: { code: string; partner: string } | null; rateLimitedBy: string | null };
 
 export interface RoundDeps {
   db: Db;
@@ -47,6 +49,7 @@ export async function callPartners(deps: RoundDeps, row: Validation, req: Partne
   const { router, telemetry, logger } = deps;
   const failedOn: string[] = [];
   let last: { code: string; partner: string } | null = null;
+  let rateLimitedBy: string | null = null;
 
   for (const [i, partner] of candidates.entries()) {
     const previous = row.partnerFollowup && row.partner === partner.name ? { partnerReference: row.partnerReference } : null;
@@ -61,6 +64,7 @@ export async function callPartners(deps: RoundDeps, row: Validation, req: Partne
       if (err instanceof PartnerRejectedError || err instanceof PartnerAnswerError) return { kind: 'refused', partner: partner.name, code: err.code };
       if (err instanceof PartnerRateLimitedError) {
         router.pause(partner.name, err.retryAfterMs);
+        rateLimitedBy ??= partner.name;
       } else if (err instanceof PartnerAuthError) {
         if (router.disable(partner.name)) {
           logger.error({ partner: partner.name, reason: err.reason, httpStatus: err.httpStatus }, 'partner refused payval; not using it until the cooldown ends — check its credentials, IP allow-list or balance');
@@ -86,7 +90,7 @@ export async function callPartners(deps: RoundDeps, row: Validation, req: Partne
     }
     return { kind: 'answered', partner: partner.name, result: outcome.result };
   }
-  return { kind: 'unanswered', failedOn, last };
+  return { kind: 'unanswered', failedOn, last, rateLimitedBy };
 }
 
 function callOutcome(err: unknown): PartnerCallOutcome {

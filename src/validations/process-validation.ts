@@ -7,6 +7,7 @@ import type { Db } from '../platform/db.js';
 import { withoutSql } from '../platform/db-errors.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import type { PartnerRequest } from '../partners/partner-types.js';
+import { pendingPollDelayMs } from '../partners/retry-after-bounds.js';
 import { NO_TELEMETRY, type PartnerTelemetry, type PartnerWaitReason } from '../partners/partner-telemetry.js';
 import type { TenantSettingsStore } from '../tenants/tenant-settings.js';
 import type { SingleFlight } from './single-flight.js';
@@ -139,7 +140,8 @@ export function createValidationProcessor(deps: ProcessorDeps) {
       case 'pending': {
         const refused = await steps.holdWith(row, round.partner, round.partnerReference, 'pending');
         if (refused) return refused;
-        return wait(Math.min(round.retryAfterMs ?? deps.pendingPollMs, deps.maxRetryAfterMs), 'pending');
+        // A partner's hint is bounded both ways: "ask again now" would re-poll in a hot loop until the hold ends.
+        return wait(pendingPollDelayMs(round.retryAfterMs, deps), 'pending');
       }
       case 'ambiguous': {
         const refused = await steps.holdWith(row, round.partner, null, 'ambiguous');
@@ -159,7 +161,8 @@ export function createValidationProcessor(deps: ProcessorDeps) {
     // paid for with an attempt.
     const { failedOn, last } = round;
     if (last === null || failedOn.every((name) => router.candidates(row.rail, name).length === 0)) {
-      const limitedBy = router.rateLimited(row.rail, held);
+      // A 429 in this round counts even if its pause has already run out (a tiny Retry-After, a slow round).
+      const limitedBy = round.rateLimitedBy ?? router.rateLimited(row.rail, held);
       if (limitedBy !== null && (await steps.rateLimitExpired(db, id))) return steps.fail(id, 'partner.rate_limited', limitedBy);
       if (!claimedFree) await refundAttempt(db, id);
       return wait(router.waitMs(row.rail, held), limitedBy === null ? 'no_partner' : 'rate_limited');

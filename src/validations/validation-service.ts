@@ -79,8 +79,10 @@ export function createValidationService(deps: ServiceDeps) {
           requestId: ctx.requestId,
           details: { type: payee.type, rail: payee.rail },
         });
-        if (ctx.idempotency) {
-          await idempotency.complete(trx, scope, ctx.idempotency.key, { status: 202, body: toValidationView(v) }, id);
+        if (ctx.idempotency && reservation?.kind === 'new') {
+          // Only while this request still owns the key: if it stalled past the lock timeout and a retry took
+          // the key over, this throws and the transaction rolls back — one key, one validation.
+          await idempotency.complete(trx, scope, ctx.idempotency.key, { status: 202, body: toValidationView(v) }, id, { reservation });
         }
         return v;
       });

@@ -37,13 +37,16 @@ export function createWebhookIdempotency(deps: { db: Db; store: IdempotencyStore
     const reservation = await deps.store.reserve(scope, idem.key, idem.fingerprint);
     if (reservation.kind === 'replay') return { response: unseal(scope, idem.key, reservation.response), replayed: true };
     let recorded = false;
+    // Only while this request still owns the key: one that stalled past the lock timeout while a retry took
+    // the key over must not record (or, inside its transaction, make) a second change under it.
+    const owner = { reservation };
     try {
       const response = await work(async (trx, answer, resourceId) => {
-        await deps.store.complete(trx, scope, idem.key, seal(scope, idem.key, answer), resourceId);
+        await deps.store.complete(trx, scope, idem.key, seal(scope, idem.key, answer), resourceId, owner);
         recorded = true;
       });
       // Operations spread over several transactions (replay, retry) record their answer once done.
-      if (!recorded) await deps.store.complete(deps.db, scope, idem.key, seal(scope, idem.key, response));
+      if (!recorded) await deps.store.complete(deps.db, scope, idem.key, seal(scope, idem.key, response), undefined, owner);
       return { response, replayed: false };
     } catch (err) {
       await reservation.release().catch(() => undefined);

@@ -26,8 +26,9 @@ after(() => ctx.close());
 const account = (suffix = '7652') => `${randomInt(10_000_000, 99_999_999)}${suffix}`;
 type V = Record<string, any>;
 
-async function tenant() {
-  const t = await ctx.createTenant();
+/** A live key for tests that change settings (a test key may only read them); PARTNERS=sandbox serves both modes here. */
+async function tenant(mode: 'test' | 'live' = 'test') {
+  const t = await ctx.createTenant('Acme', { mode });
   const http = ctx.http(api);
   const auth = { Authorization: `Bearer ${t.apiKey}` };
   return {
@@ -138,7 +139,7 @@ describe('reusing a recent partner answer', () => {
   });
 
   it('the tenant default applies when the request gives no max_age, and can be turned off per tenant', T, async () => {
-    const t = await tenant();
+    const t = await tenant('live');
     const settings = await t.http.patch('/v1/settings').set(t.auth).send({ reuse_max_age_seconds: 0 });
     assert.equal(settings.status, 200, JSON.stringify(settings.body));
     assert.equal(settings.body.reuse_max_age_seconds, 0);
@@ -219,7 +220,7 @@ describe('POST /v1/name-match and per-tenant thresholds', () => {
   });
 
   it('a stricter tenant demands more for match', T, async () => {
-    const t = await tenant();
+    const t = await tenant('live');
     const pair = { name_1: 'Mohd Irfan Shaikh', name_2: 'Mohammed Irfan Shaikh' };
     const lenient = await t.http.post('/v1/name-match').set(t.auth).send(pair);
     await t.http.patch('/v1/settings').set(t.auth).send({ name_match: { match_threshold: 100, close_match_threshold: 100 } }).expect(200);

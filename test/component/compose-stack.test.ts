@@ -86,6 +86,8 @@ describe('docker-compose.yml (a sandbox deployment)', () => {
       assert.deepEqual(c.partners.enabled.map((p) => p.name), ['sandbox']);
     }
     assert.ok(byName('worker').dependsOn.includes('partner-sim'));
+    // api and worker start together (both migrate: see concurrent-startup.test.ts) and come back if they exit.
+    for (const name of ['api', 'worker']) assert.equal(byName(name).restart, 'unless-stopped', `${name} restarts`);
   });
 
   it('runs: partner simulator, API and worker start, the documented tenants command issues a key, a validation completes', async () => {

@@ -214,3 +214,65 @@ describe('early answers do not leave a connection hanging', () => {
     }
   });
 });
+
+describe('a body trickled in cannot hold a large-body slot for long', () => {
+  it('past HTTP_BODY_READ_TIMEOUT_MS it is a 408 request.body_timeout and its slot is free again', { timeout: 90_000 }, async () => {
+    // Two slots, as in production; a deadline long enough that the probes below run within it.
+    const api = await ctx.start({ ROLE: 'api', HTTP_LARGE_BODY_CONCURRENCY: '2', HTTP_BODY_READ_TIMEOUT_MS: '6000' }, { listen: true });
+    const head = requestHead('POST', '/v1/validations', { ...auth(), 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    const body = validationBody();
+    const opened: RawConnection[] = [];
+    const open = async () => {
+      const c = await RawConnection.open(api.url!);
+      opened.push(c);
+      return c;
+    };
+    // A byte every 200 ms: the body never ends, yet the connection is never idle.
+    const trickle = async (conn: RawConnection) => {
+      for (let i = 0; !conn.isClosed && i < 600; i++) {
+        await conn.write(chunk(body.slice(i % body.length, (i % body.length) + 1))).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    try {
+      const tricklers = [await open(), await open()];
+      for (const c of tricklers) await c.write(head);
+      const trickling = tricklers.map((c) => trickle(c));
+      // Both slots taken: a third large body is refused unread. A probe that got in before a trickler did
+      // holds a slot itself, so it hangs up and the next probe tries again.
+      const busy = await eventually(async () => {
+        const probe = await open();
+        try {
+          await probe.write(head);
+          const res = await probe.readResponse(1500).catch(() => undefined);
+          return res?.status === 503 ? res : undefined;
+        } finally {
+          probe.destroy();
+        }
+      }, 'a 503 while both slots are trickled into');
+      assert.equal(JSON.parse(busy.body).error.code, 'service.busy');
+
+      for (const c of tricklers) {
+        const res = await c.readResponse(60_000);
+        assert.equal(res.status, 408, res.body);
+        assert.equal(JSON.parse(res.body).error.code, 'request.body_timeout');
+        assert.equal(res.headers.connection, 'close');
+      }
+      await Promise.all(trickling);
+
+      // Both slots are free: two large bodies at once, both read to the end.
+      const two = [await open(), await open()];
+      for (const c of two) {
+        await c.write(head);
+        await c.write(chunk(body.slice(0, 10)));
+      }
+      for (const c of two) {
+        await c.write(chunk(body.slice(10)));
+        await c.write(chunk(''));
+      }
+      for (const c of two) assert.equal((await c.readResponse(30_000)).status, 202);
+    } finally {
+      for (const c of opened) c.destroy();
+    }
+  });
+});

@@ -71,3 +71,28 @@ describe('a partner that keeps answering 429', () => {
     assert.equal(ok.status, 'completed');
   });
 });
+
+describe('a partner that answers 429 with Retry-After: 0', () => {
+  let s: Stack;
+  before(async () => {
+    s = await openStack({ ...SLOW_MACHINE_ENV, PARTNER_RATE_LIMIT_MAX_WAIT_MS: '3000' });
+  });
+  after(() => s.ctx.close());
+
+  it('still pauses it and fails the validation with partner.rate_limited after the deadline, with few calls', TEST_TIMEOUT, async () => {
+    const sandbox = s.ctx.sim.provider('sandbox');
+    // "Come back now", for ever: a zero pause used to leave no trace of the 429, so the validation
+    // parked as "no partner", never reached its deadline and asked again about three times a second.
+    sandbox.setFaults({ rateLimitRate: 1, retryAfterSeconds: 0 });
+    const started = Date.now();
+    const id = await createValidation(s, bankAccount(account(), { name: 'Priya Nair' }));
+    const v = await finalValidation(s, id, 45_000);
+    assert.equal(v.status, 'failed');
+    assert.equal(v.failure.code, 'partner.rate_limited');
+    assert.ok(Date.now() - started >= 3000, 'it did not fail before its deadline');
+    assert.equal(s.ctx.sim.chargesFor(id), 0);
+    // Each 429 pauses the partner for at least a second: about three calls in a 3 s deadline, never dozens.
+    const calls = s.ctx.sim.callsFor(id);
+    assert.ok(calls >= 1 && calls <= 10, `${calls} partner calls in a 3 s deadline`);
+  });
+});

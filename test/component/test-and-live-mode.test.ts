@@ -199,3 +199,21 @@ describe('partner answers and webhooks stay in their mode', () => {
     assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
   });
 });
+
+describe('settings are live controls', () => {
+  it('a test key can read the settings but not change them; a live key can (403 settings.live_key_required)', T, async () => {
+    const t = await tenant();
+    const before = await t.get('test', '/v1/settings');
+    assert.equal(before.status, 200);
+    // A developer's or CI's test key must not turn name matching off, or reuse on, for live payouts.
+    const refused = await t.patch('test', '/v1/settings', { name_match: { match_threshold: 0, close_match_threshold: 0 }, reuse_max_age_seconds: 2_592_000 });
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, 'settings.live_key_required');
+    assert.deepEqual((await t.get('live', '/v1/settings')).body, before.body, 'nothing changed');
+    assert.equal(await ctx.runtimes[0]!.db('audit_log').where({ tenant_id: t.tenantId, action: 'settings.updated' }).count({ n: '*' }).first().then((r) => Number(r?.n)), 0);
+
+    const changed = await t.patch('live', '/v1/settings', { name_match: { match_threshold: 95, close_match_threshold: 80 } });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal((await t.get('test', '/v1/settings')).body.name_match.match_threshold, 95, 'a test key still reads them');
+  });
+});

@@ -347,6 +347,18 @@ describe('health', () => {
 });
 
 describe('secrets stay secret', () => {
+  it('a query parameter named like an account number is refused without echoing it', async () => {
+    for (const name of ['50100012345671', '5010-0012-3456-71', '5010%200012%203456%2071']) {
+      const res = await ctx.http(rt).get(`/v1/validations?${name}=1`).set(auth());
+      assert.equal(res.status, 400, name);
+      assert.equal(res.body.error.code, 'request.invalid');
+      // Not the whole body: a request id may hold digits of its own.
+      const text = JSON.stringify([res.body.error.message, res.body.error.details]);
+      assert.ok(!/\d(?:[\s-]*\d){8,}/.test(text), `the answer echoes a digit run: ${text.replace(/\d/g, '#')}`);
+      assert.match(text, /5671/, 'the last four digits still say which parameter it was');
+    }
+  });
+
   it('no full account number appears in the logs or in Redis', async () => {
     assert.ok(usedAccounts.length > 10);
     const logs = ctx.logs.text();

@@ -15,6 +15,8 @@ export interface ComposeService {
   /** `command`, or the Dockerfile's CMD. */
   command: string[];
   dependsOn: string[];
+  /** Compose's `restart` policy, if any. */
+  restart: string | undefined;
 }
 
 /** Compose's `${VAR}`, `${VAR:-default}` and `${VAR:?message}` (which fails when VAR is unset or empty). */
@@ -55,6 +57,7 @@ export function payvalServices(vars: Record<string, string | undefined>): Compos
         env,
         command: (s.command as string[] | undefined) ?? image.cmd,
         dependsOn: Array.isArray(deps) ? (deps as string[]) : Object.keys((deps as Record<string, unknown>) ?? {}),
+        restart: typeof s.restart === 'string' ? s.restart : undefined,
       };
     });
 }

@@ -185,6 +185,8 @@ describe('partner configuration', () => {
     const problems = problemsOf({ PARTNER_MAX_RETRY_AFTER_MS: '3600001', PARTNER_RATE_LIMIT_MAX_WAIT_MS: '10' });
     assert.ok(problems.some((p) => p.startsWith('PARTNER_MAX_RETRY_AFTER_MS:')));
     assert.ok(problems.some((p) => p.startsWith('PARTNER_RATE_LIMIT_MAX_WAIT_MS:')));
+    // A zero cap would make every 429 and every pending hint "ask again now".
+    assert.ok(problemsOf({ PARTNER_MAX_RETRY_AFTER_MS: '0' }).some((p) => p.startsWith('PARTNER_MAX_RETRY_AFTER_MS:')));
   });
 
   it('requires every partner call timeout to be shorter than the sweeper threshold', () => {
@@ -234,6 +236,8 @@ describe('reuse and name-match configuration', () => {
     const c = loadConfig({});
     assert.equal(c.http.trustProxy, false);
     assert.equal(c.http.largeBodyConcurrency, 2);
+    assert.equal(c.http.bodyReadTimeoutMs, 30_000);
+    assert.ok(problemsOf({ HTTP_BODY_READ_TIMEOUT_MS: '0' }).some((p) => p.startsWith('HTTP_BODY_READ_TIMEOUT_MS:')));
     assert.deepEqual(c.authFailures, { limit: 20, windowSeconds: 60 });
     assert.deepEqual(loadConfig({ TRUST_PROXY: 'loopback,10.0.0.0/8' }).http.trustProxy, ['loopback', '10.0.0.0/8']);
     assert.ok(problemsOf({ TRUST_PROXY: 'my-proxy' }).some((p) => p.startsWith('TRUST_PROXY:')));

@@ -42,6 +42,27 @@ describe('toAppError', () => {
     assert.equal(toAppError(Object.assign(new Error('x'), { status: 405, errors: [] })).error.code, 'route.method_not_allowed');
   });
 
+  it("never echoes a digit run of 9+ in the validator's paths or messages, even with spaces or dashes", () => {
+    const err = Object.assign(new Error("Unknown query parameter '50100012345671'"), {
+      status: 400,
+      errors: [
+        { path: '/query/50100012345671', message: "Unknown query parameter '50100012345671'" },
+        { path: '/query/5010-0012-3456-71', message: "Unknown query parameter '5010 0012 3456 71'" },
+        { path: '/query/limit', message: 'must be <= 100' },
+      ],
+    });
+    const { details } = toAppError(err).error;
+    assert.deepEqual(details, {
+      errors: [
+        { path: '/query/XXXXXXXXXX5671', message: "Unknown query parameter 'XXXXXXXXXX5671'" },
+        { path: '/query/XXXXXXXXXX5671', message: "Unknown query parameter 'XXXXXXXXXX5671'" },
+        { path: '/query/limit', message: 'must be <= 100' },
+      ],
+    });
+    const other = toAppError(Object.assign(new Error('POST /v1/validations/123456789012 not allowed'), { status: 405, errors: [] })).error;
+    assert.ok(!other.message.includes('123456789012'), other.message);
+  });
+
   it('treats a response-validation failure (status 500 from the validator) as our bug', () => {
     const { error, unexpected } = toAppError(Object.assign(new Error('/response must NOT have additional properties'), { status: 500, errors: [] }));
     assert.equal(unexpected, true);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BreakerState, GuardedPartner } from '../../src/partners/partner-breaker.js';
 import { createPartnerRouter, MAX_WAIT_MS, MIN_WAIT_MS, type PartnerRouterOptions } from '../../src/partners/partner-router.js';
+import { boundRetryAfterMs, MIN_PAUSE_MS, pendingPollDelayMs } from '../../src/partners/retry-after-bounds.js';
 import type { Rail } from '../../src/partners/partner-types.js';
 
 // Far from Date.now(), so a router that ignored the injected clock would give visibly wrong answers.
@@ -126,9 +127,33 @@ describe('createPartnerRouter', () => {
     assert.deepEqual(names(router.candidates('IMPS')), ['a', 'b']);
     assert.equal(router.unavailableReason('a'), null);
 
-    // A negative pause is a no-op rather than a pause in the past.
-    router.pause('b', -5000);
-    assert.deepEqual(names(router.candidates('IMPS')), ['a', 'b']);
+  });
+
+  it('pauses a partner for at least MIN_PAUSE_MS however short, zero or past its Retry-After', () => {
+    for (const ms of [0, -5000, 10]) {
+      const { router, clock } = setup([fake('a'), fake('b')]);
+      router.pause('b', ms);
+      assert.deepEqual(names(router.candidates('IMPS')), ['a'], `a ${ms} ms Retry-After still pauses`);
+      assert.equal(router.rateLimited('IMPS'), 'b');
+      clock.t += MIN_PAUSE_MS - 1;
+      assert.equal(router.rateLimited('IMPS'), 'b');
+      clock.t += 1;
+      assert.deepEqual(names(router.candidates('IMPS')), ['a', 'b']);
+    }
+    assert.throws(() => setup([fake('a')], { maxPauseMs: 0 }), /maxPauseMs/);
+    assert.equal(boundRetryAfterMs(0, 5000), MIN_PAUSE_MS);
+    assert.equal(boundRetryAfterMs(Number.NaN, 5000), 5000);
+    assert.equal(boundRetryAfterMs(3000, 5000), 3000);
+    assert.equal(boundRetryAfterMs(9000, 5000), 5000);
+  });
+
+  it('re-polls a pending answer no sooner than MIN_PAUSE_MS when the partner hints "now", and at PARTNER_PENDING_POLL_MS without a hint', () => {
+    const opts = { pendingPollMs: 2000, maxRetryAfterMs: 60_000 };
+    assert.equal(pendingPollDelayMs(0, opts), MIN_PAUSE_MS);
+    assert.equal(pendingPollDelayMs(-30_000, opts), MIN_PAUSE_MS, 'a date in the past');
+    assert.equal(pendingPollDelayMs(10_000, opts), 10_000);
+    assert.equal(pendingPollDelayMs(3_600_000, opts), 60_000);
+    assert.equal(pendingPollDelayMs(null, opts), 2000);
   });
 
   it('caps a pause at maxPauseMs however long the Retry-After', () => {
