@@ -14,7 +14,7 @@ import { createBatchIngestor, type IngestItem } from './batch-ingestor.js';
 import { activateBatch, failBatch, findBatch, insertBatch, listBatches, listRejections } from './batch-store.js';
 import type { Batch, BatchRejection, BatchSource } from './batch-types.js';
 import { toBatchView } from './batch-view.js';
-import { precheckFieldToColumn } from './csv-row.js';
+import { precheckFieldToColumn, rejectedRowReference } from './csv-row.js';
 import { abortBatchValidations } from './batch-abort.js';
 import type { BatchCompletedHook } from './batch-counters.js';
 import type { TenantSettingsStore } from '../tenants/tenant-settings.js';
@@ -83,6 +83,8 @@ export function createBatchService(deps: BatchServiceDeps) {
       const ingestor = createBatchIngestor(deps, { id: batchId, ...scope, maxAgeSeconds }, {
         maxRows: deps.maxRows,
         fieldToColumn: ctx.fieldToColumn ?? (source === 'csv' ? precheckFieldToColumn : jsonFieldToColumn),
+        // A JSON item's reference_id is a named field; a CSV row's is a position that may be misaligned.
+        ...(source === 'csv' ? { rejectionReference: rejectedRowReference } : {}),
       });
       try {
         await db.transaction(async (trx) => {
