@@ -101,6 +101,7 @@ export function buildApp(deps: AppDeps): Express {
       limitFor: (req) => (isJsonBatch(req) ? config.batches.jsonLimitBytes : config.http.bodyLimitBytes),
       arrayCapFor: (req) => (isJsonBatch(req) ? tooManyItems : null),
       slots: createBodySlots(config.http.largeBodyConcurrency),
+      slotDeadlineMs: config.http.largeBodyDeadlineMs,
     }),
   );
   app.use(csvUploadRoute(deps.batches, deps.webhooks, { maxBytes: config.batches.maxBytes }));

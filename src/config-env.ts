@@ -29,8 +29,11 @@ export const envSchema = z.object({
 
   BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
   HTTP_LARGE_BODY_CONCURRENCY: int(1, 1000).default(2),
+  HTTP_LARGE_BODY_DEADLINE_MS: int(1000, 3_600_000).default(300_000),
   HTTP_DRAIN_MAX_BYTES: int(0, 1024 ** 3).default(64 * 1024),
   HTTP_DRAIN_TIMEOUT_MS: int(0, 600_000).default(5000),
+  HTTP_IDLE_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1000, 600_000).default(65_000),
   TRUST_PROXY: z.string().default('false'),
   AUTH_FAILURE_LIMIT: int(1, 1_000_000).default(20),
   AUTH_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(60),

@@ -19,9 +19,18 @@ export interface Config {
     validateResponses: boolean;
     /** Per process: JSON bodies over bodyLimitBytes, of unknown length or compressed, read at once. */
     largeBodyConcurrency: number;
+    /** A body holding one of those slots must arrive in full within this long, or its connection is closed. */
+    largeBodyDeadlineMs: number;
     /** After an early answer, how much of the unread body is discarded (and for how long) before the connection is closed. */
     drainMaxBytes: number;
     drainTimeoutMs: number;
+    /**
+     * A connection with no byte in either direction for this long is closed. There is no limit on a
+     * whole request: an upload may take as long as it keeps moving.
+     */
+    idleTimeoutMs: number;
+    /** How long an idle keep-alive connection waits for its next request (above a load balancer's idle timeout). */
+    keepAliveTimeoutMs: number;
     /** Express `trust proxy`: false (the socket address), true, a hop count, or addresses / CIDRs / loopback… */
     trustProxy: TrustProxy;
   };
@@ -96,6 +105,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const blindIndexKey = decodeKeyText(e.BLIND_INDEX_KEY) ?? Buffer.alloc(0);
   if (blindIndexKey.length < 32) problems.push('BLIND_INDEX_KEY: must be base64 that decodes to at least 32 bytes');
   else problems.push(...secretProblems(keyring.keys, blindIndexKey, e.NODE_ENV === 'production'));
+  if (e.HTTP_IDLE_TIMEOUT_MS <= e.HTTP_KEEP_ALIVE_TIMEOUT_MS) problems.push('HTTP_IDLE_TIMEOUT_MS: must be longer than HTTP_KEEP_ALIVE_TIMEOUT_MS');
   if (e.RETRY_MAX_MS < e.RETRY_BASE_MS) problems.push('RETRY_MAX_MS: must be >= RETRY_BASE_MS');
   if (e.MAX_TOTAL_ATTEMPTS < e.JOB_ATTEMPTS) problems.push('MAX_TOTAL_ATTEMPTS: must be >= JOB_ATTEMPTS');
   if (e.SWEEPER_STUCK_AFTER_MS <= e.PARTNER_CALL_TIMEOUT_MS) {
@@ -162,8 +172,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       validateResponses: e.VALIDATE_RESPONSES,
       largeBodyConcurrency: e.HTTP_LARGE_BODY_CONCURRENCY,
+      largeBodyDeadlineMs: e.HTTP_LARGE_BODY_DEADLINE_MS,
       drainMaxBytes: e.HTTP_DRAIN_MAX_BYTES,
       drainTimeoutMs: e.HTTP_DRAIN_TIMEOUT_MS,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       trustProxy,
     },
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS },

@@ -13,6 +13,12 @@ export interface JsonBodyOptions {
   /** For requests whose top-level arrays are capped (a JSON batch's items): refused while still arriving. */
   arrayCapFor?(req: Request): ArrayCap | null;
   slots: BodySlots;
+  /**
+   * A body holding a slot must arrive in full within this long, or its connection is closed (which frees
+   * the slot). The server has no whole-request deadline (uploads may take hours), and the idle timeout
+   * alone would let a client keep a slot for ever by sending a byte now and then.
+   */
+  slotDeadlineMs: number;
 }
 
 export interface ArrayCap { max: number; refuse: () => AppError }
@@ -39,7 +45,8 @@ function declaredLength(req: Request): number | null {
  * - a declared length over the limit is a 413 before a byte is read;
  * - gzip, deflate and br are inflated, and the limit counts inflated bytes, so a bomb stops at the limit;
  * - a body that could be large (over the small limit, of unknown length, or compressed) needs one of a few
- *   per-process slots, held until the response closes; none free is a 503 `service.busy`, unread.
+ *   per-process slots, held until the response closes; none free is a 503 `service.busy`, unread; such a
+ *   body must arrive within `slotDeadlineMs`.
  * Anything left unread is drained (bounded) by earlyAnswerDrain.
  */
 export function jsonBody(opts: JsonBodyOptions): RequestHandler {
@@ -56,17 +63,26 @@ export function jsonBody(opts: JsonBodyOptions): RequestHandler {
     const limit = opts.limitFor(req);
     const declared = declaredLength(req);
     if (declared !== null && declared > limit) throw tooLarge(limit);
+    let deadline: NodeJS.Timeout | undefined;
     if (coding !== 'identity' || declared === null || declared > opts.smallLimitBytes) {
       const release = opts.slots.tryAcquire();
       if (!release) {
         throw new AppError('service.busy', 'The service is busy with other large requests; retry shortly.', { retryAfterSeconds: 1 });
       }
       res.once('close', release);
+      deadline = setTimeout(() => req.socket.destroy(), opts.slotDeadlineMs);
     }
-    readJson(req, coding, { bytes: limit, cap: opts.arrayCapFor?.(req) ?? null }).then((body) => {
-      req.body = body;
-      next();
-    }, next);
+    readJson(req, coding, { bytes: limit, cap: opts.arrayCapFor?.(req) ?? null }).then(
+      (body) => {
+        clearTimeout(deadline);
+        req.body = body;
+        next();
+      },
+      (err: unknown) => {
+        clearTimeout(deadline);
+        next(err);
+      },
+    );
   };
 }
 
