@@ -180,32 +180,38 @@ describe('a body that breaks while the route is still checking its webhook_url',
     );
   });
 
-  it('the gzip around it stops decoding: 400 request.invalid_content_encoding, and the process keeps serving', async () => {
-    const start = await gzipUpTo(part('file', csvRows(100)));
-    // At a block boundary, 0xff starts a block of the reserved type: inflate fails on it at once.
-    const garbage = Buffer.alloc(64, 0xff);
-    const conn = await RawConnection.open(rt.url!);
-    let answer: Awaited<ReturnType<RawConnection['readResponse']>> | undefined;
-    await holdingTheCheck(
-      async () => {
-        await conn.write(requestHead('POST', `/v1/batches${hookQuery}`, { ...auth(), 'content-type': CONTENT_TYPE, 'content-encoding': 'gzip', 'content-length': start.length + garbage.length }));
-        await conn.write(start);
-        await routeIsWaiting();
-        // The request's gzip decoder (what it pipes into); it is destroyed when inflate fails.
-        const decoder = (upload as unknown as { _readableState: { pipes: Array<{ destroyed: boolean }> } })._readableState.pipes[0]!;
-        await conn.write(garbage);
-        // The decoder has failed (and busboy's stream has its error) while the route is still held.
-        await eventually(async () => decoder.destroyed, 'the gzip decoder to fail');
-      },
-      async () => {
-        answer = await conn.readResponse(15_000);
-      },
-    );
-    conn.destroy();
-    assert.equal(answer!.status, 400, answer!.body);
-    assert.equal(JSON.parse(answer!.body).error.code, 'request.invalid_content_encoding');
-    await assertStillServing();
-  });
+  const bodies = [
+    { what: 'a multipart body', contentType: CONTENT_TYPE, text: () => part('file', csvRows(100)) },
+    { what: 'a raw CSV body', contentType: 'text/csv', text: () => csvRows(100) },
+  ];
+  for (const b of bodies) {
+    it(`the gzip around ${b.what} stops decoding: 400 request.invalid_content_encoding, and the process keeps serving`, async () => {
+      const start = await gzipUpTo(b.text());
+      // At a block boundary, 0xff starts a block of the reserved type: inflate fails on it at once.
+      const garbage = Buffer.alloc(64, 0xff);
+      const conn = await RawConnection.open(rt.url!);
+      let answer: Awaited<ReturnType<RawConnection['readResponse']>> | undefined;
+      await holdingTheCheck(
+        async () => {
+          await conn.write(requestHead('POST', `/v1/batches${hookQuery}`, { ...auth(), 'content-type': b.contentType, 'content-encoding': 'gzip', 'content-length': start.length + garbage.length }));
+          await conn.write(start);
+          await routeIsWaiting();
+          // The request's gzip decoder (what it pipes into); it is destroyed when inflate fails.
+          const decoder = (upload as unknown as { _readableState: { pipes: Array<{ destroyed: boolean }> } })._readableState.pipes[0]!;
+          await conn.write(garbage);
+          // The decoder has failed (and busboy's stream, if any, has its error) while the route is still held.
+          await eventually(async () => decoder.destroyed, 'the gzip decoder to fail');
+        },
+        async () => {
+          answer = await conn.readResponse(15_000);
+        },
+      );
+      conn.destroy();
+      assert.equal(answer!.status, 400, answer!.body);
+      assert.equal(JSON.parse(answer!.body).error.code, 'request.invalid_content_encoding');
+      await assertStillServing();
+    });
+  }
 });
 
 /** `text` gzip-compressed and flushed to a block boundary: a valid start of a gzip stream, not its end. */
