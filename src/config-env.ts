@@ -32,6 +32,8 @@ export const envSchema = z.object({
   HTTP_DRAIN_MAX_BYTES: int(0, 1024 ** 3).default(64 * 1024),
   HTTP_DRAIN_TIMEOUT_MS: int(0, 600_000).default(5000),
   HTTP_BODY_READ_TIMEOUT_MS: int(1000, 600_000).default(30_000),
+  HTTP_IDLE_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1000, 600_000).default(65_000),
   TRUST_PROXY: z.string().default('false'),
   AUTH_FAILURE_LIMIT: int(1, 1_000_000).default(20),
   AUTH_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(60),

@@ -24,6 +24,13 @@ export interface Config {
     drainTimeoutMs: number;
     /** The longest a JSON body may take to arrive once reading starts (408 request.body_timeout past it). */
     bodyReadTimeoutMs: number;
+    /**
+     * A connection with no byte in either direction for this long is closed. There is no limit on a
+     * whole request: an upload may take as long as it keeps moving.
+     */
+    idleTimeoutMs: number;
+    /** How long an idle keep-alive connection waits for its next request (above a load balancer's idle timeout). */
+    keepAliveTimeoutMs: number;
     /** Express `trust proxy`: false (the socket address), true, a hop count, or addresses / CIDRs / loopback… */
     trustProxy: TrustProxy;
   };
@@ -98,6 +105,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const blindIndexKey = decodeKeyText(e.BLIND_INDEX_KEY) ?? Buffer.alloc(0);
   if (blindIndexKey.length < 32) problems.push('BLIND_INDEX_KEY: must be base64 that decodes to at least 32 bytes');
   else problems.push(...secretProblems(keyring.keys, blindIndexKey, e.NODE_ENV === 'production'));
+  if (e.HTTP_IDLE_TIMEOUT_MS <= e.HTTP_KEEP_ALIVE_TIMEOUT_MS) problems.push('HTTP_IDLE_TIMEOUT_MS: must be longer than HTTP_KEEP_ALIVE_TIMEOUT_MS');
   if (e.RETRY_MAX_MS < e.RETRY_BASE_MS) problems.push('RETRY_MAX_MS: must be >= RETRY_BASE_MS');
   if (e.MAX_TOTAL_ATTEMPTS < e.JOB_ATTEMPTS) problems.push('MAX_TOTAL_ATTEMPTS: must be >= JOB_ATTEMPTS');
   if (e.SWEEPER_STUCK_AFTER_MS <= e.PARTNER_CALL_TIMEOUT_MS) {
@@ -167,6 +175,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       drainMaxBytes: e.HTTP_DRAIN_MAX_BYTES,
       drainTimeoutMs: e.HTTP_DRAIN_TIMEOUT_MS,
       bodyReadTimeoutMs: e.HTTP_BODY_READ_TIMEOUT_MS,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       trustProxy,
     },
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS },

@@ -81,14 +81,13 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
   let url: string | null = null;
   if (opts.listen ?? true) {
     try {
-      server = await listenOn(app, config.http.port, config.http.host);
+      server = await listenOn(app, config.http.port, config.http.host, config.http);
     } catch (err) {
       // Nothing else has started yet: close the clients opened so far so the caller can exit cleanly.
       await completions?.close().catch(() => undefined);
       await closeClients();
       throw err;
     }
-    server.keepAliveTimeout = 65_000;
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;
     url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;

@@ -1,4 +1,5 @@
 import type { Db } from '../platform/db.js';
+import { failBatch } from './batch-store.js';
 
 /**
  * Fails every still-queued validation of an aborted upload, in bounded chunks so no single
@@ -21,4 +22,16 @@ export async function abortBatchValidations(db: Db, batchId: string, chunk = 500
     total += n;
     if (n < chunk) return total;
   }
+}
+
+/**
+ * Fails an upload that will not finish (the client's error, or the sweeper finding it abandoned), then
+ * its queued rows. Only when this call moved the batch from `accepting` to `failed`: a batch activated
+ * meanwhile is `processing`, its rows belong to the feeder and the workers, and failing them here would
+ * leave its counters short for ever. Returns whether the batch was failed.
+ */
+export async function failUnfinishedUpload(db: Db, batchId: string, code: string, message: string, opts: { notUpdatedSince?: Date } = {}): Promise<boolean> {
+  if (!(await failBatch(db, batchId, code, message, opts))) return false;
+  await abortBatchValidations(db, batchId);
+  return true;
 }

@@ -29,6 +29,8 @@ const SKIPPED_FLUSH = 64 * 1000;
 
 /** Maps a pre-check field path to the CSV column / JSON field a person would look at. */
 export type FieldToColumn = (field: string) => string | null;
+/** The reference stored with a rejected row (CSV: not one that could be an account number). */
+export type RejectionReference = (referenceId: string | null) => string | null;
 
 /**
  * Streams rows into MySQL in chunks: each chunk is one transaction of multi-row INSERTs (validations,
@@ -40,7 +42,7 @@ export type FieldToColumn = (field: string) => string | null;
 export function createBatchIngestor(
   deps: IngestDeps,
   batch: { id: string; tenantId: string; livemode: boolean; maxAgeSeconds: number },
-  opts: { maxRows: number; chunkSize?: number; fieldToColumn: FieldToColumn },
+  opts: { maxRows: number; chunkSize?: number; fieldToColumn: FieldToColumn; rejectionReference?: RejectionReference },
 ) {
   const chunkSize = opts.chunkSize ?? 1000;
   const totals: IngestTotals = { total: 0, skipped: 0, rejected: 0, accepted: 0 };
@@ -54,7 +56,8 @@ export function createBatchIngestor(
 
   function reject(row: number, referenceId: string | null, column: string | null, code: string, message: string, into: Record<string, unknown>[]): void {
     if (firstRejections.length < FIRST_REJECTIONS) firstRejections.push({ row, column, code, message });
-    into.push({ batch_id: batch.id, row_number: row, validation_id: null, reference_id: referenceId, rejected: true, rejection_code: code, rejection_column: column, rejection_message: message.slice(0, 255) });
+    const reference = opts.rejectionReference ? opts.rejectionReference(referenceId) : referenceId;
+    into.push({ batch_id: batch.id, row_number: row, validation_id: null, reference_id: reference, rejected: true, rejection_code: code, rejection_column: column, rejection_message: message.slice(0, 255) });
   }
 
   async function writeChunk(items: IngestItem[], skipped: number): Promise<void> {

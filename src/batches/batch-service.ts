@@ -11,11 +11,11 @@ import { decodeIdCursor, decodeRowCursor, toPage } from '../platform/pagination.
 import { enqueueBatchFeed, type BatchFeedQueue } from '../platform/queues.js';
 import type { BlindIndexer } from '../validations/new-validation.js';
 import { createBatchIngestor, type IngestItem } from './batch-ingestor.js';
-import { activateBatch, failBatch, findBatch, insertBatch, listBatches, listRejections } from './batch-store.js';
+import { activateBatch, findBatch, insertBatch, listBatches, listRejections } from './batch-store.js';
 import type { Batch, BatchRejection, BatchSource } from './batch-types.js';
 import { toBatchView } from './batch-view.js';
-import { precheckFieldToColumn } from './csv-row.js';
-import { abortBatchValidations } from './batch-abort.js';
+import { precheckFieldToColumn, rejectedRowReference } from './csv-row.js';
+import { failUnfinishedUpload } from './batch-abort.js';
 import type { BatchCompletedHook } from './batch-counters.js';
 import type { TenantSettingsStore } from '../tenants/tenant-settings.js';
 
@@ -83,6 +83,8 @@ export function createBatchService(deps: BatchServiceDeps) {
       const ingestor = createBatchIngestor(deps, { id: batchId, ...scope, maxAgeSeconds }, {
         maxRows: deps.maxRows,
         fieldToColumn: ctx.fieldToColumn ?? (source === 'csv' ? precheckFieldToColumn : jsonFieldToColumn),
+        // A JSON item's reference_id is a named field; a CSV row's is a position that may be misaligned.
+        ...(source === 'csv' ? { rejectionReference: rejectedRowReference } : {}),
       });
       try {
         await db.transaction(async (trx) => {
@@ -154,8 +156,7 @@ export function createBatchService(deps: BatchServiceDeps) {
     const code = err instanceof AppError ? err.code : 'batch.upload_interrupted';
     const message = err instanceof AppError ? err.message : 'The upload was interrupted before every row was read.';
     try {
-      await failBatch(db, batchId, code, message);
-      await abortBatchValidations(db, batchId);
+      await failUnfinishedUpload(db, batchId, code, message);
     } catch (cleanupErr) {
       // The sweeper finishes abandoned uploads; the client's error is what matters here.
       logger.warn({ err: cleanupErr, batchId }, 'could not mark the aborted batch failed now');

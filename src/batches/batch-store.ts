@@ -102,22 +102,31 @@ export async function activateBatch(db: Db | Trx, id: string): Promise<'processi
 
 /**
  * Fails an upload that never finished (limits, unreadable tail, dead API process). Its stored rows were
- * never fed to the queue, so they all count as failed and the counts still add up to `total`.
+ * never fed to the queue, so they all count as failed and the counts still add up to `total`. Returns
+ * whether this call failed it: false when the batch had already left `accepting` (activated meanwhile,
+ * or failed by someone else), or, with `notUpdatedSince`, was updated since.
  */
-export async function failBatch(db: Db | Trx, id: string, code: string, message: string): Promise<void> {
-  const now = new Date();
-  await db('batches')
-    .where({ id, status: 'accepting' })
-    .update({
+export async function failBatch(db: Db | Trx, id: string, code: string, message: string, opts: { notUpdatedSince?: Date } = {}): Promise<boolean> {
+  // Read and locked by primary key, then decided here: a WHERE on updated_at could make MySQL lock the
+  // batch through its (status, updated_at) index and deadlock with the ingestor updating that row.
+  return db.transaction(async (trx) => {
+    const row = await trx('batches').where({ id }).forUpdate().first('status', 'updated_at');
+    if (row?.status !== 'accepting') return false;
+    // The sweeper's test of "abandoned", repeated under the lock: a chunk stored meanwhile saves the upload.
+    if (opts.notUpdatedSince && (row.updated_at as Date) >= opts.notUpdatedSince) return false;
+    const now = new Date();
+    await trx('batches').where({ id }).update({
       status: 'failed',
       failure_code: code,
       failure_message: message.slice(0, 255),
-      failed_rows: db.raw('accepted_rows'),
+      failed_rows: trx.raw('accepted_rows'),
       queued_rows: 0,
       processing_rows: 0,
       updated_at: now,
       completed_at: now,
     });
+    return true;
+  });
 }
 
 const COLUMN: Record<RowBucket, string> = { queued: 'queued_rows', processing: 'processing_rows', completed: 'completed_rows', failed: 'failed_rows' };

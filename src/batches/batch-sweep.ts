@@ -3,11 +3,12 @@ import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { jobPresence } from '../platform/job-presence.js';
 import { batchFeedJobId, enqueueBatchFeed, type BatchFeedQueue } from '../platform/queues.js';
-import { failBatch } from './batch-store.js';
-import { abortBatchValidations } from './batch-abort.js';
+import { failUnfinishedUpload } from './batch-abort.js';
 
 /** The API enqueues a feed right after the batch turns `processing`; give that enqueue time to land. */
 const FEED_ENQUEUE_GRACE_MS = 5000;
+
+const ABANDONED_MESSAGE = 'The upload stopped before every row was read.';
 
 export const FEED_RESTARTED_MESSAGE = 'sweeper restarted a stalled batch feed';
 
@@ -43,18 +44,22 @@ export function createBatchSweep(deps: { db: Db; redis: Redis; feedQueue: BatchF
     return restarted;
   }
 
+  /** Fails uploads left in `accepting` for longer than abandonedAfterMs; returns how many it failed. */
   async function failAbandonedUploads(now = Date.now()): Promise<number> {
+    const cutoff = new Date(now - deps.abandonedAfterMs);
     const abandoned: string[] = await db('batches')
       .where({ status: 'accepting' })
-      .where('updated_at', '<', new Date(now - deps.abandonedAfterMs))
+      .where('updated_at', '<', cutoff)
       .limit(100)
       .pluck('id');
+    let failed = 0;
     for (const batchId of abandoned) {
-      await failBatch(db, batchId, 'batch.upload_interrupted', 'The upload stopped before every row was read.');
-      await abortBatchValidations(db, batchId);
+      // The upload may have moved on (stored a chunk, or finished) since the query: then it is left alone.
+      if (!(await failUnfinishedUpload(db, batchId, 'batch.upload_interrupted', ABANDONED_MESSAGE, { notUpdatedSince: cutoff }))) continue;
+      failed++;
       logger.warn({ batchId }, 'sweeper failed an abandoned batch upload');
     }
-    return abandoned.length;
+    return failed;
   }
 
   return { restartLostFeeds, failAbandonedUploads };

@@ -21,6 +21,17 @@ const REFERENCE_ID = /^[A-Za-z0-9._:/-]+$/;
 export function isReferenceId(value: string): boolean {
   return value.length >= 1 && value.length <= MAX_REFERENCE_ID_LENGTH && REFERENCE_ID.test(value);
 }
+
+/**
+ * The reference kept on a rejected CSV row. A row is often rejected because it is misaligned (a cell
+ * missing, one too many, the account number typed in the wrong column), and then the reference column
+ * may hold an account number. A reference that could be one (9+ digits, dashes ignored as account numbers
+ * ignore them) is dropped rather than stored and served; the row number still identifies the row.
+ */
+export function rejectedRowReference(referenceId: string | null): string | null {
+  return referenceId !== null && /\d{9,}/.test(referenceId.replace(/-/g, '')) ? null : referenceId;
+}
+
 // Excel shows long digit strings as e.g. 5.01E+13 and saves them that way, losing digits.
 const SCIENTIFIC = /^\d+([.,]\d+)?e[+-]?\d+$/i;
 

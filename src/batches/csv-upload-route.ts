@@ -54,9 +54,10 @@ async function uploadCsv(req: Request, res: Response, service: BatchService, web
     if (!res.writableFinished) hangUp.abort();
   });
 
-  let body = decodedBody(req);
+  const decoded = decodedBody(req);
+  let body: AsyncIterable<Buffer> = decoded;
   if (req.is('multipart/form-data')) {
-    const multipart = await multipartFile(body, req.headers, limits.maxBytes);
+    const multipart = await multipartFile(decoded, req.headers, limits.maxBytes);
     params = withMultipartFields(params, multipart.fields);
     body = multipart.file;
   }

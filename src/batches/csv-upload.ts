@@ -101,10 +101,12 @@ export function createCsvUpload(source: AsyncIterable<Buffer | string>, opts: { 
     if (!checked.ok) throw new AppError(checked.code, checked.message, { details: { row: headerRow } });
     const { header } = checked;
     const columns = headerRecord.cells.length;
-    // A rejected row keeps the client's reference when that cell is itself well-formed.
+    // A rejected row keeps the client's reference when that cell is itself well-formed, and only when
+    // the row has the header's columns: in a row with a cell missing or one too many, the cell at the
+    // reference's position is some other column's (an account number, say).
     const referenceOf = (cells: string[]): string | null => {
       const i = header.index.reference_id;
-      const cell = i === undefined ? undefined : cells[i]?.trim();
+      const cell = i === undefined || cells.length !== columns ? undefined : cells[i]?.trim();
       return cell && isReferenceId(cell) ? cell : null;
     };
 

@@ -10,13 +10,29 @@ export class ListenError extends Error {
   }
 }
 
+/** Socket timeouts; see Config['http']. */
+export interface ServerTimeouts {
+  idleTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+/** Node's own default; stated, because with no requestTimeout Node's default would become 0 (none). */
+export const HEADERS_TIMEOUT_MS = 60_000;
+
 /**
  * Resolves once the server is listening and rejects if it cannot (EADDRINUSE, EACCES…). Express 5's
  * `app.listen(port, host, cb)` hands the error to `cb`, so waiting for its callback alone would report
  * success with no listener.
+ *
+ * Node's default `requestTimeout` (300 s) covers the whole body: a million-row upload over a slow link
+ * or past a busy database would get a 408 and a reset. Payval sets none; instead a connection that
+ * moves no byte for `idleTimeoutMs` is destroyed (a stalled client, a half-dead peer), so a slow upload
+ * lives as long as it keeps moving. `headersTimeout` stays: a request head must arrive within 60 s.
  */
-export function listenOn(app: Express, port: number, host: string): Promise<Server> {
-  const server = createServer(app);
+export function listenOn(app: Express, port: number, host: string, timeouts: ServerTimeouts): Promise<Server> {
+  const server = createServer({ requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: timeouts.keepAliveTimeoutMs }, app);
+  // With no 'timeout' listener, Node destroys a socket that was idle this long.
+  server.setTimeout(timeouts.idleTimeoutMs);
   return new Promise<Server>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off('listening', onListening);

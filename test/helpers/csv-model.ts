@@ -39,7 +39,7 @@ export function physicalLines(text: string): number {
   return ends + (/(\r\n|\r|\n)$/.test(text) || text === '' ? 0 : 1);
 }
 
-type CellArb = fc.Arbitrary<{ text: string; value: string; breaks: number }>;
+export type CellArb = fc.Arbitrary<{ text: string; value: string; breaks: number }>;
 const asCell = (a: fc.Arbitrary<string>): CellArb => a.map((t) => ({ text: t, value: t, breaks: 0 }));
 
 /** A valid row: one cell from each column's arbitrary (default: plain or quoted). */
@@ -100,6 +100,8 @@ export interface FileShape {
   singleLineCell?: CellArb;
   /** The text around the broken quote (default: 1–8 plain characters), e.g. an account number. */
   brokenText?: fc.Arbitrary<string>;
+  /** More kinds of rows to mix in (e.g. rows with a cell missing or one too many). */
+  extraRows?: fc.Arbitrary<Rendered>;
   maxRows: number;
 }
 
@@ -107,7 +109,9 @@ export function csvFile(shape: FileShape): fc.Arbitrary<ModelFile> {
   const cells = Array.from({ length: shape.columns }, (_, i) => shape.cell?.(i) ?? fc.oneof(asCell(plainCell), quotedCell));
   const single = shape.singleLineCell ?? asCell(plainCell);
   const broken = brokenRow(shape.columns, single, shape.brokenText ?? fc.string({ unit: plainChar, minLength: 1, maxLength: 8 }));
-  const row = fc.oneof({ weight: 6, arbitrary: validRow(cells) }, { weight: 2, arbitrary: blankRow }, { weight: 2, arbitrary: broken });
+  const kinds = [{ weight: 6, arbitrary: validRow(cells) }, { weight: 2, arbitrary: blankRow }, { weight: 2, arbitrary: broken }];
+  if (shape.extraRows) kinds.push({ weight: 3, arbitrary: shape.extraRows });
+  const row = fc.oneof(...kinds);
   return fc
     .tuple(fc.array(row, { minLength: 1, maxLength: shape.maxRows }), fc.array(lineEnd, { minLength: 1, maxLength: 4 }), fc.boolean())
     .map(([rows, ends, finalEnd]) => joinRows(rows, ends, finalEnd));

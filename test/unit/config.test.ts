@@ -97,6 +97,14 @@ describe('config', () => {
   it('checks relations between settings', () => {
     assert.ok(problemsOf({ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '1000' }).some((p) => p.startsWith('RETRY_MAX_MS:')));
     assert.ok(problemsOf({ SWEEPER_STUCK_AFTER_MS: '1000', PARTNER_CALL_TIMEOUT_MS: '5000' }).some((p) => p.startsWith('SWEEPER_STUCK_AFTER_MS:')));
+    assert.ok(problemsOf({ HTTP_IDLE_TIMEOUT_MS: '60000' }).some((p) => p.startsWith('HTTP_IDLE_TIMEOUT_MS:')));
+    assert.ok(problemsOf({ HTTP_IDLE_TIMEOUT_MS: '5000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '5000' }).some((p) => p.startsWith('HTTP_IDLE_TIMEOUT_MS:')));
+  });
+
+  it('bounds idle connections, not whole requests: 120 s without a byte, 65 s between requests', () => {
+    const c = loadConfig({});
+    assert.equal(c.http.idleTimeoutMs, 120_000);
+    assert.equal(c.http.keepAliveTimeoutMs, 65_000);
   });
 });
 

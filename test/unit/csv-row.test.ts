@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
 import { CSV_COLUMNS, mapHeader, type HeaderMap } from '../../src/batches/csv-columns.js';
-import { precheckFieldToColumn, recordToInput, type RowInput, type RowRejection } from '../../src/batches/csv-row.js';
+import { precheckFieldToColumn, recordToInput, rejectedRowReference, type RowInput, type RowRejection } from '../../src/batches/csv-row.js';
 import { precheckPayee } from '../../src/validations/payee-precheck.js';
 
 // Canonical order: type, account_number, ifsc, rail, vpa, name, reference_id
@@ -225,4 +225,12 @@ test('CSV: short and long lines, spreadsheet-mangled numbers and bad references 
     rows.map((r) => (r.ok ? 'ok' : r.rejection.code)),
     ['validation.invalid_account_number', 'batch.wrong_column_count', 'batch.wrong_column_count', 'batch.empty_row', 'batch.invalid_reference_id', 'ok'],
   );
+});
+
+test('a rejected row keeps its reference unless it could be an account number', () => {
+  for (const kept of ['vendor-42', 'INV-2024-0001', 'ref.12345678', 'a:b/c_d', null]) assert.equal(rejectedRowReference(kept), kept);
+  // 9 to 18 digits (or more), alone, inside a reference, or split by dashes as account numbers may be.
+  for (const dropped of ['123456789', ACCOUNT, `ref-${ACCOUNT}`, '5010-0012-3456-78', '50100012345678901234']) {
+    assert.equal(rejectedRowReference(dropped), null, dropped);
+  }
 });
