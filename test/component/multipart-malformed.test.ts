@@ -197,7 +197,8 @@ describe('a body that breaks while the route is still checking its webhook_url',
           await conn.write(start);
           await routeIsWaiting();
           // The request's gzip decoder (what it pipes into); it is destroyed when inflate fails.
-          const decoder = (upload as unknown as { _readableState: { pipes: Array<{ destroyed: boolean }> } })._readableState.pipes[0]!;
+          // (The processlist may still show the previous test's query for a moment: wait for this request's pipe.)
+          const decoder = await eventually(async () => (upload as unknown as { _readableState: { pipes: Array<{ destroyed: boolean }> } } | undefined)?._readableState.pipes[0], 'the request to be piped into its decoder');
           await conn.write(garbage);
           // The decoder has failed (and busboy's stream, if any, has its error) while the route is still held.
           await eventually(async () => decoder.destroyed, 'the gzip decoder to fail');
