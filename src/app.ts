@@ -3,14 +3,13 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Redis } from 'ioredis';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import type { Config } from './config.js';
 import type { Db } from './platform/db.js';
 import type { Logger } from './platform/logger.js';
 import { noStore, requestId } from './platform/response-headers.js';
 import { errorHandler, notFoundHandler } from './platform/error-handler.js';
 import { AppError } from './platform/app-error.js';
+import { projectFile } from './platform/project-root.js';
 import { scrubUrlPath } from './platform/logger.js';
 import { createBodySlots } from './platform/body-slots.js';
 import { jsonBody } from './platform/json-body.js';
@@ -32,7 +31,8 @@ import { settingsRoutes } from './tenants/settings-routes.js';
 import { nameMatchRoute } from './name-match/name-match-route.js';
 import './platform/http-context.js';
 
-export const OPENAPI_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../openapi.yaml');
+// Not compiled: read from the project folder whether the sources or the build run.
+export const OPENAPI_PATH = projectFile('openapi.yaml');
 
 export interface AppDeps {
   config: Config;

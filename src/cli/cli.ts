@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createDb, ensureDatabase, migrateLatest } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
+import { MIGRATIONS_FROM } from '../platform/migration-source.js';
 import { ApiKeyNotFoundError, createTenantService, TenantNotFoundError } from '../tenants/tenant-service.js';
 import { PARTNER_SIM_USAGE, PartnerSimUsageError } from './partner-sim-command.js';
 
@@ -35,12 +36,13 @@ function config(): Config {
   }
 }
 
-async function withDb<T>(work: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {
+/** Runs `work` on the configured database, created and migrated first (`migrate` migrates itself). */
+async function withDb<T>(work: (db: ReturnType<typeof createDb>) => Promise<T>, migrateFirst = true): Promise<T> {
   const c = config();
   await ensureDatabase(c.database.url);
   const db = createDb(c.database.url, 2);
   try {
-    await migrateLatest(db);
+    if (migrateFirst) await migrateLatest(db);
     return await work(db);
   } finally {
     await db.destroy();
@@ -61,8 +63,8 @@ export async function runCli(argv: string[]): Promise<void> {
         return;
       }
       case 'migrate': {
-        const applied = await withDb((db) => migrateLatest(db));
-        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+        const applied = await withDb((db) => migrateLatest(db), false);
+        process.stdout.write(applied.length ? `applied from ${MIGRATIONS_FROM}: ${applied.join(', ')}\n` : 'database is up to date\n');
         return;
       }
       case 'tenants': {
