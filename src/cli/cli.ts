@@ -15,7 +15,7 @@ Commands:
                                       Create a tenant and print its first API key (shown once)
   keys create --tenant ID [--live] [--json]
                                       Create another API key for a tenant (shown once)
-  keys revoke KEY_ID [--json]         Revoke an API key; it stops working immediately
+  keys revoke KEY_ID [--json]         Revoke an API key; it stops working within AUTH_KEY_CACHE_MS (1 s)
   upload FILE.csv [--wait] [--out results.csv] [--reference-id ID] [--url URL] [--json]
                                       Upload a CSV batch to a running payval (key from PAYVAL_API_KEY)
 ${PARTNER_SIM_USAGE}
