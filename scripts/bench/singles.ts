@@ -29,7 +29,10 @@ export async function sendSingles(apiUrl: string, apiKey: string, next: () => Pa
 
 export interface FinalStats { count: number; notFinal: number; p50: number; p90: number; p99: number; max: number }
 
-/** Waits (up to `maxS`) for the rows to be final, then returns created → completed times in ms. */
+/**
+ * Waits (up to `maxS`) for the rows to be final, then returns created → completed times in ms. A row
+ * still not final counts with its age so far, so with `notFinal` > 0 the figures are lower bounds.
+ */
 export async function timeToFinal(db: Db, ids: string[], maxS: number): Promise<FinalStats> {
   const deadline = Date.now() + maxS * 1000;
   let rows: Array<{ created_at: Date; completed_at: Date | null }> = [];
@@ -41,8 +44,9 @@ export async function timeToFinal(db: Db, ids: string[], maxS: number): Promise<
     if (rows.every((r) => r.completed_at !== null) || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 500));
   }
-  const ms = rows.filter((r) => r.completed_at !== null).map((r) => new Date(r.completed_at!).getTime() - new Date(r.created_at).getTime());
-  return { count: ids.length, notFinal: ids.length - ms.length, p50: quantile(ms, 0.5), p90: quantile(ms, 0.9), p99: quantile(ms, 0.99), max: quantile(ms, 1) };
+  const now = Date.now();
+  const ms = rows.map((r) => (r.completed_at === null ? now : new Date(r.completed_at).getTime()) - new Date(r.created_at).getTime());
+  return { count: ids.length, notFinal: rows.filter((r) => r.completed_at === null).length, p50: quantile(ms, 0.5), p90: quantile(ms, 0.9), p99: quantile(ms, 0.99), max: quantile(ms, 1) };
 }
 
 /** Final validations of a batch (or of a tenant when `batchId` is null). */
