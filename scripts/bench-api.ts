@@ -53,7 +53,7 @@ const line = (r: LoadResult) =>
   `${fmt(r.rps).padStart(6)} req/s  p50 ${fmt(r.p50)} / p99 ${fmt(r.p99)} ms  err ${r.errors} to ${r.timeouts} non2xx ${r.non2xx}  cpu ${fmt(r.targetCpu, 2)}`;
 
 async function main(): Promise<boolean> {
-  process.stdout.write(`payval API benchmark: ${ROUNDS} rounds × ${DURATION_S} s per target, connections ${CONNECTIONS.join(' / ')}, run ${run.runId}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  process.stdout.write(`payval API benchmark: ${args['skip-rounds'] ? 'no rounds' : `${ROUNDS} rounds × ${DURATION_S} s per target`}, connections ${CONNECTIONS.join(' / ')}, run ${run.runId}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
   const [tenant] = await prepareDatabase(run.dbUrl, ['bench api']);
   const profileFile = args.profile ? path.resolve(args.profile, 'api-post.cpuprofile') : null;
   if (args.profile) await mkdir(args.profile, { recursive: true });

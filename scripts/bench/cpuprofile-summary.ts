@@ -13,7 +13,7 @@ interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
 export interface CpuProfile { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] }
 
 export interface Row { name: string; ms: number; pct: number }
-export interface ProfileSummary { windowMs: number; busyMs: number; groups: Row[]; functions: Row[] }
+export interface ProfileSummary { windowMs: number; busyMs: number; groups: Row[]; inclusive: Row[]; functions: Row[] }
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -77,9 +77,22 @@ export function summariseProfile(profile: CpuProfile, opts: { fromMs?: number; t
     return g;
   };
 
+  // Every group on a node's stack (itself and its callers), for inclusive time: "time with pino on the stack".
+  const stackCache = new Map<number, Set<string>>();
+  const stackGroups = (id: number): Set<string> => {
+    const cached = stackCache.get(id);
+    if (cached) return cached;
+    const up = parent.get(id);
+    const set = new Set(up === undefined ? [] : stackGroups(up));
+    set.add(groupOf(id));
+    stackCache.set(id, set);
+    return set;
+  };
+
   const from = (opts.fromMs ?? 0) * 1000;
   const to = (opts.toMs ?? Number.POSITIVE_INFINITY) * 1000;
   const groupUs = new Map<string, number>();
+  const inclusiveUs = new Map<string, number>();
   const fnUs = new Map<string, number>();
   let t = 0;
   let windowUs = 0;
@@ -92,6 +105,7 @@ export function summariseProfile(profile: CpuProfile, opts: { fromMs?: number; t
     const id = profile.samples[i]!;
     const g = groupOf(id);
     groupUs.set(g, (groupUs.get(g) ?? 0) + us);
+    for (const sg of stackGroups(id)) inclusiveUs.set(sg, (inclusiveUs.get(sg) ?? 0) + us);
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     const where = url ? `${url.replace(/^file:\/\/.*\/node_modules\//, '').replace(`file://${REPO}/`, '')}:${lineNumber + 1}` : 'native';
     const key = `${functionName || '(anonymous)'}  ${where}  [${g}]`;
@@ -100,7 +114,8 @@ export function summariseProfile(profile: CpuProfile, opts: { fromMs?: number; t
   const busyUs = windowUs - (groupUs.get('(idle)') ?? 0);
   const rows = (m: Map<string, number>, n: number): Row[] =>
     [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, us]) => ({ name, ms: us / 1000, pct: busyUs > 0 ? (100 * us) / busyUs : 0 }));
-  return { windowMs: windowUs / 1000, busyMs: busyUs / 1000, groups: rows(groupUs, 40), functions: rows(fnUs, opts.top ?? 25) };
+  for (const k of ['(root)', '(idle)']) inclusiveUs.delete(k);
+  return { windowMs: windowUs / 1000, busyMs: busyUs / 1000, groups: rows(groupUs, 40), inclusive: rows(inclusiveUs, 25), functions: rows(fnUs, opts.top ?? 25) };
 }
 
 export function formatSummary(s: ProfileSummary, title: string): string {
@@ -109,8 +124,10 @@ export function formatSummary(s: ProfileSummary, title: string): string {
     `${title}: ${s.windowMs.toFixed(0)} ms sampled, ${s.busyMs.toFixed(0)} ms busy (${((100 * s.busyMs) / Math.max(1, s.windowMs)).toFixed(0)} %); shares are of busy time`,
     'self time by package / module:',
     ...s.groups.filter((r) => r.name !== '(idle)').map(line),
+    'inclusive time (the group anywhere on the stack: itself and what it calls):',
+    ...s.inclusive.map(line),
     'top functions (self time):',
-    ...s.functions.map(line),
+    ...s.functions.filter((r) => !r.name.startsWith('(idle)')).map(line),
   ].join('\n');
 }
 

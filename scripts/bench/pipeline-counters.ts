@@ -9,7 +9,8 @@ import { prepareDatabase } from './bench-db.js';
 import { fireN } from './http-load.js';
 import { payeeFactory } from './payees.js';
 import { startPayval } from './payval-process.js';
-import { startWorkers, stopWorkers, uploadJsonBatches, waitBatchesFinal } from './pipeline-phases.js';
+import { runBarePhase, startWorkers, stopWorkers, uploadJsonBatches, waitBatchesFinal } from './pipeline-phases.js';
+import { VALIDATION_QUEUE } from '../../src/platform/queues.js';
 import { startPrivateServers } from './private-servers.js';
 import { counterTable, createCounterProbe, perOperation, type Snapshot } from './server-counters.js';
 
@@ -74,11 +75,17 @@ export async function runPipelineCounters(run: BenchRun, opts: { n: number; work
   });
   await api.stop();
 
+  // The floor: the same number of jobs added in bulk and run by a bare no-op BullMQ worker.
+  const q0 = await probe.snapshot();
+  await runBarePhase(servers.redisUrl, `${run.queuePrefix}bare`, VALIDATION_QUEUE, n, opts.workers, opts.concurrency, 600);
+  const q1 = await probe.snapshot();
+
   const columns = {
     'API: POST': perOperation(s0, s1, n, idle),
     'worker: single': perOperation(w0, w1, n, idle),
     'API: batch row': perOperation(b0, b1, n, idle),
     'worker: batch row': perOperation(bw0, bw1, n, idle),
+    'bare BullMQ job': perOperation(q0, q1, n),
   };
   const pick = (k: 'mysql' | 'redis') => Object.fromEntries(Object.entries(columns).map(([name, c]) => [name, c[k]]));
   process.stdout.write(`MySQL (SHOW GLOBAL STATUS delta per validation; idle background subtracted; worker columns include worker start-up)\n${counterTable(pick('mysql'))}\n`);

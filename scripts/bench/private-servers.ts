@@ -5,6 +5,7 @@
 // MariaDB of the development machines (flush at every commit, O_DIRECT, no binary log).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -51,6 +52,11 @@ export async function startPrivateServers(): Promise<PrivateServers> {
     children.push(redis);
     const mysqlBase = `mysql://root@127.0.0.1:${mysqlPort}`;
     const redisUrl = `redis://127.0.0.1:${redisPort}`;
+    // TCP first: knex prints every refused connection of a pool to the console.
+    await until('private MariaDB port', () => new Promise<boolean>((resolve) => {
+      const socket = connect(mysqlPort, '127.0.0.1', () => resolve(!!socket.end()));
+      socket.once('error', () => resolve(false));
+    }));
     await until('private MariaDB', async () => {
       const k = knexFactory({ client: 'mysql2', connection: { host: '127.0.0.1', port: mysqlPort, user: 'root' }, pool: { min: 0, max: 1 } });
       try {

@@ -59,7 +59,7 @@ export function perOperation(before: Snapshot, after: Snapshot, ops: number, idl
 export function counterTable(columns: Record<string, Counters>): string {
   const names = Object.keys(columns);
   const keys = [...new Set(names.flatMap((n) => Object.keys(columns[n]!)))].sort((a, b) => (a === 'total' ? 1 : b === 'total' ? -1 : a.localeCompare(b)));
-  const cell = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(2)).padStart(18);
-  const head = `  ${''.padEnd(26)}${names.map((n) => n.slice(0, 14).padStart(18)).join('')}`;
+  const cell = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(2)).padStart(19);
+  const head = `  ${''.padEnd(26)}${names.map((n) => n.slice(0, 14).padStart(19)).join('')}`;
   return [head, ...keys.map((k) => `  ${k.padEnd(26)}${names.map((n) => cell(columns[n]![k])).join('')}`)].join('\n');
 }
