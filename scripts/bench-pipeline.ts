@@ -89,7 +89,8 @@ async function main(): Promise<boolean> {
       procs = await startWorkers(workers, workerEnv, profileDir ? (i) => profilerEnv(path.resolve(profileDir, `worker-${i + 1}.cpuprofile`)) : undefined);
     } catch (err) {
       await sampler.stop();
-      say(`${label}`, `payval refused to start: ${String(err).split('\n').find((l) => /WORKER_CONCURRENCY|invalid|must/i.test(l)) ?? String(err).slice(0, 300)}`);
+      const lines = String(err).split('\n');
+      say(label, `payval refused to start: ${(lines.find((l) => /WORKER_CONCURRENCY/.test(l)) ?? lines.find((l) => /must|invalid/i.test(l)) ?? lines[0]!).trim().slice(0, 200)}`);
       return null;
     }
     run.children.push(...procs);
