@@ -50,7 +50,7 @@ const payvalEnv = (dbUrl: string, redisUrl: string, prefix: string) => ({
   RATE_LIMIT_POINTS: '1000000', AUTH_FAILURE_LIMIT: '1000000', ...envOverrides(args.env),
 });
 const line = (r: LoadResult) =>
-  `${fmt(r.rps).padStart(6)} req/s  p50 ${fmt(r.p50)} / p99 ${fmt(r.p99)} ms  err ${r.errors} to ${r.timeouts} non2xx ${r.non2xx}  cpu ${fmt(r.targetCpu, 2)}`;
+  `${fmt(r.rps).padStart(6)} req/s  p50 ${fmt(r.p50)} / p99 ${fmt(r.p99)} ms  err ${r.errors} to ${r.timeouts} non2xx ${r.non2xx}  cpu ${fmt(r.targetCpu, 2)} (${fmt((r.targetCpu * 1000) / r.rps, 2)} ms/req)`;
 
 async function main(): Promise<boolean> {
   process.stdout.write(`payval API benchmark: ${args['skip-rounds'] ? 'no rounds' : `${ROUNDS} rounds × ${DURATION_S} s per target`}, connections ${CONNECTIONS.join(' / ')}, run ${run.runId}, ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
