@@ -10,7 +10,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 
 // Preloaded into the child: when the benchmark dies (even by SIGKILL) the child's stdin reaches EOF and
 // it shuts itself down, so an interrupted run leaves no payval behind.
-const LIFELINE =
+export const LIFELINE =
   'data:text/javascript,' +
   encodeURIComponent("process.stdin.on('end',()=>process.kill(process.pid,'SIGTERM'));process.stdin.on('error',()=>{});process.stdin.resume();");
 
@@ -124,7 +124,7 @@ export function sampleRss(pid: number, everyMs = 200): { peak(): number; stop():
 }
 
 /** The V8 flags `npm start` runs payval with (package.json), so the benchmark measures the same process. */
-function startNodeFlags(): string[] {
+export function startNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
   return pkg.scripts.start.split(/\s+/).filter((t) => t.startsWith('--max-'));
 }

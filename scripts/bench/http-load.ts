@@ -1,0 +1,174 @@
+// Load generators for `npm run bench:api`: autocannon (closed loop: N connections, each sends its next
+// request when the previous answer arrives) and an open-loop driver (requests leave on a fixed timetable
+// whatever the server does, and latency runs from the scheduled send time, so a stalled server cannot
+// hide its stall by slowing the client down: no coordinated omission).
+import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { Pool } from 'undici';
+import { quantile } from './bench-run.js';
+
+export interface Target { url: string; path: string | (() => string); method: 'GET' | 'POST'; headers: Record<string, string>; body?: () => string }
+
+const pathOf = (t: Target): string => (typeof t.path === 'string' ? t.path : t.path());
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  total: number;
+  ok: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  /** CPU the target process used, in cores (1.0 = one core busy the whole time); NaN when unknown. */
+  targetCpu: number;
+}
+
+/** utime + stime of a process, in seconds (NaN once it is gone). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export async function closedLoop(target: Target, connections: number, durationS: number, pid?: number): Promise<LoadResult> {
+  const { body, path } = target;
+  const cpu0 = pid ? cpuSeconds(pid) : Number.NaN;
+  const t0 = performance.now();
+  const r = await autocannon({
+    url: target.url,
+    connections,
+    duration: durationS,
+    timeout: 10,
+    requests: [
+      {
+        method: target.method,
+        path: pathOf(target),
+        headers: { ...target.headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+        setupRequest: (req: autocannon.Request) => ({ ...req, ...(typeof path === 'string' ? {} : { path: path() }), ...(body ? { body: body() } : {}) }),
+      },
+    ],
+  });
+  const cpu = pid ? (cpuSeconds(pid) - cpu0) / ((performance.now() - t0) / 1000) : Number.NaN;
+  return {
+    rps: r['2xx'] / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    total: r.requests.total,
+    ok: r['2xx'],
+    errors: r.errors,
+    timeouts: r.timeouts,
+    non2xx: r.non2xx,
+    targetCpu: cpu,
+  };
+}
+
+export interface OpenLoopResult {
+  rate: number;
+  sent: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  maxOutstanding: number;
+  /** How late this process sent requests (its own event loop busy): part of the latencies above. */
+  sendLagP99: number;
+  clientLoopDelayP99: number;
+}
+
+/** Fires `rate` requests per second for `durationS`; latency = answer time − scheduled send time. */
+export async function openLoop(target: Target, rate: number, durationS: number, connections = 1000): Promise<OpenLoopResult> {
+  const pool = new Pool(target.url, { connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+  const headers = { ...target.headers, ...(target.body ? { 'content-type': 'application/json' } : {}) };
+  const total = Math.max(1, Math.round(rate * durationS));
+  const gapMs = 1000 / rate;
+  const latencies: number[] = [];
+  const sendLags: number[] = [];
+  let ok = 0, non2xx = 0, errors = 0, outstanding = 0, maxOutstanding = 0, sent = 0;
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const inFlight = new Set<Promise<void>>();
+  const fire = (scheduled: number) => {
+    sendLags.push(performance.now() - scheduled);
+    outstanding++;
+    sent++;
+    maxOutstanding = Math.max(maxOutstanding, outstanding);
+    const p = pool
+      .request({ method: target.method, path: pathOf(target), headers, ...(target.body ? { body: target.body() } : {}) })
+      .then(async (res) => {
+        await res.body.dump();
+        latencies.push(performance.now() - scheduled);
+        if (res.statusCode >= 200 && res.statusCode < 300) ok++;
+        else non2xx++;
+      })
+      .catch(() => {
+        errors++;
+      })
+      .finally(() => {
+        outstanding--;
+        inFlight.delete(p);
+      });
+    inFlight.add(p);
+  };
+  const start = performance.now() + 20;
+  let i = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (i < total && start + i * gapMs <= now) fire(start + i++ * gapMs);
+      if (i >= total) return resolve();
+      setTimeout(tick, Math.max(0, start + i * gapMs - performance.now()));
+    };
+    setTimeout(tick, 20);
+  });
+  await Promise.all([...inFlight]);
+  loop.disable();
+  await pool.close();
+  return {
+    rate, sent, ok, non2xx, errors,
+    p50: quantile(latencies, 0.5), p90: quantile(latencies, 0.9), p99: quantile(latencies, 0.99), max: quantile(latencies, 1),
+    maxOutstanding, sendLagP99: quantile(sendLags, 0.99), clientLoopDelayP99: loop.percentile(99) / 1e6,
+  };
+}
+
+/** Exactly `n` requests from `concurrency` connections (for counting per request); returns the 2xx count. */
+export async function fireN(target: Target, n: number, concurrency: number): Promise<{ ok: number; failed: number; ms: number; firstFailure: string | null }> {
+  const pool = new Pool(target.url, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+  const headers = { ...target.headers, ...(target.body ? { 'content-type': 'application/json' } : {}) };
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  let firstFailure: string | null = null;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        next++;
+        try {
+          const res = await pool.request({ method: target.method, path: pathOf(target), headers, ...(target.body ? { body: target.body() } : {}) });
+          const text = await res.body.text();
+          if (res.statusCode >= 200 && res.statusCode < 300) ok++;
+          else {
+            failed++;
+            firstFailure ??= `HTTP ${res.statusCode} ${text.slice(0, 300)}`;
+          }
+        } catch (err) {
+          failed++;
+          firstFailure ??= String(err);
+        }
+      }
+    }),
+  );
+  const ms = performance.now() - t0;
+  await pool.close();
+  return { ok, failed, ms, firstFailure };
+}
