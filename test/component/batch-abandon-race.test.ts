@@ -75,7 +75,8 @@ async function validationsOf(batchId: string): Promise<Array<{ status: string; f
 let workers: Runtime | null = null;
 /** Workers (feeder and validation) start once the race has been run, so nothing is validated before. */
 async function assertCompletes(batchId: string): Promise<void> {
-  workers ??= await ctx.start({ ROLE: 'worker' });
+  // Its own sweeper must not find the uploads these tests age by an hour before their sweep runs.
+  workers ??= await ctx.start({ ROLE: 'worker', BATCH_UPLOAD_ABANDONED_MS: String(86_400_000) });
   const batch = await eventually(
     async () => {
       const b = await findBatchById(api.db, batchId);
