@@ -2,6 +2,7 @@ import type { SharedClients } from './runtime-shared.js';
 import { startPartners, type PartnerSetup } from './partners/partner-setup.js';
 import { createBatchFeeder } from './batches/batch-feeder.js';
 import { batchCountersHook } from './batches/batch-counters.js';
+import { createBatchCompletion } from './batches/batch-completion.js';
 import { createBatchSweep } from './batches/batch-sweep.js';
 import { createValidationProcessor, combineHooks } from './validations/process-validation.js';
 import { createValidationSweeper, inFlightBoundMs, type ValidationSweeper } from './validations/validation-sweeper.js';
@@ -33,6 +34,7 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
   // and how old a `processing` row must be before the sweeper may think its job lost.
   const attemptBoundMs = inFlightBoundMs([...config.partners.enabled, config.partners.testMode].map((p) => p.callTimeoutMs), config.sweeper.stuckAfterMs);
   const partners = await startPartners(config, logger, { onBreakerStateChange: c.partnerMetrics.breakerTransition });
+  const batchCompletion = createBatchCompletion({ db, logger, onCompleted: recorder.batchCompleted });
   const processor = createValidationProcessor({
     db,
     cipher,
@@ -44,7 +46,7 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
     rateLimitMaxWaitMs: config.partners.rateLimitMaxWaitMs,
     attemptLeaseMs: attemptBoundMs,
     publisher: createCompletionPublisher(c.producerRedis, c.completionChannel),
-    onStatusChange: combineHooks(batchCountersHook(logger, recorder.batchCompleted), recorder.validationFinal),
+    onStatusChange: combineHooks(batchCountersHook(batchCompletion), recorder.validationFinal),
     logger,
     maxTotalAttempts: config.worker.maxTotalAttempts,
     settings,
@@ -101,7 +103,7 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
       ...config.sweeper,
       inFlightMs: attemptBoundMs,
       maxWaiting: config.batches.feedMaxWaiting,
-      batches: createBatchSweep({ db, redis: c.producerRedis, feedQueue: c.feedQueue, logger, abandonedAfterMs: config.batches.abandonedAfterMs }),
+      batches: createBatchSweep({ db, redis: c.producerRedis, feedQueue: c.feedQueue, logger, abandonedAfterMs: config.batches.abandonedAfterMs, completion: batchCompletion }),
       tasks: [webhookSweepTask({ db, queue: c.webhookQueue, logger, overdueAfterMs: config.sweeper.stuckAfterMs, batchSize: config.sweeper.batchSize })],
     });
     sweeper.start();

@@ -5,6 +5,7 @@ import type { PartnerSimulator } from '../../src/partners/simulator/sim-server.j
 import { SWEEPER_REQUEUED_MESSAGE } from '../../src/validations/lost-job-recovery.js';
 import { REDIS_LOST_MESSAGE } from '../../src/validations/validation-sweeper.js';
 import { FEED_RESTARTED_MESSAGE } from '../../src/batches/batch-sweep.js';
+import { findBatchById } from '../../src/batches/batch-store.js';
 
 export interface Integrity {
   ok: boolean;
@@ -25,12 +26,13 @@ export interface Integrity {
  */
 export async function checkBatchIntegrity(db: Db, sim: PartnerSimulator, batchId: string, accepted: number): Promise<Integrity> {
   const problems: string[] = [];
-  const b = await db('batches').where({ id: batchId }).first();
+  // The batch's counts as the API reports them: summed from its counter shards.
+  const b = (await findBatchById(db, batchId))!;
   const n = (v: unknown) => Number(v ?? 0);
   if (b.status !== 'completed') problems.push(`batch ${b.status}`);
-  if (n(b.accepted_rows) !== accepted) problems.push(`accepted_rows ${b.accepted_rows} ≠ ${accepted}`);
-  if (n(b.completed_rows) + n(b.failed_rows) !== accepted) problems.push(`completed + failed = ${n(b.completed_rows) + n(b.failed_rows)} ≠ ${accepted}`);
-  if (n(b.queued_rows) !== 0 || n(b.processing_rows) !== 0) problems.push(`queued ${b.queued_rows}, processing ${b.processing_rows} left`);
+  if (b.acceptedRows !== accepted) problems.push(`accepted_rows ${b.acceptedRows} ≠ ${accepted}`);
+  if (b.completedRows + b.failedRows !== accepted) problems.push(`completed + failed = ${b.completedRows + b.failedRows} ≠ ${accepted}`);
+  if (b.queuedRows !== 0 || b.processingRows !== 0) problems.push(`queued ${b.queuedRows}, processing ${b.processingRows} left`);
 
   const rows = { completed: 0, failed: 0 };
   let chargedOnce = 0;
@@ -55,8 +57,8 @@ export async function checkBatchIntegrity(db: Db, sim: PartnerSimulator, batchId
     }
     after = page[page.length - 1]!.id;
   }
-  if (rows.completed !== n(b.completed_rows) || rows.failed !== n(b.failed_rows)) {
-    problems.push(`validations account for ${rows.completed} completed / ${rows.failed} failed rows, the batch for ${b.completed_rows} / ${b.failed_rows}`);
+  if (rows.completed !== b.completedRows || rows.failed !== b.failedRows) {
+    problems.push(`validations account for ${rows.completed} completed / ${rows.failed} failed rows, the batch for ${b.completedRows} / ${b.failedRows}`);
   }
   if (chargedTwice > 0 || sim.stats().referencesChargedMoreThanOnce > 0) problems.push(`${chargedTwice} validations charged more than once`);
   return { ok: problems.length === 0, problems: problems.slice(0, 10), completed: rows.completed, failed: rows.failed, chargedOnce, notCharged, chargedTwice };

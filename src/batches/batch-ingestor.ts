@@ -7,6 +7,7 @@ import { precheckPayee, type PayeeInput } from '../validations/payee-precheck.js
 import { buildNewValidation, type BlindIndexer } from '../validations/new-validation.js';
 import { newValidationRow } from '../validations/validation-store.js';
 import { addIngestCounts } from './batch-store.js';
+import { rowsPerShard } from './counter-shard.js';
 import type { BatchRejection } from './batch-types.js';
 
 /**
@@ -88,6 +89,9 @@ export function createBatchIngestor(
 
     await deps.db.transaction(async (trx: Trx) => {
       let unique = 0;
+      // Each accepted row is counted on the shard of the validation it joined (a duplicate of an earlier
+      // chunk's payee included), so a shard's `expected` is the sum of its validations' batch_row_count.
+      let acceptedPerShard = new Map<number, number>();
       if (validationRows.length) {
         // Statements of STATEMENT_ROWS: formatting a statement is synchronous, so smaller ones keep the
         // event loop responsive at almost the same insert rate.
@@ -105,11 +109,15 @@ export function createBatchIngestor(
           .select('id', 'account_blind_index');
         for (const f of found) idByBlind.set(f.account_blind_index, f.id);
         for (const r of rowsByIndex) {
-          batchRows.push({ batch_id: batch.id, row_number: r.row, validation_id: idByBlind.get(r.blind) ?? null, reference_id: r.referenceId, rejected: false, rejection_code: null, rejection_column: null, rejection_message: null });
+          const validationId = idByBlind.get(r.blind);
+          // Every accepted row just added 1 to its validation's batch_row_count (insert or merge).
+          if (!validationId) throw new Error('an accepted row has no validation');
+          batchRows.push({ batch_id: batch.id, row_number: r.row, validation_id: validationId, reference_id: r.referenceId, rejected: false, rejection_code: null, rejection_column: null, rejection_message: null });
         }
+        acceptedPerShard = rowsPerShard(rowsByIndex.map((r) => ({ validationId: idByBlind.get(r.blind)!, rows: 1 })));
       }
       if (batchRows.length) await trx('batch_rows').insert(batchRows);
-      await addIngestCounts(trx, batch.id, { total: items.length, skipped, rejected, accepted: rowsByIndex.length, unique });
+      await addIngestCounts(trx, batch.id, { total: items.length, skipped, rejected, accepted: rowsByIndex.length, unique, acceptedPerShard });
     });
     totals.total += items.length;
     totals.skipped += skipped;

@@ -1,6 +1,7 @@
 import { parseJsonColumn, type Db, type Trx } from '../platform/db.js';
 import { scopeWhere, type ModeScope } from '../platform/mode-scope.js';
-import type { Batch, BatchRejection, BatchSource, RowBucket } from './batch-types.js';
+import type { Batch, BatchRejection, BatchSource } from './batch-types.js';
+import { addExpectedRows, countsFor, createCounterShards, failExpectedRows, queueExpectedRows } from './batch-counter-store.js';
 
 type Row = Record<string, unknown>;
 const num = (v: unknown): number => Number(v ?? 0);
@@ -29,7 +30,8 @@ function fromRow(r: Row): Batch {
     failureCode: (r.failure_code as string | null) ?? null,
     failureMessage: (r.failure_message as string | null) ?? null,
     createdAt: r.created_at as Date,
-    updatedAt: r.updated_at as Date,
+    // Rows moving on the counter shards change the batch as much as its own row does.
+    updatedAt: r.counts_updated_at && (r.counts_updated_at as Date) > (r.updated_at as Date) ? (r.counts_updated_at as Date) : (r.updated_at as Date),
     completedAt: (r.completed_at as Date | null) ?? null,
   };
 }
@@ -39,39 +41,66 @@ export async function insertBatch(
   b: { id: string; tenantId: string; livemode: boolean; source: BatchSource; referenceId: string | null; metadata: Record<string, string> | null; webhookUrl?: string | null },
 ): Promise<void> {
   const now = new Date();
-  await db('batches').insert({
-    id: b.id,
-    tenant_id: b.tenantId,
-    livemode: b.livemode,
-    status: 'accepting',
-    source: b.source,
-    reference_id: b.referenceId,
-    metadata: b.metadata ? JSON.stringify(b.metadata) : null,
-    webhook_url: b.webhookUrl ?? null,
-    created_at: now,
-    updated_at: now,
+  await inTransaction(db, async (trx) => {
+    await trx('batches').insert({
+      id: b.id,
+      tenant_id: b.tenantId,
+      livemode: b.livemode,
+      status: 'accepting',
+      source: b.source,
+      reference_id: b.referenceId,
+      metadata: b.metadata ? JSON.stringify(b.metadata) : null,
+      webhook_url: b.webhookUrl ?? null,
+      created_at: now,
+      updated_at: now,
+    });
+    await createCounterShards(trx, b.id, now);
   });
+}
+
+/** Runs `work` in the caller's transaction, or in a new one when given the pool. */
+function inTransaction<T>(db: Db | Trx, work: (trx: Trx) => Promise<T>): Promise<T> {
+  return (db as Trx).isTransaction ? work(db as Trx) : db.transaction(work);
+}
+
+/** Batches with their counts summed from the counter shards, read in one statement (one snapshot). */
+function withCounts(db: Db | Trx, ids: readonly string[]) {
+  return db('batches as b')
+    .leftJoin(countsFor(db, ids), 's.batch_id', 'b.id')
+    .whereIn('b.id', ids)
+    .select('b.*', 's.queued_rows', 's.processing_rows', 's.completed_rows', 's.failed_rows', 's.counts_updated_at');
 }
 
 /** Scoped read: another tenant's batch, or another mode's, does not exist. */
 export async function findBatch(db: Db | Trx, scope: ModeScope, id: string): Promise<Batch | undefined> {
-  const row = await db('batches').where({ id, ...scopeWhere(scope) }).first();
+  const row = await withCounts(db, [id]).where(scopeWhere(scope, 'b')).first();
   return row ? fromRow(row) : undefined;
 }
 
 export async function findBatchById(db: Db | Trx, id: string): Promise<Batch | undefined> {
-  const row = await db('batches').where({ id }).first();
+  const row = await withCounts(db, [id]).first();
   return row ? fromRow(row) : undefined;
 }
 
+/** A page of batches: its ids, then the batches with their counts in one grouped read (not one per batch). */
 export async function listBatches(db: Db, q: { scope: ModeScope; beforeId?: string; limit: number }): Promise<Batch[]> {
   const query = db('batches').where(scopeWhere(q.scope));
   if (q.beforeId) query.where('id', '<', q.beforeId);
-  return (await query.orderBy('id', 'desc').limit(q.limit)).map(fromRow);
+  const ids: string[] = await query.orderBy('id', 'desc').limit(q.limit).pluck('id');
+  if (ids.length === 0) return [];
+  return (await withCounts(db, ids).orderBy('b.id', 'desc')).map(fromRow);
 }
 
-/** Adds one ingested chunk's row counts (inside the chunk's transaction). */
-export async function addIngestCounts(trx: Trx, id: string, c: { total: number; skipped: number; rejected: number; accepted: number; unique: number }): Promise<void> {
+/**
+ * Adds one ingested chunk's row counts (inside the chunk's transaction): the totals on the batch row,
+ * and its accepted rows per counter shard to `expected` (batch row first, the order every writer keeps).
+ */
+export async function addIngestCounts(
+  trx: Trx,
+  id: string,
+  c: { total: number; skipped: number; rejected: number; accepted: number; unique: number; acceptedPerShard: ReadonlyMap<number, number> },
+): Promise<void> {
+  const now = new Date();
   await trx('batches')
     .where({ id })
     .update({
@@ -80,24 +109,26 @@ export async function addIngestCounts(trx: Trx, id: string, c: { total: number; 
       rejected_rows: trx.raw('rejected_rows + ?', [c.rejected]),
       accepted_rows: trx.raw('accepted_rows + ?', [c.accepted]),
       unique_validations: trx.raw('unique_validations + ?', [c.unique]),
-      updated_at: new Date(),
+      updated_at: now,
     });
+  await addExpectedRows(trx, id, c.acceptedPerShard, now);
 }
 
 /**
- * Ingest finished: every accepted row is now queued. A batch with nothing to validate is complete at
- * once. Returns the new status.
+ * Ingest finished: every accepted row is now queued (on its counter shard, in the same transaction).
+ * A batch with nothing to validate is complete at once. Returns the new status.
  */
 export async function activateBatch(db: Db | Trx, id: string): Promise<'processing' | 'completed'> {
-  const now = new Date();
-  const done = await db('batches')
-    .where({ id, status: 'accepting', accepted_rows: 0 })
-    .update({ status: 'completed', completed_at: now, updated_at: now, feed_done_at: now });
-  if (done) return 'completed';
-  await db('batches')
-    .where({ id, status: 'accepting' })
-    .update({ status: 'processing', queued_rows: db.raw('accepted_rows'), updated_at: now });
-  return 'processing';
+  return inTransaction(db, async (trx) => {
+    const now = new Date();
+    const done = await trx('batches')
+      .where({ id, status: 'accepting', accepted_rows: 0 })
+      .update({ status: 'completed', completed_at: now, updated_at: now, feed_done_at: now });
+    if (done) return 'completed';
+    const activated = await trx('batches').where({ id, status: 'accepting' }).update({ status: 'processing', updated_at: now });
+    if (activated) await queueExpectedRows(trx, id, now);
+    return 'processing';
+  });
 }
 
 /**
@@ -119,36 +150,12 @@ export async function failBatch(db: Db | Trx, id: string, code: string, message:
       status: 'failed',
       failure_code: code,
       failure_message: message.slice(0, 255),
-      failed_rows: trx.raw('accepted_rows'),
-      queued_rows: 0,
-      processing_rows: 0,
       updated_at: now,
       completed_at: now,
     });
+    await failExpectedRows(trx, id, now);
     return true;
   });
-}
-
-const COLUMN: Record<RowBucket, string> = { queued: 'queued_rows', processing: 'processing_rows', completed: 'completed_rows', failed: 'failed_rows' };
-
-/**
- * Moves `rows` input rows from one bucket to another, in the same transaction that changes the
- * validation, and marks the batch completed when this move made every accepted row final. The
- * conditional UPDATE makes `completed` happen exactly once however many workers finish rows at once.
- * Returns true when this call completed the batch.
- */
-export async function moveBatchRows(trx: Trx, batchId: string, from: RowBucket, to: RowBucket, rows: number): Promise<boolean> {
-  if (from === to || rows === 0) return false;
-  const now = new Date();
-  await trx('batches')
-    .where({ id: batchId })
-    .update({ [COLUMN[from]]: trx.raw('?? - ?', [COLUMN[from], rows]), [COLUMN[to]]: trx.raw('?? + ?', [COLUMN[to], rows]), updated_at: now });
-  if (to !== 'completed' && to !== 'failed') return false;
-  const completed = await trx('batches')
-    .where({ id: batchId, status: 'processing' })
-    .whereRaw('completed_rows + failed_rows = accepted_rows')
-    .update({ status: 'completed', completed_at: now });
-  return completed === 1;
 }
 
 export async function advanceFeed(db: Db, id: string, cursor: string | null, done: boolean): Promise<void> {

@@ -4,6 +4,7 @@ import type { Logger } from '../platform/logger.js';
 import { jobPresence } from '../platform/job-presence.js';
 import { batchFeedJobId, enqueueBatchFeed, type BatchFeedQueue } from '../platform/queues.js';
 import { failUnfinishedUpload } from './batch-abort.js';
+import type { BatchCompletion } from './batch-completion.js';
 
 /** The API enqueues a feed right after the batch turns `processing`; give that enqueue time to land. */
 const FEED_ENQUEUE_GRACE_MS = 5000;
@@ -18,9 +19,11 @@ export const FEED_RESTARTED_MESSAGE = 'sweeper restarted a stalled batch feed';
  *   good) while its feed is unfinished gets a new feed job; the feeder resumes from its stored
  *   cursor. Judged by the feed job itself, not by the batch's `updated_at`: workers finishing the
  *   rows already fed keep that fresh, which used to hide a lost feed for as long as they ran;
- * - an upload stuck in `accepting` (the API process died mid-upload) is failed, with its rows.
+ * - an upload stuck in `accepting` (the API process died mid-upload) is failed, with its rows;
+ * - a batch whose rows are all final but which nobody completed (its completion check, run after the
+ *   commit that finished its last counter shard, was lost with its worker) is completed.
  */
-export function createBatchSweep(deps: { db: Db; redis: Redis; feedQueue: BatchFeedQueue; logger: Logger; abandonedAfterMs: number }) {
+export function createBatchSweep(deps: { db: Db; redis: Redis; feedQueue: BatchFeedQueue; logger: Logger; abandonedAfterMs: number; completion: BatchCompletion }) {
   const { db, logger } = deps;
 
   async function restartLostFeeds(now = Date.now()): Promise<number> {
@@ -62,7 +65,7 @@ export function createBatchSweep(deps: { db: Db; redis: Redis; feedQueue: BatchF
     return failed;
   }
 
-  return { restartLostFeeds, failAbandonedUploads };
+  return { restartLostFeeds, failAbandonedUploads, completeFinishedBatches: () => deps.completion.completeFinishedBatches() };
 }
 
 export type BatchSweep = ReturnType<typeof createBatchSweep>;

@@ -44,7 +44,7 @@ export interface SweeperDeps {
   maxWaiting: number;
   /** How often each process looks for a lost Redis and renews or takes the leader lease. */
   checkMs?: number;
-  batches: { restartLostFeeds(): Promise<number>; failAbandonedUploads(): Promise<number> };
+  batches: { restartLostFeeds(): Promise<number>; failAbandonedUploads(): Promise<number>; completeFinishedBatches(): Promise<number> };
   tasks?: SweepTask[];
 }
 
@@ -94,6 +94,7 @@ export function createValidationSweeper(deps: SweeperDeps) {
     await deps.batches.restartLostFeeds();
     await sweepStale(now);
     await deps.batches.failAbandonedUploads();
+    await deps.batches.completeFinishedBatches();
     await checkIdleQueue(now);
   }
 

@@ -10,6 +10,7 @@ import { randomInt } from 'node:crypto';
 import type { Runtime } from '../../src/runtime.js';
 import { validationJobId } from '../../src/platform/queues.js';
 import { jobPresence } from '../../src/platform/job-presence.js';
+import { findBatchById } from '../../src/batches/batch-store.js';
 import { createTestContext, eventually, bankAccount, type TestContext } from '../helpers/test-stack.js';
 import { wipeRedisPrefix } from '../helpers/redis-wipe.js';
 
@@ -53,7 +54,7 @@ async function stack(overrides: Record<string, string>) {
     assert.equal(res.status, 202, res.text);
     return res.body.id as string;
   };
-  const batchRow = (id: string) => api.db('batches').where({ id }).first();
+  const batchRow = async (id: string) => (await findBatchById(api.db, id))!;
   return { ctx, api, workers, submit, batchRow };
 }
 
@@ -63,9 +64,9 @@ async function assertCompletedOnce(s: Awaited<ReturnType<typeof stack>>, batchId
     const b = await s.batchRow(batchId);
     return b.status === 'completed' ? b : undefined;
   }, 'the batch to complete', 150_000);
-  assert.equal(Number(done.completed_rows), n);
-  assert.equal(Number(done.failed_rows), 0);
-  assert.ok(done.feed_done_at, 'the feed never finished');
+  assert.equal(done.completedRows, n);
+  assert.equal(done.failedRows, 0);
+  assert.ok(done.feedDoneAt, 'the feed never finished');
   const rows: Array<{ id: string; status: string }> = await s.api.db('validations').where({ batch_id: batchId }).select('id', 'status');
   assert.equal(rows.length, n);
   for (const r of rows) {
@@ -82,11 +83,11 @@ describe('Redis emptied in the middle of a batch', () => {
       const { ctx, api, workers } = s;
       assert.equal(workers[0]!.config.sweeper.stuckAfterMs, 600_000);
       const batchId = await s.submit(6000);
-      await eventually(async () => Number((await s.batchRow(batchId)).completed_rows) >= 1000, 'a thousand rows completed', 60_000);
+      await eventually(async () => (await s.batchRow(batchId)).completedRows >= 1000, 'a thousand rows completed', 60_000);
       const deleted = await ctx.flushRedis();
       const wipedAt = Date.now();
       assert.ok(deleted > 1000, `only ${deleted} keys wiped`);
-      assert.ok((await s.batchRow(batchId)).feed_done_at, 'the whole batch should have been fed before the wipe');
+      assert.ok((await s.batchRow(batchId)).feedDoneAt, 'the whole batch should have been fed before the wipe');
       // The rows that lost their job: still queued, and no job in Redis (rows a worker holds in memory
       // were already claimed, so they are processing, not queued).
       const queued: string[] = await api.db('validations').where({ batch_id: batchId, status: 'queued' }).pluck('id');
@@ -131,12 +132,12 @@ describe('Redis emptied in the middle of a batch', () => {
     try {
       const { ctx } = s;
       const batchId = await s.submit(4000);
-      await eventually(async () => Number((await s.batchRow(batchId)).completed_rows) >= 500, '500 rows completed', 60_000);
+      await eventually(async () => (await s.batchRow(batchId)).completedRows >= 500, '500 rows completed', 60_000);
       await ctx.flushRedis();
       const wipedAt = Date.now();
       const atWipe = await s.batchRow(batchId);
-      assert.equal(atWipe.feed_done_at, null, 'the feeder should still have been feeding');
-      t.diagnostic(`feed cursor at the wipe: ${atWipe.feed_cursor}; ${atWipe.completed_rows} rows complete`);
+      assert.equal(atWipe.feedDoneAt, null, 'the feeder should still have been feeding');
+      t.diagnostic(`feed cursor at the wipe: ${atWipe.feedCursor}; ${atWipe.completedRows} rows complete`);
 
       await assertCompletedOnce(s, batchId, 4000);
       const restart = logLines(ctx, 'sweeper restarted a stalled batch feed').find((l) => l.batchId === batchId && l.time >= wipedAt);
