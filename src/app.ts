@@ -1,17 +1,15 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Redis } from 'ioredis';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import type { Config } from './config.js';
 import type { Db } from './platform/db.js';
 import type { Logger } from './platform/logger.js';
 import { noStore, requestId } from './platform/response-headers.js';
 import { errorHandler, notFoundHandler } from './platform/error-handler.js';
 import { AppError } from './platform/app-error.js';
-import { scrubUrlPath } from './platform/logger.js';
+import { projectFile } from './platform/project-root.js';
+import { accessLog } from './platform/access-log.js';
 import { createBodySlots } from './platform/body-slots.js';
 import { jsonBody } from './platform/json-body.js';
 import { earlyAnswerDrain } from './platform/early-answer-drain.js';
@@ -20,6 +18,8 @@ import { healthRoutes } from './platform/health-routes.js';
 import { metricsRoute } from './platform/metrics.js';
 import type { Registry } from 'prom-client';
 import { authMiddleware } from './tenants/auth-middleware.js';
+import { cachedKeyLookup } from './tenants/key-cache.js';
+import { findActiveKeyByHash } from './tenants/tenant-store.js';
 import { rateLimitMiddleware } from './tenants/rate-limit-middleware.js';
 import { validationRoutes } from './validations/validation-routes.js';
 import type { ValidationService } from './validations/validation-service.js';
@@ -32,7 +32,8 @@ import { settingsRoutes } from './tenants/settings-routes.js';
 import { nameMatchRoute } from './name-match/name-match-route.js';
 import './platform/http-context.js';
 
-export const OPENAPI_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../openapi.yaml');
+// Not compiled: read from the project folder whether the sources or the build run.
+export const OPENAPI_PATH = projectFile('openapi.yaml');
 
 export interface AppDeps {
   config: Config;
@@ -58,18 +59,7 @@ export function buildApp(deps: AppDeps): Express {
   app.set('trust proxy', config.http.trustProxy);
 
   app.use(requestId);
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req) => (req as express.Request).requestId,
-      // Method, masked path and status only: bodies, headers and query strings can carry account numbers and keys.
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: scrubUrlPath(req.url) }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-    }),
-  );
+  app.use(accessLog(logger));
   app.use(earlyAnswerDrain({ maxBytes: config.http.drainMaxBytes, timeoutMs: config.http.drainTimeoutMs }));
   app.use(helmet());
 
@@ -81,7 +71,8 @@ export function buildApp(deps: AppDeps): Express {
     ...config.authFailures,
     keyPrefix: `${config.redis.queuePrefix}:authfail`,
   });
-  app.use('/v1', authMiddleware(deps.db, authFailures));
+  const findKey = cachedKeyLookup((hash) => findActiveKeyByHash(deps.db, hash), { ttlMs: config.http.keyCacheMs });
+  app.use('/v1', authMiddleware(findKey, authFailures));
   app.use(
     '/v1',
     rateLimitMiddleware(deps.rateLimitRedis, {

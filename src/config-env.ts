@@ -36,6 +36,7 @@ export const envSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1000, 600_000).default(65_000),
   TRUST_PROXY: z.string().default('false'),
   AUTH_FAILURE_LIMIT: int(1, 1_000_000).default(20),
+  AUTH_KEY_CACHE_MS: int(0, 60_000).default(1000),
   AUTH_FAILURE_WINDOW_SECONDS: int(1, 86_400).default(60),
   RATE_LIMIT_POINTS: int(1, 1_000_000).default(50),
   RATE_LIMIT_WINDOW_SECONDS: int(1, 3600).default(1),

@@ -17,6 +17,8 @@ export interface Config {
     port: number;
     bodyLimitBytes: number;
     validateResponses: boolean;
+    /** How long an API process trusts an active key it looked up (0: every request reads MySQL). */
+    keyCacheMs: number;
     /** Per process: JSON bodies over bodyLimitBytes, of unknown length or compressed, read at once. */
     largeBodyConcurrency: number;
     /** After an early answer, how much of the unread body is discarded (and for how long) before the connection is closed. */
@@ -171,6 +173,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       port: e.PORT,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       validateResponses: e.VALIDATE_RESPONSES,
+      keyCacheMs: e.AUTH_KEY_CACHE_MS,
       largeBodyConcurrency: e.HTTP_LARGE_BODY_CONCURRENCY,
       drainMaxBytes: e.HTTP_DRAIN_MAX_BYTES,
       drainTimeoutMs: e.HTTP_DRAIN_TIMEOUT_MS,

@@ -25,7 +25,9 @@ export async function startApiRole(c: SharedClients): Promise<{ app: Express; co
     maxEndpoints: config.webhooks.maxEndpoints,
     idempotency,
   });
-  const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue: c.queue, completions, logger, checkWebhookUrl: webhooks.checkOneOffUrl, settings });
+  // Group commit may use half the pool; the other half stays for reads and other writes.
+  const groupCommit = { maxItems: 200, maxInFlight: Math.max(1, Math.floor(config.database.poolMax / 2)) };
+  const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue: c.queue, completions, logger, checkWebhookUrl: webhooks.checkOneOffUrl, settings, groupCommit });
   const batches = createBatchService({ db, cipher, blindIndex, idempotency, feedQueue: c.feedQueue, logger, maxRows: config.batches.maxRows, onBatchCompleted: c.recorder.batchCompleted, settings });
   const app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: c.producerRedis, validations, batches, webhooks, settings, metrics: c.metrics });
   return { app, completions };

@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import type { Logger } from './platform/logger.js';
 import { createDb, ensureDatabase, migrateLatest, type Db } from './platform/db.js';
+import { MIGRATIONS_FROM } from './platform/migration-source.js';
 import { createRedis, waitForRedis } from './platform/redis.js';
 import { createBatchFeedQueue, createValidationQueue, createWebhookQueue, type ValidationQueue, type WebhookQueue } from './platform/queues.js';
 import { createFieldCipher } from './platform/field-cipher.js';
@@ -54,7 +55,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
   await ensureDatabase(config.database.url);
   const db = createDb(config.database.url, config.database.poolMax);
   const applied = await migrateLatest(db);
-  if (applied.length) logger.info({ applied }, 'migrations applied');
+  if (applied.length) logger.info({ applied, from: MIGRATIONS_FROM }, 'migrations applied');
 
   const redisClients: Redis[] = [];
   const redis = (role: 'worker' | 'fail-fast', name: string) => {

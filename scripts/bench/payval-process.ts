@@ -1,5 +1,6 @@
-// payval as the benchmark's child processes: `node bin/payval.mjs serve`, exactly what `npm start` runs.
-import { spawn, type ChildProcess } from 'node:child_process';
+// payval as the benchmark's child processes: the compiled build with `npm start`'s flags, exactly what
+// `npm start` runs (building first if dist/ is missing or stale), or the TypeScript sources through tsx.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -38,9 +39,22 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function startPayval(role: 'api' | 'worker' | 'all', env: Record<string, string>, readyTimeoutMs = 60_000): Promise<PayvalProcess> {
+/** `build`: dist/src/cli/payval.js, as `npm start` runs it; `sources`: src/cli/payval.ts through tsx (development). */
+export type PayvalCode = 'build' | 'sources';
+
+let built = false;
+/** `npm start`'s first step, once per benchmark: compiles to dist/ unless dist/ is the build of the current sources. */
+function ensureBuild(): void {
+  if (built) return;
+  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  built = true;
+}
+
+export async function startPayval(role: 'api' | 'worker' | 'all', env: Record<string, string>, readyTimeoutMs = 60_000, code: PayvalCode = 'build'): Promise<PayvalProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...startNodeFlags(), '--import', LIFELINE, 'bin/payval.mjs', 'serve'], {
+  if (code === 'build') ensureBuild();
+  const entry = code === 'build' ? ['dist/src/cli/payval.js'] : ['--import', 'tsx', 'src/cli/payval.ts'];
+  const child = spawn(process.execPath, [...startNodeFlags(), '--import', LIFELINE, ...entry, 'serve'], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, ROLE: role, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -75,7 +89,7 @@ export async function startPayval(role: 'api' | 'worker' | 'all', env: Record<st
   // LOG_LEVEL=warn hides the "listening" line, so readiness is /readyz answering 200 (MySQL and Redis up).
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (!alive()) throw new Error(`payval (${role}) exited during start-up:\n${tail.slice(-4000)}`);
+    if (!alive()) throw new Error(`payval (${role}) exited during start-up (${child.signalCode ?? `code ${child.exitCode}`}):\n${tail.slice(-4000)}`);
     const ok = await fetch(`${proc.url}/readyz`).then((r) => r.ok, () => false);
     if (ok) return proc;
     if (Date.now() > deadline) {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createDb, ensureDatabase, migrateLatest } from '../platform/db.js';
 import { createLogger } from '../platform/logger.js';
+import { MIGRATIONS_FROM } from '../platform/migration-source.js';
 import { ApiKeyNotFoundError, createTenantService, TenantNotFoundError } from '../tenants/tenant-service.js';
 import { PARTNER_SIM_USAGE, PartnerSimUsageError } from './partner-sim-command.js';
 
@@ -14,7 +15,7 @@ Commands:
                                       Create a tenant and print its first API key (shown once)
   keys create --tenant ID [--live] [--json]
                                       Create another API key for a tenant (shown once)
-  keys revoke KEY_ID [--json]         Revoke an API key; it stops working immediately
+  keys revoke KEY_ID [--json]         Revoke an API key; it stops working within AUTH_KEY_CACHE_MS (1 s)
   upload FILE.csv [--wait] [--out results.csv] [--reference-id ID] [--url URL] [--json]
                                       Upload a CSV batch to a running payval (key from PAYVAL_API_KEY)
 ${PARTNER_SIM_USAGE}
@@ -35,12 +36,13 @@ function config(): Config {
   }
 }
 
-async function withDb<T>(work: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {
+/** Runs `work` on the configured database, created and migrated first (`migrate` migrates itself). */
+async function withDb<T>(work: (db: ReturnType<typeof createDb>) => Promise<T>, migrateFirst = true): Promise<T> {
   const c = config();
   await ensureDatabase(c.database.url);
   const db = createDb(c.database.url, 2);
   try {
-    await migrateLatest(db);
+    if (migrateFirst) await migrateLatest(db);
     return await work(db);
   } finally {
     await db.destroy();
@@ -61,8 +63,8 @@ export async function runCli(argv: string[]): Promise<void> {
         return;
       }
       case 'migrate': {
-        const applied = await withDb((db) => migrateLatest(db));
-        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+        const applied = await withDb((db) => migrateLatest(db), false);
+        process.stdout.write(applied.length ? `applied from ${MIGRATIONS_FROM}: ${applied.join(', ')}\n` : 'database is up to date\n');
         return;
       }
       case 'tenants': {

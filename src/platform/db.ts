@@ -1,13 +1,10 @@
 import knexFactory, { type Knex } from 'knex';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { migrationSource } from './migration-source.js';
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
 /** Registers work to run after the surrounding transaction commits (such as enqueueing what it recorded). */
 export type Defer = (task: () => Promise<void>) => void;
-
-const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
 function connectionFromUrl(url: string, withDatabase: boolean): Knex.MySql2ConnectionConfig {
   const u = new URL(url);
@@ -49,7 +46,8 @@ export function createDb(url: string, poolMax = 10): Db {
     // Error messages carry the statement with `?` placeholders, never the bound values (which can be
     // names, VPAs or ciphertexts); errors reach logs and BullMQ's job records.
     compileSqlOnError: false,
-    migrations: { directory: MIGRATIONS_DIR, tableName: 'knex_migrations', loadExtensions: ['.ts', '.js'] },
+    // .ts from the sources, .js from the build, recorded under the same names: see migration-source.ts.
+    migrations: { tableName: 'knex_migrations', migrationSource: migrationSource() },
   });
 }
 

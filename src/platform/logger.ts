@@ -54,7 +54,11 @@ export function maskDigitRuns(text: string): string {
   });
 }
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * Lines go to stdout asynchronously: under load many lines leave in one write instead of one write
+ * each, and pino flushes what is buffered when the process exits (a crash included).
+ */
+export function createLogger(level: string, destination: DestinationStream = pino.destination({ dest: 1, sync: false })): Logger {
   return pino(
     {
       level,

@@ -17,7 +17,8 @@ export function createRedis(url: string, role: RedisRole, name: string): Redis {
   const opts: RedisOptions =
     role === 'worker'
       ? { ...common, maxRetriesPerRequest: null, enableReadyCheck: true }
-      : { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 2000 };
+      : // Auto-pipelining sends the commands many concurrent requests issue in one turn as one write.
+        { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 2000, enableAutoPipelining: true };
   const client = new Redis(url, opts);
   // Errors surface through commands; an unhandled 'error' event would crash the process.
   client.on('error', () => undefined);

@@ -21,6 +21,12 @@ export function createAuthFailureThrottle(redis: Redis, opts: { limit: number; w
   const limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: opts.keyPrefix, points: opts.limit, duration: opts.windowSeconds });
   return {
     async check(addressKey) {
+      // Every request passes here: one GET of the limiter's own key answers it; the window's remaining
+      // time is read (limiter.get: a MULTI of GET and PTTL) only for an address already over its budget.
+      const failures = await redis.get(limiter.getKey(addressKey)).catch((err: unknown) => {
+        throw unavailable(err);
+      });
+      if (failures === null || Number(failures) < opts.limit) return;
       const state = await limiter.get(addressKey).catch((err: unknown) => {
         throw unavailable(err);
       });

@@ -6,11 +6,11 @@ import type { AuthContext } from '../platform/http-context.js';
 import { scopeOf, type ModeScope } from '../platform/mode-scope.js';
 import { AppError } from '../platform/app-error.js';
 import { decodeIdCursor, toPage } from '../platform/pagination.js';
-import { appendAudit } from '../platform/audit-store.js';
 import { newId } from '../platform/ids.js';
-import { enqueueValidations, type ValidationQueue } from '../platform/queues.js';
 import { precheckPayee, type PayeeInput } from './payee-precheck.js';
-import { findValidation, insertValidation, listValidations } from './validation-store.js';
+import { findValidation, listValidations, newValidationObject } from './validation-store.js';
+import { createValidationWriter } from './validation-writer.js';
+import type { ValidationQueue } from '../platform/queues.js';
 import { buildNewValidation, type BlindIndexer } from './new-validation.js';
 import { isFinal, type Validation, type ValidationStatus } from './validation-types.js';
 import { toValidationView } from './validation-view.js';
@@ -34,6 +34,8 @@ export interface ServiceDeps {
   blindIndex: BlindIndexer;
   idempotency: IdempotencyStore;
   queue: ValidationQueue;
+  /** Group commit of accepted validations (validation-writer.ts); defaults suit a pool of 10. */
+  groupCommit?: { maxItems: number; maxInFlight: number };
   completions: CompletionListener | null;
   logger: Logger;
   checkWebhookUrl: WebhookUrlCheck;
@@ -43,9 +45,10 @@ export interface ServiceDeps {
 export type CreateOutcome = { replayed: true; response: StoredResponse } | { replayed: false; validation: Validation };
 
 export function createValidationService(deps: ServiceDeps) {
-  const { db, cipher, blindIndex, idempotency, queue, logger } = deps;
+  const { db, cipher, blindIndex, idempotency, logger } = deps;
+  const writer = createValidationWriter({ db, queue: deps.queue, idempotency, logger, ...(deps.groupCommit ?? { maxItems: 200, maxInFlight: 4 }) });
 
-  /** Offline checks, then a row (the source of truth), then a job carrying only the id. */
+  /** Offline checks, then a row (the source of truth), then a job carrying only the id (validation-writer.ts). */
   async function create(
     auth: AuthContext,
     input: CreateValidationInput,
@@ -65,12 +68,13 @@ export function createValidationService(deps: ServiceDeps) {
 
     const id = newId('val');
     const row = { ...buildNewValidation(payee, { id, ...scope, referenceId: input.reference_id ?? null, metadata: input.metadata ?? null }, cipher, blindIndex), webhookUrl, maxAgeSeconds };
-
-    let validation: Validation;
+    const createdAt = new Date();
+    const validation = newValidationObject(row, createdAt);
     try {
-      validation = await db.transaction(async (trx) => {
-        const v = await insertValidation(trx, row);
-        await appendAudit(trx, {
+      await writer.submit({
+        validation: row,
+        createdAt,
+        audit: {
           tenantId: auth.tenantId,
           actor: `api_key:${auth.keyId}`,
           action: 'validation.created',
@@ -78,24 +82,14 @@ export function createValidationService(deps: ServiceDeps) {
           targetId: id,
           requestId: ctx.requestId,
           details: { type: payee.type, rail: payee.rail },
-        });
-        if (ctx.idempotency && reservation?.kind === 'new') {
-          // Only while this request still owns the key: if it stalled past the lock timeout and a retry took
-          // the key over, this throws and the transaction rolls back — one key, one validation.
-          await idempotency.complete(trx, scope, ctx.idempotency.key, { status: 202, body: toValidationView(v) }, id, { reservation });
-        }
-        return v;
+        },
+        ...(ctx.idempotency && reservation?.kind === 'new'
+          ? { idempotency: { scope, key: ctx.idempotency.key, reservation, response: { status: 202, body: toValidationView(validation) } } }
+          : {}),
       });
     } catch (err) {
       if (reservation?.kind === 'new') await reservation.release().catch(() => undefined);
       throw err;
-    }
-
-    try {
-      await enqueueValidations(queue, [id]);
-    } catch (err) {
-      // The row is committed; the sweeper enqueues it once Redis is back. The client still gets its 202.
-      logger.warn({ err, validationId: id }, 'enqueue failed; the sweeper will retry it');
     }
     return { replayed: false, validation };
   }

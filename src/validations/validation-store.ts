@@ -72,7 +72,7 @@ export function newValidationRow(v: NewValidation, now: Date, batchId: string | 
     expected_name: v.expectedName,
     reference_id: v.referenceId,
     metadata: v.metadata ? JSON.stringify(v.metadata) : null,
-    ...(v.webhookUrl ? { webhook_url: v.webhookUrl } : {}),
+    webhook_url: v.webhookUrl ?? null,
     max_age_seconds: v.maxAgeSeconds ?? null,
     attempts: 0,
     batch_id: batchId,
@@ -82,10 +82,15 @@ export function newValidationRow(v: NewValidation, now: Date, batchId: string | 
   };
 }
 
-export async function insertValidation(db: Db | Trx, v: NewValidation, now = new Date()): Promise<Validation> {
-  const row = newValidationRow(v, now);
-  await db('validations').insert(row);
-  return fromRow({ ...row, metadata: v.metadata, webhook_url: v.webhookUrl ?? null });
+/** The object a new row reads back as, without reading it back. */
+export function newValidationObject(v: NewValidation, now: Date): Validation {
+  return fromRow({ ...newValidationRow(v, now), metadata: v.metadata });
+}
+
+/** One multi-row INSERT of new `queued` rows (a group commit's requests). */
+export async function insertValidations(db: Db | Trx, rows: ReadonlyArray<{ validation: NewValidation; createdAt: Date }>): Promise<void> {
+  if (rows.length === 0) return;
+  await db('validations').insert(rows.map((r) => newValidationRow(r.validation, r.createdAt)));
 }
 
 /** Scoped read: another tenant's id, or another mode's, simply does not exist. */
