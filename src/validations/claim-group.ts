@@ -1,6 +1,6 @@
 // The claim step for a group of jobs in one transaction (group-transaction.ts): the rows are locked in
 // one statement, the answers they may reuse are looked up in two, the single-flight locks are taken in
-// one pipelined burst, and the claimed rows are marked in one UPDATE (two when some are free follow-ups).
+// one Redis call, and the claimed rows are marked in one UPDATE (two when some are free follow-ups).
 // Each row gets exactly the decision the single-row claim made; validation-steps.ts documents them.
 
 import type { Defer, Trx } from '../platform/db.js';
@@ -55,7 +55,7 @@ export async function claimGroup(deps: ClaimGroupDeps, trx: Trx, ids: readonly s
   const { singleFlight } = deps;
   if (singleFlight) {
     const asking = reusable.filter((row) => !reused.has(row.id));
-    const acquired = await Promise.all(asking.map((row) => singleFlight.acquire(deps.flightKey(row), row.id)));
+    const acquired = await singleFlight.acquireMany(asking.map((row) => ({ key: deps.flightKey(row), owner: row.id })));
     asking.forEach((row, i) => {
       if (!acquired[i]) decided.set(row.id, { kind: 'wait', waitMs: jitter(deps.singleFlightPollMs), reason: 'single_flight' });
     });

@@ -20,8 +20,8 @@ export type FinalOutcome = { kind: 'completed' | 'failed'; row: Validation } | {
 
 export interface FinaliseGroupDeps {
   changed: StatusChangeHook;
-  /** After the row is final: validations waiting on this one's call of the same payee may go ahead. */
-  onFinal(row: Validation, defer: Defer): void;
+  /** After the rows are final: validations waiting on these ones' calls of the same payees may go ahead. */
+  onFinal(rows: readonly Validation[], defer: Defer): void;
 }
 
 export async function finaliseGroup(deps: FinaliseGroupDeps, trx: Trx, items: readonly FinalItem[], defer: Defer): Promise<FinalOutcome[]> {
@@ -59,6 +59,9 @@ export async function finaliseGroup(deps: FinaliseGroupDeps, trx: Trx, items: re
   await markCompletedMany(trx, completed, now);
   await recordPartnerAnswers(trx, answers);
   await runStatusHook(deps.changed, trx, changes, defer);
-  for (const c of changes) deps.onFinal(c.v, defer);
+  deps.onFinal(
+    changes.map((c) => c.v),
+    defer,
+  );
   return outcomes;
 }

@@ -71,10 +71,11 @@ export function createValidationSteps(deps: StepDeps) {
   const onTaskError = (err: unknown) => logger.warn({ err }, 'after-commit task failed');
   const grouping = { maxItems: deps.groupMaxItems ?? 200, maxInFlight: deps.groupMaxInFlight ?? 2 };
 
-  /** After the row is final: let validations waiting on this one's call of the same payee go ahead. */
-  function releaseSingleFlight(row: Validation, defer: Defer): void {
+  /** After the rows are final: let validations waiting on these ones' calls of the same payees go ahead. */
+  function releaseSingleFlight(rows: readonly Validation[], defer: Defer): void {
     const { singleFlight } = deps;
-    if (singleFlight && row.accountBlindIndex) defer(() => singleFlight.release(flightKey(row), row.id));
+    const locks = rows.filter((row) => row.accountBlindIndex).map((row) => ({ key: flightKey(row), owner: row.id }));
+    if (singleFlight && locks.length > 0) defer(() => singleFlight.releaseMany(locks));
   }
 
   const claims = createGroupTransaction<string, Claim>({
