@@ -2,7 +2,8 @@
 // Adapters add only their DTO mapping on top; what counts as transient, ambiguous or permanent is
 // decided here once.
 
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
+import { exchange, type ExchangeAnswer } from './partner-exchange.js';
 import {
   DEFAULT_RETRY_AFTER_MS,
   PartnerAuthError,
@@ -25,7 +26,7 @@ export interface PartnerHttpCall {
 
 export interface PartnerHttpResponse {
   statusCode: number;
-  headers: Dispatcher.ResponseData['headers'];
+  headers: ExchangeAnswer['headers'];
   /** The parsed JSON body; undefined when the body was empty or not JSON. */
   json: unknown;
 }
@@ -57,10 +58,12 @@ export async function sendPartnerRequest(call: PartnerHttpCall): Promise<Partner
   if (signal.aborted) throw new PartnerTransientError('partner.timeout', { ambiguous: false });
   const method = call.method ?? (call.body === undefined ? 'GET' : 'POST');
 
-  let res: Dispatcher.ResponseData;
+  let answer: ExchangeAnswer;
   try {
-    res = await request(call.url, {
+    answer = await exchange({
+      dispatcher: call.dispatcher,
       method,
+      url: call.url,
       headers: {
         accept: 'application/json',
         ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -68,19 +71,14 @@ export async function sendPartnerRequest(call: PartnerHttpCall): Promise<Partner
       },
       ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
       signal,
-      dispatcher: call.dispatcher,
+      maxBodyBytes: call.maxBodyBytes,
+      tooLarge: () => new PartnerTransientError('partner.bad_response', { message: 'Partner response is too large' }),
     });
-  } catch (e) {
-    throw transportError(e, signal);
-  }
-
-  const { statusCode, headers, body } = res;
-  let text: string;
-  try {
-    text = await readLimited(body, headers, call.maxBodyBytes);
   } catch (e) {
     throw e instanceof PartnerTransientError ? e : transportError(e, signal);
   }
+  const { statusCode, headers } = answer;
+  const text = answer.body.toString('utf8');
   let json: unknown;
   try {
     json = text === '' ? undefined : JSON.parse(text);
@@ -144,27 +142,6 @@ function errorCode(e: unknown): string | undefined {
   // Node's happy-eyeballs connect reports an AggregateError; its members carry the codes.
   const inner = (e as { errors?: unknown }).errors;
   return Array.isArray(inner) && inner.length > 0 ? errorCode(inner[0]) : undefined;
-}
-
-async function readLimited(
-  body: Dispatcher.ResponseData['body'],
-  headers: Dispatcher.ResponseData['headers'],
-  limit: number,
-): Promise<string> {
-  const tooLarge = (): PartnerTransientError => {
-    body.destroy();
-    return new PartnerTransientError('partner.bad_response', { message: 'Partner response is too large' });
-  };
-  const declared = Number(headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export interface PartnerAgentOptions {

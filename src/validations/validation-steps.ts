@@ -1,9 +1,10 @@
 // The row side of processing a validation: claim it, keep it with a partner, complete or fail it.
-// Each step is one short transaction under the row lock, and runs its status hooks (batch counters,
-// webhook events) inside it. No partner is called here.
+// Each step is a short transaction under the row lock, and runs its status hooks (batch counters,
+// webhook events) inside it; the claims and the final steps of jobs that arrive together share one
+// (group-transaction.ts, claim-group.ts, finalise-group.ts). No partner is called here.
 
 import type { Logger } from '../platform/logger.js';
-import { withTransactionThen, type Db, type Defer, type Trx } from '../platform/db.js';
+import type { Db, Defer, Trx } from '../platform/db.js';
 import { dbErrorSummary, isDataError } from '../platform/db-errors.js';
 import type { GuardedPartner } from '../partners/partner-breaker.js';
 import type { PartnerRouter } from '../partners/partner-router.js';
@@ -12,13 +13,14 @@ import type { PartnerWaitReason } from '../partners/partner-telemetry.js';
 import type { TenantSettingsStore } from '../tenants/tenant-settings.js';
 import type { CompletionPublisher } from './completion-notifier.js';
 import type { SingleFlight } from './single-flight.js';
-import { findAnswerSince, recordPartnerAnswer } from './partner-answer-store.js';
 import { checkPayeeName } from './name-check.js';
 import { markRateLimited } from './rate-limit-store.js';
-import { findValidation, lockValidation, markCompleted, markFailed, markPartnerFollowup, markProcessing } from './validation-store.js';
-import { isFinal, type PartnerFollowup, type Validation } from './validation-types.js';
-import { failureMessage } from './failure-messages.js';
+import { markPartnerFollowup } from './validation-store.js';
+import type { CompletedResult, PartnerFollowup, Validation } from './validation-types.js';
 import type { StatusChangeHook } from './status-change-hook.js';
+import { createGroupTransaction } from './group-transaction.js';
+import { claimGroup } from './claim-group.js';
+import { finaliseGroup, type FinalItem, type FinalOutcome } from './finalise-group.js';
 
 export type StepOutcome = { kind: 'completed' | 'failed' | 'skipped' };
 
@@ -54,6 +56,10 @@ export interface StepDeps {
   rateLimitMaxWaitMs: number;
   /** The longest one attempt can last (every partner call timing out in turn): its claim's lease. */
   attemptLeaseMs: number;
+  /** Jobs per shared claim or final transaction (default 200). */
+  groupMaxItems?: number;
+  /** Shared transactions of each kind at once, each on its own pooled connection (default 2). */
+  groupMaxInFlight?: number;
 }
 
 export function createValidationSteps(deps: StepDeps) {
@@ -62,28 +68,34 @@ export function createValidationSteps(deps: StepDeps) {
   // Only single validations can be waited on (`?wait=`); a million-row batch need not publish a million messages.
   const notifyWaiters = (row: Validation) => (row.batchId ? Promise.resolve() : deps.publisher.published(row.id));
   const done = (kind: StepOutcome['kind']): StepOutcome => ({ kind });
+  const onTaskError = (err: unknown) => logger.warn({ err }, 'after-commit task failed');
+  const grouping = { maxItems: deps.groupMaxItems ?? 200, maxInFlight: deps.groupMaxInFlight ?? 2 };
 
-  /** A transaction whose status hooks may defer work until it has committed. */
-  const inTransaction = <T>(work: (trx: Trx, defer: Defer) => Promise<T>): Promise<T> =>
-    withTransactionThen(db, work, (err) => logger.warn({ err }, 'after-commit task failed'));
-
-  /** After the row is final: let validations waiting on this one's call of the same payee go ahead. */
-  function releaseSingleFlight(row: Validation, defer: Defer): void {
+  /** After the rows are final: let validations waiting on these ones' calls of the same payees go ahead. */
+  function releaseSingleFlight(rows: readonly Validation[], defer: Defer): void {
     const { singleFlight } = deps;
-    if (singleFlight && row.accountBlindIndex) defer(() => singleFlight.release(flightKey(row), row.id));
+    const locks = rows.filter((row) => row.accountBlindIndex).map((row) => ({ key: flightKey(row), owner: row.id }));
+    if (singleFlight && locks.length > 0) defer(() => singleFlight.releaseMany(locks));
   }
 
+  const claims = createGroupTransaction<string, Claim>({
+    db,
+    ...grouping,
+    onTaskError,
+    run: (trx, ids, defer) =>
+      claimGroup({ routers: deps.routers, changed, singleFlight: deps.singleFlight, singleFlightPollMs: deps.singleFlightPollMs, maxTotalAttempts: deps.maxTotalAttempts, attemptLeaseMs: deps.attemptLeaseMs, flightKey, heldBy, rateLimitExpired }, trx, ids, defer),
+  });
+  const finals = createGroupTransaction<FinalItem, FinalOutcome>({
+    db,
+    ...grouping,
+    onTaskError,
+    run: (trx, items, defer) => finaliseGroup({ changed, onFinal: releaseSingleFlight }, trx, items, defer),
+  });
+
   async function fail(id: string, code: string, partnerName: string | null): Promise<StepOutcome> {
-    const failed = await inTransaction(async (trx, defer) => {
-      const row = await lockValidation(trx, id);
-      if (!row || isFinal(row.status)) return null;
-      await markFailed(trx, id, { code, message: failureMessage(code), partner: partnerName });
-      await changed(trx, row, row.status, 'failed', defer);
-      releaseSingleFlight(row, defer);
-      return row;
-    });
-    if (!failed) return done('skipped');
-    await notifyWaiters(failed);
+    const outcome = await finals.submit({ kind: 'fail', id, code, partner: partnerName });
+    if (outcome.kind === 'skipped') return done('skipped');
+    await notifyWaiters(outcome.row);
     return done('failed');
   }
 
@@ -93,7 +105,7 @@ export function createValidationSteps(deps: StepDeps) {
    * validation fails once with `partner.bad_response`, logged once, with codes only — the statement
    * and its values never reach a log or a job record.
    */
-  async function storeOrFail(id: string, partner: string, write: () => Promise<StepOutcome | void>): Promise<StepOutcome | void> {
+  async function storeOrFail<T>(id: string, partner: string, write: () => Promise<T>): Promise<T | StepOutcome> {
     try {
       return await write();
     } catch (err) {
@@ -122,44 +134,11 @@ export function createValidationSteps(deps: StepDeps) {
   /**
    * Claims the row (queued|processing → processing, attempts+1) under a short row lock — unless no
    * partner can take it now, in which case nothing changes and the job waits. Asking a partner about
-   * a call it said was pending is free and does not count as an attempt.
+   * a call it said was pending is free and does not count as an attempt. Claims arriving together
+   * share one transaction (claim-group.ts).
    */
-  async function claim(id: string): Promise<Claim> {
-    return inTransaction(async (trx, defer): Promise<Claim> => {
-      const row = await lockValidation(trx, id);
-      if (!row) return { kind: 'missing' };
-      if (isFinal(row.status)) return { kind: 'final' };
-      // Another job's attempt may be calling a partner for this row right now (BullMQ redelivered a job
-      // whose worker was too starved to renew its lock, or a sweeper requeued it): calling again could
-      // bill the payee twice, so this job waits until that attempt ends or its lease runs out.
-      const inFlightMs = row.status === 'processing' && row.processingStartedAt ? row.processingStartedAt.getTime() + deps.attemptLeaseMs - Date.now() : 0;
-      // Look again within a second: that attempt usually ends long before its lease does.
-      if (inFlightMs > 0) return { kind: 'wait', waitMs: Math.round(Math.min(inFlightMs, 750) + Math.random() * 250), reason: 'in_flight' };
-      const maxAge = row.maxAgeSeconds ?? 0;
-      if (maxAge > 0 && row.accountBlindIndex) {
-        const sourceId = await findAnswerSince(trx, row, row.accountBlindIndex, new Date(Date.now() - maxAge * 1000));
-        const source = sourceId && sourceId !== row.id ? await findValidation(trx, row, sourceId) : undefined;
-        if (source?.status === 'completed' && source.accountStatus && source.partner && source.partnerReference) return { kind: 'reuse', source, row };
-        // Someone else is asking a partner about this payee right now: wait for that answer instead of paying twice.
-        if (deps.singleFlight && !(await deps.singleFlight.acquire(flightKey(row), row.id))) {
-          return { kind: 'wait', waitMs: Math.round(deps.singleFlightPollMs * (0.75 + Math.random() / 2)), reason: 'single_flight' };
-        }
-      }
-      const held = heldBy(row, Date.now());
-      const router = routerFor(deps.routers, row);
-      const candidates = router.candidates(row.rail, held);
-      if (candidates.length === 0) {
-        const limitedBy = router.rateLimited(row.rail, held);
-        if (limitedBy !== null && (await rateLimitExpired(trx, id))) return { kind: 'rate_limited', partner: limitedBy };
-        return { kind: 'wait', waitMs: router.waitMs(row.rail, held), reason: limitedBy === null ? 'no_partner' : 'rate_limited' };
-      }
-      const free = held !== null && row.partnerFollowup === 'pending';
-      if (!free && row.attempts >= deps.maxTotalAttempts) return { kind: 'exhausted' };
-      const claimedAt = new Date();
-      await markProcessing(trx, id, claimedAt, !free);
-      await changed(trx, row, row.status, 'processing', defer);
-      return { kind: 'claimed', row: { ...row, status: 'processing', attempts: row.attempts + (free ? 0 : 1) }, candidates, held, free, claimedAt };
-    });
+  function claim(id: string): Promise<Claim> {
+    return claims.submit(id);
   }
 
   /** Keeps the row with `partner` so the next attempt resolves this call there (bounded by the hold). */
@@ -173,7 +152,8 @@ export function createValidationSteps(deps: StepDeps) {
   /**
    * Completes the row with a partner's answer: its own call's, or (`reused`) an earlier or concurrent
    * validation's of the same payee. The name is always matched against this validation's own expected
-   * name, with its tenant's thresholds.
+   * name, with its tenant's thresholds. Completions arriving together share one transaction
+   * (finalise-group.ts).
    */
   async function complete(
     claimed: Validation,
@@ -184,40 +164,26 @@ export function createValidationSteps(deps: StepDeps) {
     const { id } = claimed;
     const thresholds = (await deps.settings.get(claimed.tenantId)).nameMatch;
     const nameMatch = checkPayeeName(claimed.expectedName, result.registeredName, thresholds);
-    const verifiedAt = reused?.verifiedAt ?? new Date();
-    let completed: Validation | null = null;
-    const refused = await storeOrFail(id, partner, async () => {
-      completed = await inTransaction(async (trx, defer) => {
-        const row = await lockValidation(trx, id);
-        if (!row || isFinal(row.status)) return null;
-        await markCompleted(trx, id, {
-          accountStatus: result.accountStatus,
-          statusReason: result.statusReason,
-          registeredName: result.registeredName,
-          nameMatchScore: nameMatch.score,
-          nameMatchResult: nameMatch.result,
-          nameMatchReasons: nameMatch.reasons,
-          partner,
-          partnerReference: result.partnerReference,
-          verifiedAt,
-          reusedFrom: reused?.from ?? null,
-        });
-        if (!reused && row.accountBlindIndex) {
-          await recordPartnerAnswer(trx, { tenantId: row.tenantId, livemode: row.livemode, blindIndex: row.accountBlindIndex, validationId: id, verifiedAt });
-        }
-        await changed(trx, row, row.status, 'completed', defer);
-        releaseSingleFlight(row, defer);
-        return row;
-      });
-    });
-    if (refused) return refused;
-    const row = completed as Validation | null;
-    if (!row) return done('skipped');
-    await notifyWaiters(row);
-    return { kind: 'completed', row };
+    const completed: CompletedResult = {
+      accountStatus: result.accountStatus,
+      statusReason: result.statusReason,
+      registeredName: result.registeredName,
+      nameMatchScore: nameMatch.score,
+      nameMatchResult: nameMatch.result,
+      nameMatchReasons: nameMatch.reasons,
+      partner,
+      partnerReference: result.partnerReference,
+      verifiedAt: reused?.verifiedAt ?? new Date(),
+      reusedFrom: reused?.from ?? null,
+    };
+    const outcome: FinalOutcome | StepOutcome = await storeOrFail(id, partner, () => finals.submit({ kind: 'complete', id, result: completed }));
+    // A refused write has been failed by storeOrFail (and its waiters told); a skipped row was final already.
+    if (outcome.kind !== 'completed' || !('row' in outcome)) return done(outcome.kind);
+    await notifyWaiters(outcome.row);
+    return { kind: 'completed', row: outcome.row };
   }
 
-  return { claim, complete, fail, holdWith, rateLimitExpired };
+  return { claim, complete, fail, holdWith, rateLimitExpired, stats: () => ({ claims: claims.stats(), finals: finals.stats() }) };
 }
 
 export type ValidationSteps = ReturnType<typeof createValidationSteps>;

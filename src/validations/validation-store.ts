@@ -4,7 +4,8 @@ import type { CompletedResult, PartnerFollowup, Validation, ValidationStatus } f
 
 type Row = Record<string, unknown>;
 
-function fromRow(r: Row): Validation {
+/** A `validations` row as the domain type. */
+export function fromRow(r: Row): Validation {
   return {
     id: r.id as string,
     tenantId: r.tenant_id as string,

@@ -1,0 +1,126 @@
+// The claim step for a group of jobs in one transaction (group-transaction.ts): the rows are locked in
+// one statement, the answers they may reuse are looked up in two, the single-flight locks are taken in
+// one Redis call, and the claimed rows are marked in one UPDATE (two when some are free follow-ups).
+// Each row gets exactly the decision the single-row claim made; validation-steps.ts documents them.
+
+import type { Defer, Trx } from '../platform/db.js';
+import type { Claim, ModeRouters } from './validation-steps.js';
+import { routerFor } from './validation-steps.js';
+import type { SingleFlight } from './single-flight.js';
+import { runStatusHook, type StatusChange, type StatusChangeHook } from './status-change-hook.js';
+import { answerKey, findPartnerAnswers, lockValidations, markProcessingMany, readValidations } from './validation-group-store.js';
+import { isFinal, type Validation } from './validation-types.js';
+
+export interface ClaimGroupDeps {
+  routers: ModeRouters;
+  changed: StatusChangeHook;
+  singleFlight: SingleFlight | null;
+  singleFlightPollMs: number;
+  maxTotalAttempts: number;
+  attemptLeaseMs: number;
+  /** Per mode like the answers it waits for. */
+  flightKey(row: Validation): string;
+  /** The partner this row must stay with while an earlier call to it is unresolved, if any. */
+  heldBy(row: Validation, now: number): string | null;
+  rateLimitExpired(trx: Trx, id: string): Promise<boolean>;
+}
+
+const jitter = (ms: number): number => Math.round(ms * (0.75 + Math.random() / 2));
+
+/** Claims the rows of `ids` (one decision per id, in order) inside `trx`. */
+export async function claimGroup(deps: ClaimGroupDeps, trx: Trx, ids: readonly string[], defer: Defer): Promise<Claim[]> {
+  const rows = await lockValidations(trx, ids);
+  const now = Date.now();
+  const decided = new Map<string, Claim>();
+  const open: Validation[] = [];
+  for (const id of new Set(ids)) {
+    const row = rows.get(id);
+    if (!row) decided.set(id, { kind: 'missing' });
+    else if (isFinal(row.status)) decided.set(id, { kind: 'final' });
+    else {
+      // Another job's attempt may be calling a partner for this row right now (BullMQ redelivered a job
+      // whose worker was too starved to renew its lock, or a sweeper requeued it): calling again could
+      // bill the payee twice, so this job waits until that attempt ends or its lease runs out.
+      const inFlightMs = row.status === 'processing' && row.processingStartedAt ? row.processingStartedAt.getTime() + deps.attemptLeaseMs - now : 0;
+      // Look again within a second: that attempt usually ends long before its lease does.
+      if (inFlightMs > 0) decided.set(id, { kind: 'wait', waitMs: Math.round(Math.min(inFlightMs, 750) + Math.random() * 250), reason: 'in_flight' });
+      else open.push(row);
+    }
+  }
+
+  const reusable = open.filter((row) => (row.maxAgeSeconds ?? 0) > 0 && row.accountBlindIndex);
+  const reused = await findReusable(trx, reusable, now);
+  for (const [id, source] of reused) decided.set(id, { kind: 'reuse', source, row: rows.get(id)! });
+  // Someone else is asking a partner about this payee right now: wait for that answer instead of paying twice.
+  const { singleFlight } = deps;
+  if (singleFlight) {
+    const asking = reusable.filter((row) => !reused.has(row.id));
+    const acquired = await singleFlight.acquireMany(asking.map((row) => ({ key: deps.flightKey(row), owner: row.id })));
+    asking.forEach((row, i) => {
+      if (!acquired[i]) decided.set(row.id, { kind: 'wait', waitMs: jitter(deps.singleFlightPollMs), reason: 'single_flight' });
+    });
+  }
+
+  const claimedAt = new Date(now);
+  const counted: string[] = [];
+  const free: string[] = [];
+  const changes: StatusChange[] = [];
+  for (const row of open) {
+    if (decided.has(row.id)) continue;
+    const held = deps.heldBy(row, now);
+    const router = routerFor(deps.routers, row);
+    const candidates = router.candidates(row.rail, held);
+    if (candidates.length === 0) {
+      const limitedBy = router.rateLimited(row.rail, held);
+      if (limitedBy !== null && (await deps.rateLimitExpired(trx, row.id))) decided.set(row.id, { kind: 'rate_limited', partner: limitedBy });
+      else decided.set(row.id, { kind: 'wait', waitMs: router.waitMs(row.rail, held), reason: limitedBy === null ? 'no_partner' : 'rate_limited' });
+      continue;
+    }
+    // Asking a partner about a call it said was pending is free and does not count as an attempt.
+    const isFree = held !== null && row.partnerFollowup === 'pending';
+    if (!isFree && row.attempts >= deps.maxTotalAttempts) {
+      decided.set(row.id, { kind: 'exhausted' });
+      continue;
+    }
+    (isFree ? free : counted).push(row.id);
+    changes.push({ v: row, from: row.status, to: 'processing' });
+    const claimed = { ...row, status: 'processing' as const, attempts: row.attempts + (isFree ? 0 : 1), processingStartedAt: claimedAt };
+    decided.set(row.id, { kind: 'claimed', row: claimed, candidates, held, free: isFree, claimedAt });
+  }
+  await markProcessingMany(trx, counted, claimedAt, true);
+  await markProcessingMany(trx, free, claimedAt, false);
+  await runStatusHook(deps.changed, trx, changes, defer);
+
+  // A second job for the same row in this group sees it as the first one left it.
+  const seen = new Set<string>();
+  return ids.map((id) => {
+    const claim = decided.get(id)!;
+    if (!seen.has(id)) {
+      seen.add(id);
+      return claim;
+    }
+    return claim.kind === 'claimed' || claim.kind === 'reuse' ? { kind: 'wait', waitMs: jitter(1000), reason: 'in_flight' } : claim;
+  });
+}
+
+/** The completed validations whose recent partner answer each row may reuse instead of a call, by row id. */
+async function findReusable(trx: Trx, rows: readonly Validation[], now: number): Promise<Map<string, Validation>> {
+  const found = new Map<string, Validation>();
+  if (rows.length === 0) return found;
+  const answers = await findPartnerAnswers(trx, rows.map((r) => r.accountBlindIndex!));
+  const sourceOf = new Map<string, string>();
+  for (const row of rows) {
+    const a = answers.get(answerKey(row.accountBlindIndex!, row.livemode));
+    if (!a || a.tenantId !== row.tenantId || a.validationId === row.id) continue;
+    if (a.verifiedAt.getTime() < now - row.maxAgeSeconds! * 1000) continue;
+    sourceOf.set(row.id, a.validationId);
+  }
+  const sources = await readValidations(trx, [...sourceOf.values()]);
+  for (const row of rows) {
+    const s = sources.get(sourceOf.get(row.id) ?? '');
+    // Scoped like every read: another tenant's or mode's validation does not exist for this one.
+    if (!s || s.tenantId !== row.tenantId || s.livemode !== row.livemode) continue;
+    if (s.status === 'completed' && s.accountStatus && s.partner && s.partnerReference) found.set(row.id, s);
+  }
+  return found;
+}
