@@ -165,7 +165,8 @@ describe('batch counter shards', () => {
     assert.equal(completedLogs.length, 1, 'the batch was completed more than once');
 
     // No hot row: the batch row is written per chunk and per feed page, not per validation; each shard
-    // row carries about 1/16 of the moves (2 per validation: claim and finalise).
+    // row carries about 1/16 of the moves (at most 2 per validation, claim and finalise; fewer when a
+    // worker commits several jobs' claims or finals together, which moves a shard's rows in one UPDATE).
     const updates: Array<{ tbl: string; row_key: string; n: number }> = await api.db('row_updates').select();
     const batchUpdates = updates.find((u) => u.tbl === 'batches' && u.row_key === batchId)?.n ?? 0;
     const shardUpdates = updates.filter((u) => u.tbl === 'shard' && u.row_key.startsWith(`${batchId}:`)).map((u) => Number(u.n));
@@ -174,7 +175,7 @@ describe('batch counter shards', () => {
     // Ingest chunks, activation, feed pages and the completion: about ten here, 2 × 3,000 + 1 before.
     assert.ok(batchUpdates <= 60, `the batch row was updated ${batchUpdates} times for ${unique} validations`);
     assert.equal(shardUpdates.length, COUNTER_SHARDS);
-    assert.ok(moves >= 2 * unique, `${moves} shard updates for ${unique} validations`);
+    assert.ok(moves > 0 && moves <= 2 * unique, `${moves} shard updates for ${unique} validations`);
     assert.ok(Math.max(...shardUpdates) < moves / 8, `one shard row took ${Math.max(...shardUpdates)} of ${moves} updates`);
   });
 
