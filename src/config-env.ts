@@ -19,7 +19,8 @@ export const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.url({ protocol: /^mysql$/ }).default('mysql://root@127.0.0.1:3306/payval'),
-  DATABASE_POOL_MAX: int(1, 200).default(10),
+  // Unset: follows ROLE and WORKER_CONCURRENCY (config.ts defaultPoolMax).
+  DATABASE_POOL_MAX: int(1, 500).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('payval'),
 
@@ -43,7 +44,8 @@ export const envSchema = z.object({
   IDEMPOTENCY_TTL_HOURS: int(24, 24 * 30).default(48),
   IDEMPOTENCY_LOCK_TIMEOUT_MS: int(1000, 600_000).default(60_000),
 
-  WORKER_CONCURRENCY: int(1, 500).default(16),
+  // Sized for partners that take seconds: a job waiting on a partner holds no MySQL connection.
+  WORKER_CONCURRENCY: int(1, 5000).default(200),
   JOB_ATTEMPTS: int(1, 20).default(5),
   RETRY_BASE_MS: int(10, 600_000).default(1000),
   RETRY_MAX_MS: int(10, 3_600_000).default(60_000),

@@ -53,6 +53,47 @@ export async function moveShardRows(trx: Trx, batchId: string, shard: number, fr
   return Number(row.completed) + Number(row.failed) === Number(row.expected);
 }
 
+/** Net row moves of one shard in one transaction, per bucket (negative: rows left the bucket). */
+export type ShardDelta = Record<RowBucket, number>;
+
+const BUCKETS: readonly RowBucket[] = ['queued', 'processing', 'completed', 'failed'];
+
+/**
+ * Every move of one batch in a grouped transaction as one UPDATE: each bucket column takes its shard's
+ * net delta through `CASE shard`. The statement locks the shard rows in primary-key order, the order
+ * every group takes them in. Returns the shards this transaction made final (completed + failed =
+ * expected after rows moved into a final bucket): final buckets never shrink, so exactly one
+ * transaction sees each shard become final, as with moveShardRows.
+ */
+export async function moveShardDeltas(trx: Trx, batchId: string, deltas: ReadonlyMap<number, ShardDelta>, now: Date): Promise<number[]> {
+  const shards = [...deltas.keys()].sort((a, b) => a - b);
+  const sets: string[] = [];
+  const bindings: Knex.RawBinding[] = [];
+  for (const bucket of BUCKETS) {
+    const moved = shards.filter((shard) => deltas.get(shard)![bucket] !== 0);
+    if (moved.length === 0) continue;
+    sets.push(`${bucket} = ${bucket} + CASE shard ${moved.map(() => 'WHEN ? THEN ?').join(' ')} ELSE 0 END`);
+    for (const shard of moved) bindings.push(shard, deltas.get(shard)![bucket]);
+  }
+  if (sets.length === 0) return [];
+  const marks = shards.map(() => '?').join(', ');
+  const [result] = (await trx.raw(`UPDATE ${TABLE} SET ${sets.join(', ')}, updated_at = ? WHERE batch_id = ? AND shard IN (${marks})`, [
+    ...bindings,
+    now,
+    batchId,
+    ...shards,
+  ])) as unknown as [{ affectedRows: number }];
+  // Not a count to lose quietly: the rollback keeps the validations' statuses in step with their counts.
+  if (result.affectedRows !== shards.length) throw new Error(`batch ${batchId} is missing counter shards`);
+  const finalIn = shards.filter((shard) => deltas.get(shard)!.completed + deltas.get(shard)!.failed > 0);
+  if (finalIn.length === 0) return [];
+  const [rows] = (await trx.raw(`SELECT shard FROM ${TABLE} WHERE batch_id = ? AND shard IN (${finalIn.map(() => '?').join(', ')}) AND completed + failed = expected`, [
+    batchId,
+    ...finalIn,
+  ])) as unknown as [Array<{ shard: number }>];
+  return rows.map((r) => Number(r.shard));
+}
+
 export interface ShardTotals { expected: number; queued: number; processing: number; completed: number; failed: number }
 
 /** The batch's counts: a consistent (non-locking) read of its shard rows. */

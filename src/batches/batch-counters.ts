@@ -1,46 +1,51 @@
 import type { Defer, Trx } from '../platform/db.js';
 import type { StatusChange, StatusChangeHook } from '../validations/status-change-hook.js';
 import type { BatchCompletion } from './batch-completion.js';
-import { moveShardRows } from './batch-counter-store.js';
+import { moveShardDeltas, type ShardDelta } from './batch-counter-store.js';
 import { shardOf } from './counter-shard.js';
+import type { RowBucket } from './batch-types.js';
 
 /** Runs in the transaction that completed the batch (records its `batch.completed` event). */
 export type BatchCompletedHook = (trx: Trx, batchId: string, defer: Defer) => Promise<void>;
 
-interface ShardMove { batchId: string; shard: number; from: StatusChange['from']; to: StatusChange['to']; rows: number }
+const zero = (): ShardDelta => ({ queued: 0, processing: 0, completed: 0, failed: 0 });
+
+/** Pure: a group's changes as net row moves per batch and shard (rows of other statuses are not counted). */
+export function shardDeltas(changes: readonly StatusChange[]): Map<string, Map<number, ShardDelta>> {
+  const byBatch = new Map<string, Map<number, ShardDelta>>();
+  for (const { v, from, to } of changes) {
+    if (!v.batchId || from === to) continue;
+    const shards = byBatch.get(v.batchId) ?? new Map<number, ShardDelta>();
+    byBatch.set(v.batchId, shards);
+    const shard = shardOf(v.id);
+    const d = shards.get(shard) ?? zero();
+    shards.set(shard, d);
+    d[from as RowBucket] -= v.batchRowCount;
+    d[to as RowBucket] += v.batchRowCount;
+  }
+  return byBatch;
+}
 
 /**
  * Keeps a batch's per-row counts in step with its validations: a validation shared by k duplicate
  * rows moves k rows, on its own counter shard, in the worker's claim/finalise transaction, so counts
- * are exact and workers finishing other validations of the batch mostly lock other shard rows. The move
- * that makes its shard final asks, once committed, whether the whole batch is done.
+ * are exact and workers finishing other validations of the batch mostly lock other shard rows.
  *
- * A grouped transaction's changes (`many`) become one move per batch, shard and transition, taken in
- * (batch, shard) order: one UPDATE where the group has many rows of a shard, and the same lock order
- * in every group, so concurrent groups never deadlock on the counter rows.
+ * A grouped transaction's changes (`many`) become one UPDATE per batch carrying every shard's net
+ * moves (batch-counter-store.ts moveShardDeltas), batches in id order and shards in key order, so
+ * concurrent groups never deadlock on the counter rows and a group pays one statement per batch, not
+ * one per shard. When a shard became final, the batch is asked once, after commit, whether it is done.
  */
 export function batchCountersHook(completion: Pick<BatchCompletion, 'completeIfFinished'>): StatusChangeHook {
-  const move = async (trx: Trx, m: ShardMove, now: Date, defer: Defer) => {
-    const shardFinal = await moveShardRows(trx, m.batchId, m.shard, m.from, m.to, m.rows, now);
-    if (shardFinal) defer(async () => void (await completion.completeIfFinished(m.batchId)));
-  };
-  const hook: StatusChangeHook = async (trx, v, from, to, defer) => {
-    if (!v.batchId || from === to) return;
-    await move(trx, { batchId: v.batchId, shard: shardOf(v.id), from, to, rows: v.batchRowCount }, new Date(), defer);
-  };
-  hook.many = async (trx, changes, defer) => {
-    const moves = new Map<string, ShardMove>();
-    for (const { v, from, to } of changes) {
-      if (!v.batchId || from === to) continue;
-      const shard = shardOf(v.id);
-      const key = `${v.batchId}\u0000${String(shard).padStart(3, '0')}\u0000${from}\u0000${to}`;
-      const m = moves.get(key) ?? { batchId: v.batchId, shard, from, to, rows: 0 };
-      m.rows += v.batchRowCount;
-      moves.set(key, m);
-    }
+  const many = async (trx: Trx, changes: readonly StatusChange[], defer: Defer): Promise<void> => {
+    const byBatch = shardDeltas(changes);
     const now = new Date();
-    const ordered = [...moves.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const [, m] of ordered) await move(trx, m, now, defer);
+    for (const batchId of [...byBatch.keys()].sort()) {
+      const finalShards = await moveShardDeltas(trx, batchId, byBatch.get(batchId)!, now);
+      if (finalShards.length > 0) defer(async () => void (await completion.completeIfFinished(batchId)));
+    }
   };
+  const hook: StatusChangeHook = (trx, v, from, to, defer) => many(trx, [{ v, from, to }], defer);
+  hook.many = many;
   return hook;
 }

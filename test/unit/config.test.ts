@@ -21,7 +21,17 @@ describe('config', () => {
     assert.equal(c.http.port, 3000);
     assert.equal(c.role, 'all');
     assert.equal(c.partners.breaker.volumeThreshold, 10);
+    assert.equal(c.worker.concurrency, 200);
     assert.ok(Object.isFrozen(c));
+  });
+
+  it('sizes the MySQL pool from the role and the worker concurrency unless DATABASE_POOL_MAX says otherwise', () => {
+    assert.equal(loadConfig({ ROLE: 'api' }).database.poolMax, 20);
+    assert.equal(loadConfig({ ROLE: 'worker' }).database.poolMax, 12);
+    assert.equal(loadConfig({ ROLE: 'worker', WORKER_CONCURRENCY: '2500' }).database.poolMax, 35);
+    assert.equal(loadConfig({}).database.poolMax, 32);
+    assert.equal(loadConfig({ ROLE: 'worker', WORKER_CONCURRENCY: '2500', DATABASE_POOL_MAX: '7' }).database.poolMax, 7);
+    assert.ok(problemsOf({ WORKER_CONCURRENCY: '5001' }).some((p) => p.startsWith('WORKER_CONCURRENCY:')));
   });
 
   it('names every bad key', () => {

@@ -38,3 +38,34 @@ test('rowsPerShard sums rows by shard', () => {
   assert.equal([...per.values()].reduce((a, b) => a + b, 0), rows.reduce((a, r) => a + r.rows, 0));
   for (const [shard, n] of per) assert.equal(n, rows.filter((r) => shardOf(r.validationId) === shard).reduce((a, r) => a + r.rows, 0));
 });
+
+test('shardDeltas: a group of changes nets to one move per batch and shard, rows weighted by duplicates', async () => {
+  const { shardDeltas } = await import('../../src/batches/batch-counters.js');
+  const v = (id: string, batchId: string | null, batchRowCount = 1) => ({ id, batchId, batchRowCount }) as never;
+  const a = newId('val');
+  const b = newId('val');
+  const changes = [
+    { v: v(a, 'bat_1', 3), from: 'queued', to: 'processing' },
+    { v: v(b, 'bat_1'), from: 'processing', to: 'completed' },
+    { v: v(b, 'bat_2'), from: 'processing', to: 'failed' },
+    { v: v(newId('val'), null), from: 'queued', to: 'processing' },
+    { v: v(a, 'bat_1'), from: 'processing', to: 'processing' },
+  ] as const;
+  const byBatch = shardDeltas(changes as never);
+  assert.deepEqual([...byBatch.keys()].sort(), ['bat_1', 'bat_2']);
+  const one = byBatch.get('bat_1')!;
+  const total = { queued: 0, processing: 0, completed: 0, failed: 0 };
+  for (const d of one.values()) for (const k of Object.keys(total) as Array<keyof typeof total>) total[k] += d[k];
+  assert.deepEqual(total, { queued: -3, processing: 2, completed: 1, failed: 0 });
+  assert.deepEqual(one.get(shardOf(a)), shardOf(a) === shardOf(b) ? { queued: -3, processing: 2, completed: 1, failed: 0 } : { queued: -3, processing: 3, completed: 0, failed: 0 });
+  assert.deepEqual(byBatch.get('bat_2')!.get(shardOf(b)), { queued: 0, processing: -1, completed: 0, failed: 1 });
+  // Property: every batch's deltas sum to zero (rows move, they are never created or lost).
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.constantFrom('queued', 'processing', 'completed', 'failed'), fc.constantFrom('queued', 'processing', 'completed', 'failed'), fc.integer({ min: 1, max: 5 })), { maxLength: 50 }), (moves) => {
+      const deltas = shardDeltas(moves.map(([from, to, rows]) => ({ v: v(newId('val'), 'bat_x', rows), from, to })) as never);
+      let sum = 0;
+      for (const d of deltas.get('bat_x')?.values() ?? []) sum += d.queued + d.processing + d.completed + d.failed;
+      return sum === 0;
+    }),
+  );
+});
