@@ -44,4 +44,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 STOPSIGNAL SIGTERM
 # bin/payval.mjs runs dist/ here: the image holds no sources to prefer. Same heap bounds as `npm start`
 # (package.json); see README "Memory".
-CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=8", "bin/payval.mjs", "serve"]
+CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=32", "bin/payval.mjs", "serve"]

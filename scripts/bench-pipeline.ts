@@ -24,7 +24,7 @@ import { completionTimes, prepareDatabase } from './bench/bench-db.js';
 import { profilerEnv, startProfiling, stopProfiling } from './bench/cpu-profile.js';
 import { payeeFactory } from './bench/payees.js';
 import { startPayval } from './bench/payval-process.js';
-import { rates, runBarePhase, startSampler, startWorkers, stopWorkers, uploadJsonBatches, waitBatchesFinal, type PhaseResult } from './bench/pipeline-phases.js';
+import { cpuOf, rates, runBarePhase, startSampler, startWorkers, stopWorkers, uploadJsonBatches, waitBatchesFinal, type PhaseResult } from './bench/pipeline-phases.js';
 import { runPipelineCounters } from './bench/pipeline-counters.js';
 
 const { values: args } = parseArgs({
@@ -94,6 +94,7 @@ async function main(): Promise<boolean> {
       return null;
     }
     run.children.push(...procs);
+    const cpuAtStart = cpuOf(procs);
     if (profileDir) for (const p of procs) startProfiling(p.pid);
     await waitBatchesFinal(db!, batchIds, MAX_S, (final) => say('progress', `${fmt(final)} / ${fmt(n)} final`), [...procs, api]);
     if (profileDir) {
@@ -104,17 +105,18 @@ async function main(): Promise<boolean> {
         process.stdout.write(`${text}\n  profile: ${file}\n`);
       }
     }
-    const peakRssMb = await stopWorkers(procs);
+    const { peakRssMb, cpuS } = await stopWorkers(procs, cpuAtStart);
     const sampled = await sampler.stop();
     const times = await completionTimes(db!, batchIds);
     ok = (await verify(api.url, tenant!.apiKey, batchIds, n, label)) && ok;
-    return { n, ...rates(times, spawnedAt), ...sampled, peakRssMb };
+    return { n, ...rates(times, spawnedAt), ...sampled, peakRssMb, cpuMsPerJob: (cpuS * 1000) / n };
   }
 
   const show = (label: string, r: PhaseResult) => {
     say(label, `${fmt(r.steadyPerSec)}/s steady (10–90 %), ${fmt(r.firstToLastPerSec)}/s first→last, ${fmt(r.startToLastS, 1)} s from spawn to last`);
     say(`${label}: in flight (max)`, `${fmt(r.maxActiveJobs)} active jobs, ${fmt(r.maxPartnerInFlight)} partner calls, ${fmt(r.maxProcessingRows)} rows processing`);
     say(`${label}: peak RSS per process`, r.peakRssMb.map((m) => `${fmt(m, 1)} MB`).join(', '));
+    say(`${label}: worker CPU per job`, `${fmt(r.cpuMsPerJob, 3)} ms`);
   };
 
   const checks: Check[] = [];

@@ -27,11 +27,13 @@ worker.on('completed', () => void completions.push(Date.now()));
 worker.on('error', (err) => process.stderr.write(`bare worker error: ${err.message}\n`));
 
 await worker.waitUntilReady();
+const cpuAtReady = process.cpuUsage();
 process.stdout.write(`READY ${JSON.stringify({ pid: process.pid })}\n`);
 process.once('SIGTERM', () => {
   void worker.close().finally(() => {
+    const cpu = process.cpuUsage(cpuAtReady);
     const hwm = Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024;
-    process.stdout.write(`RESULT ${JSON.stringify({ completions, vm_hwm_mb: hwm })}\n`, () => {
+    process.stdout.write(`RESULT ${JSON.stringify({ completions, vm_hwm_mb: hwm, cpu_s: (cpu.user + cpu.system) / 1e6 })}\n`, () => {
       connection.disconnect();
       process.exit(0);
     });

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import type { Db } from '../../src/platform/db.js';
 import type { PartnerSimulator } from '../../src/partners/simulator/sim-server.js';
 import { quantile } from './bench-run.js';
+import { cpuSeconds } from './http-load.js';
 import { startNodeChild } from './node-child.js';
 import { procMemoryMb, startPayval, type PayvalProcess } from './payval-process.js';
 import type { PayeeBody } from './payees.js';
@@ -22,6 +23,11 @@ export interface PhaseResult {
   maxPartnerInFlight: number;
   maxProcessingRows: number;
   peakRssMb: number[];
+  /**
+   * CPU time (user + system) the worker processes used per job from ready to the last completion, in
+   * ms: unlike a rate, hardly moved by what else the machine runs (a descheduled process uses none).
+   */
+  cpuMsPerJob: number;
 }
 
 export function rates(completions: number[], spawnedAt: number): Pick<PhaseResult, 'steadyPerSec' | 'firstToLastPerSec' | 'startToLastS'> {
@@ -116,10 +122,17 @@ export async function startWorkers(count: number, env: Record<string, string>, p
   return Promise.all(Array.from({ length: count }, (_, i) => startPayval('worker', { ...env, ...(profileEnv?.(i) ?? {}) })));
 }
 
-export async function stopWorkers(workers: PayvalProcess[]): Promise<number[]> {
+/** Peak RSS of each, and the CPU seconds all of them used since `cpuAtStart` (cpuOf() when they were ready). */
+export async function stopWorkers(workers: PayvalProcess[], cpuAtStart = 0): Promise<{ peakRssMb: number[]; cpuS: number }> {
   const rss = workers.map((w) => procMemoryMb(w.pid, 'VmHWM'));
+  const cpuS = cpuOf(workers) - cpuAtStart;
   await Promise.all(workers.map((w) => w.stop()));
-  return rss;
+  return { peakRssMb: rss, cpuS };
+}
+
+/** utime + stime of the processes, in seconds. */
+export function cpuOf(workers: readonly PayvalProcess[]): number {
+  return workers.reduce((sum, w) => sum + cpuSeconds(w.pid), 0);
 }
 
 /** The same N jobs through bare no-op BullMQ worker processes, on their own queue prefix. */
@@ -149,7 +162,8 @@ export async function runBarePhase(redisUrl: string, prefix: string, queueName: 
     const completions = results.flatMap((r) => r.completions as number[]);
     const sampled = await sampler.stop();
     if (completions.length < n) throw new Error(`bare workers completed ${completions.length} of ${n} jobs`);
-    return { n, ...rates(completions, spawnedAt), ...sampled, peakRssMb: results.map((r) => Number(r.vm_hwm_mb)) };
+    const cpuS = results.reduce((sum, r) => sum + Number(r.cpu_s), 0);
+    return { n, ...rates(completions, spawnedAt), ...sampled, peakRssMb: results.map((r) => Number(r.vm_hwm_mb)), cpuMsPerJob: (cpuS * 1000) / n };
   } finally {
     await queue.close();
     connection.disconnect();

@@ -38,7 +38,7 @@ function childEnv(databaseUrl: string, extra: Record<string, string> = {}): Reco
 
 /** The compiled `payval` command, as `npm start` runs it. */
 const ENTRY = path.join(OUT, 'src/cli/payval.js');
-const HEAP_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=8'];
+const HEAP_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=32'];
 
 async function compiled(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
