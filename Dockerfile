@@ -42,6 +42,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 STOPSIGNAL SIGTERM
-# bin/payval.mjs runs dist/ here: the image holds no sources to prefer. Same heap bounds as `npm start`
-# (package.json); see README "Memory".
-CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=32", "bin/payval.mjs", "serve"]
+# bin/payval.mjs runs dist/ here: the image holds no sources to prefer. Same heap bounds as `npm start`:
+# bin/node-flags.mjs sizes them from ROLE and WORKER_CONCURRENCY (README "Memory"); exec keeps node PID 1's child-free signal path.
+CMD ["sh", "-c", "exec node $(node bin/node-flags.mjs) bin/payval.mjs serve"]

@@ -15,7 +15,7 @@ export interface NodeChild extends PayvalProcess {
 }
 
 export async function startNodeChild(script: string, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<NodeChild> {
-  const child = spawn(process.execPath, [...startNodeFlags(), '--import', 'tsx', '--import', LIFELINE, path.join(HERE, script)], {
+  const child = spawn(process.execPath, [...startNodeFlags({ ROLE: 'worker', WORKER_CONCURRENCY: env.CONCURRENCY }), '--import', 'tsx', '--import', LIFELINE, path.join(HERE, script)], {
     cwd: path.resolve(HERE, '../..'),
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeFlags } from '../../bin/node-flags.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -54,7 +55,7 @@ export async function startPayval(role: 'api' | 'worker' | 'all', env: Record<st
   const port = await freePort();
   if (code === 'build') ensureBuild();
   const entry = code === 'build' ? ['dist/src/cli/payval.js'] : ['--import', 'tsx', 'src/cli/payval.ts'];
-  const child = spawn(process.execPath, [...startNodeFlags(), '--import', LIFELINE, ...entry, 'serve'], {
+  const child = spawn(process.execPath, [...startNodeFlags({ ...process.env, ...env, ROLE: role }), '--import', LIFELINE, ...entry, 'serve'], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env, ROLE: role, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -123,8 +124,7 @@ export function sampleRss(pid: number, everyMs = 200): { peak(): number; stop():
   return { peak: () => peak, stop: () => clearInterval(timer) };
 }
 
-/** The V8 flags `npm start` runs payval with (package.json), so the benchmark measures the same process. */
-export function startNodeFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
-  return pkg.scripts.start.split(/\s+/).filter((t) => t.startsWith('--max-'));
+/** The V8 flags `npm start` would run this process with (bin/node-flags.mjs), so the benchmark measures the same process. */
+export function startNodeFlags(env: Record<string, string | undefined> = process.env): string[] {
+  return nodeFlags(env);
 }

@@ -17,6 +17,7 @@ import { migrationSource } from '../../src/platform/migration-source.js';
 import { buildState } from '../../bin/build-state.mjs';
 import { wipeRedisPrefix } from '../helpers/redis-wipe.js';
 import { bankAccount, eventually } from '../helpers/test-stack.js';
+import { nodeFlags } from '../../bin/node-flags.mjs';
 
 const run = promisify(execFile);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,7 +39,7 @@ function childEnv(databaseUrl: string, extra: Record<string, string> = {}): Reco
 
 /** The compiled `payval` command, as `npm start` runs it. */
 const ENTRY = path.join(OUT, 'src/cli/payval.js');
-const HEAP_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=32'];
+const HEAP_FLAGS = nodeFlags({ ROLE: 'all' });
 
 async function compiled(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
