@@ -42,6 +42,8 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 STOPSIGNAL SIGTERM
-# bin/payval.mjs runs dist/ here: the image holds no sources to prefer. Same heap bounds as `npm start`:
-# bin/node-flags.mjs sizes them from ROLE and WORKER_CONCURRENCY (README "Memory"); exec keeps node PID 1's child-free signal path.
-CMD ["sh", "-c", "exec node $(node bin/node-flags.mjs) bin/payval.mjs serve"]
+# bin/payval.mjs runs dist/ here: the image holds no sources to prefer. Heap bounds as `npm start` gives an
+# API or a default worker (README "Memory"); a worker with a larger WORKER_CONCURRENCY needs a larger
+# --max-old-space-size in NODE_OPTIONS (`node bin/node-flags.mjs` prints it; bin/payval.mjs warns when it is short).
+ENV NODE_OPTIONS="--max-old-space-size=128 --max-semi-space-size=32"
+CMD ["node", "bin/payval.mjs", "serve"]

@@ -35,7 +35,7 @@ function dockerfileRuntime(): { env: Record<string, string>; cmd: string[] } {
   const runtime = text.slice(text.lastIndexOf('\nFROM '));
   const env: Record<string, string> = {};
   for (const line of runtime.split('\n').filter((l) => l.startsWith('ENV '))) {
-    for (const [, k, v] of line.slice(4).matchAll(/([A-Z0-9_]+)=(\S+)/g)) env[k!] = v!;
+    for (const [, k, v] of line.slice(4).matchAll(/([A-Z0-9_]+)=("[^"]*"|\S+)/g)) env[k!] = v!.replace(/^"(.*)"$/, '$1');
   }
   const cmdLine = runtime.split('\n').find((l) => l.startsWith('CMD '));
   return { env, cmd: cmdLine ? (JSON.parse(cmdLine.slice(4)) as string[]) : [] };
