@@ -4,6 +4,7 @@
 //
 //   node --import tsx scripts/bench-ingest.ts [--rows N] [--keep-file] [--wait-final] [--report FILE]
 //                                             [--worker-during-upload] [--workers N] [--final-timeout-s S] [--seed N]
+//                                             [--env KEY=VALUE]… (a payval setting, e.g. WORKER_CONCURRENCY=1000)
 // --workers N: worker processes for --wait-final (default 1); a single batch's rate should grow with them.
 // Env: BENCH_ROWS, BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306), BENCH_REDIS_URL (redis://127.0.0.1:6379).
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,7 @@ import { runBaseline, waitForInnodbQuiet } from './bench/baseline-insert.js';
 import { procMemoryMb, sampleRss, startPayval, type PayvalProcess } from './bench/payval-process.js';
 import { deleteRedisKeys } from './bench/redis-keys.js';
 import { closeClients, createValidation, getBatch, startReadProbe, uploadCsv, type Batch } from './bench/api-client.js';
+import { envOverrides } from './bench/bench-run.js';
 
 const TARGETS = { ratio: 0.5, peakRssMb: 256, readP99Ms: 50 };
 
@@ -25,6 +27,7 @@ const { values: args } = parseArgs({
   options: {
     rows: { type: 'string' }, 'keep-file': { type: 'boolean' }, 'wait-final': { type: 'boolean' }, report: { type: 'string' },
     'worker-during-upload': { type: 'boolean' }, 'final-timeout-s': { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' },
+    env: { type: 'string', multiple: true },
   },
 });
 const ROWS = Number(args.rows ?? process.env.BENCH_ROWS ?? 1_000_000);
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
     // Only raised, never lowered, so --rows above the defaults (1,000,000 rows, 256 MiB) is measured, not refused.
     BATCH_MAX_ROWS: String(Math.max(ROWS, 1_000_000)),
     BATCH_MAX_BYTES: String(Math.min(4 * 1024 ** 3, Math.max(csv.bytes + 1024, 256 * 1024 ** 2))),
+    ...envOverrides(args.env),
   };
   const api = await startPayval('api', env);
   children.push(api);
