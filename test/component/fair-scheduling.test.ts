@@ -33,7 +33,9 @@ describe('fair scheduling while one tenant has a large backlog', () => {
   let api: Runtime;
   const keys: Record<'a' | 'b' | 'c', string> = { a: '', b: '', c: '' };
   before(async () => {
-    ctx = await createTestContext({ BREAKER_VOLUME_THRESHOLD: '1000' });
+    // The smallest queue bound: A's feed keeps the queue full, so C's feed gets in only through the
+    // room kept for a tenant with nothing queued past the current round, and A's feed parks while full.
+    ctx = await createTestContext({ BREAKER_VOLUME_THRESHOLD: '1000', BATCH_FEED_MAX_WAITING: '1000' });
     api = await ctx.start({ ROLE: 'api' });
     await ctx.start({ ROLE: 'worker', WORKER_CONCURRENCY: String(CONCURRENCY) });
     for (const t of ['a', 'b', 'c'] as const) keys[t] = (await ctx.createTenant(`Tenant ${t.toUpperCase()}`)).apiKey;
@@ -74,6 +76,8 @@ describe('fair scheduling while one tenant has a large backlog', () => {
     const batchC = await batch(keys.c, 100);
     await eventually(async () => (await api.db('batches').where({ id: batchC }).first('feed_done_at'))?.feed_done_at, "C's feed", 60_000);
     const aAtFeed = await aDone();
+    const a = await api.db('batches').where({ id: batchA }).first('feed_done_at');
+    assert.equal(a?.feed_done_at, null, "A's feed should still be waiting for room: the test proves nothing about room");
     const c = await eventually(async () => {
       const row = await api.db('batches').where({ id: batchC }).first('status', 'completed_at', 'created_at');
       return row?.status === 'completed' ? row : undefined;
