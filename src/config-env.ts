@@ -79,6 +79,7 @@ export const envSchema = z.object({
   BATCH_JSON_MAX_ITEMS: int(1, 100_000).default(10_000),
   BATCH_JSON_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(8 * 1024 * 1024),
   BATCH_FEED_MAX_WAITING: int(1000, 10_000_000).default(200_000),
+  BATCH_FAIR_SLICE_ROWS: int(1, 1000).default(100),
   BATCH_UPLOAD_ABANDONED_MS: int(10_000, 86_400_000).default(10 * 60_000),
 
   REUSE_MAX_AGE_SECONDS: int(0, 30 * 86_400).default(86_400),

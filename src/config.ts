@@ -56,7 +56,7 @@ export interface Config {
   partners: PartnersConfig;
   /** Bearer token required by GET /metrics; null leaves it open (bind the port privately). */
   metricsToken: string | null;
-  batches: { maxRows: number; maxBytes: number; jsonMaxItems: number; jsonLimitBytes: number; feedMaxWaiting: number; abandonedAfterMs: number };
+  batches: { maxRows: number; maxBytes: number; jsonMaxItems: number; jsonLimitBytes: number; feedMaxWaiting: number; fairSliceRows: number; abandonedAfterMs: number };
   reuse: {
     /** Default `max_age` (seconds) for tenants that set none; 0 turns reuse off. */
     defaultMaxAgeSeconds: number;
@@ -223,6 +223,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       jsonMaxItems: e.BATCH_JSON_MAX_ITEMS,
       jsonLimitBytes: e.BATCH_JSON_LIMIT_BYTES,
       feedMaxWaiting: e.BATCH_FEED_MAX_WAITING,
+      fairSliceRows: e.BATCH_FAIR_SLICE_ROWS,
       abandonedAfterMs: e.BATCH_UPLOAD_ABANDONED_MS,
     },
     reuse: {

@@ -1,6 +1,7 @@
 import type { SharedClients } from './runtime-shared.js';
 import { startPartners, type PartnerSetup } from './partners/partner-setup.js';
 import { createBatchFeeder } from './batches/batch-feeder.js';
+import { createFairShare } from './platform/fair-share-redis.js';
 import { batchCountersHook } from './batches/batch-counters.js';
 import { createBatchCompletion } from './batches/batch-completion.js';
 import { createBatchSweep } from './batches/batch-sweep.js';
@@ -88,7 +89,8 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
     stalledIntervalMs: config.worker.stalledIntervalMs,
   });
 
-  const feeder = createBatchFeeder({ db, queue: c.queue, logger, maxWaiting: config.batches.feedMaxWaiting });
+  const fairShare = createFairShare(c.producerRedis, c.queue);
+  const feeder = createBatchFeeder({ db, queue: c.queue, fairShare, logger, maxWaiting: config.batches.feedMaxWaiting, sliceRows: config.batches.fairSliceRows });
   const feedWorker = startBatchFeedWorker(c.redis('worker', 'feed-worker'), feeder, logger, { prefix, lockMs: config.worker.lockMs });
 
   let sweeper: ValidationSweeper | null = null;

@@ -1,38 +1,74 @@
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { enqueueValidations, type ValidationQueue } from '../platform/queues.js';
-import { waitForQueueRoom } from '../platform/queue-backpressure.js';
+import { rowPriorities, sliceCount } from '../platform/fair-share.js';
+import type { FairShare } from '../platform/fair-share-redis.js';
 import { advanceFeed, findBatchById } from './batch-store.js';
 
 /**
- * Enqueues a batch's validations after its upload finished, 1,000 per `addBulk`, resuming from the
- * cursor stored on the batch (so a feeder killed half-way, or re-run by the sweeper, neither skips
- * nor doubles work: job ids are deterministic). When the queue already holds `maxWaiting` jobs it
- * waits, bounding Redis memory for million-row batches.
+ * How a feed run ended. `done`: every row has a job (or the batch needs none). `no-room`: the queue
+ * is full and this tenant already has work queued past the head round: come back later. `yielded`:
+ * the run used its time slice, or the process is stopping; the rest is for a later run.
  */
-export function createBatchFeeder(deps: { db: Db; queue: ValidationQueue; logger: Logger; maxWaiting: number; pageSize?: number }) {
-  const pageSize = deps.pageSize ?? 1000;
+export type FeedOutcome = 'done' | 'no-room' | 'yielded';
 
-  return async function feed(batchId: string, keepAlive: () => Promise<void> = async () => undefined): Promise<number> {
+export interface FeedRunOptions {
+  /** Runs after every page (the job's progress). */
+  keepAlive?: () => Promise<void>;
+  /** True once the process is stopping: the run ends at the next page. */
+  stopping?: () => boolean;
+}
+
+export interface BatchFeederDeps {
+  db: Db;
+  queue: ValidationQueue;
+  fairShare: FairShare;
+  logger: Logger;
+  /** BATCH_FEED_MAX_WAITING: queued jobs (wait + prioritized) past which a backlogged tenant waits. */
+  maxWaiting: number;
+  /** Rows per fair-share round (BATCH_FAIR_SLICE_ROWS): one tenant's turn between other tenants' turns. */
+  sliceRows: number;
+  pageSize?: number;
+  /** How long one run may feed before it gives its slot to the next feed (several batches, few slots). */
+  runMs?: number;
+}
+
+/**
+ * Enqueues a batch's validations after its upload finished, a page of 1,000 ids per `addBulk`,
+ * resuming from the cursor stored on the batch (so a run that stops half-way, or a feed re-run by the
+ * sweeper, neither skips nor doubles work: job ids are deterministic). Each page is cut into slices of
+ * `sliceRows`, and each slice gets the tenant's next fair-share round as its BullMQ priority, so
+ * tenants' batches interleave slice by slice and single validations (no priority) go first. A run
+ * never waits inside its job: without room, or after `runMs`, it returns and the feed job is parked
+ * (batch-feed-worker.ts), so a few feed slots serve any number of batches in turn.
+ */
+export function createBatchFeeder(deps: BatchFeederDeps) {
+  const pageSize = deps.pageSize ?? 1000;
+  const runMs = deps.runMs ?? 1000;
+
+  return async function feed(batchId: string, opts: FeedRunOptions = {}): Promise<{ outcome: FeedOutcome; fed: number }> {
     const batch = await findBatchById(deps.db, batchId);
-    if (!batch || batch.status !== 'processing' || batch.feedDoneAt) return 0;
+    if (!batch || batch.status !== 'processing' || batch.feedDoneAt) return { outcome: 'done', fed: 0 };
+    const until = Date.now() + runMs;
     let cursor = batch.feedCursor;
     let fed = 0;
     for (;;) {
+      if (opts.stopping?.() || (fed > 0 && Date.now() >= until)) return { outcome: 'yielded', fed };
       const q = deps.db('validations').where('batch_id', batchId).orderBy('id').limit(pageSize).pluck('id');
       if (cursor) q.where('id', '>', cursor);
       const ids: string[] = await q;
       if (ids.length === 0) break;
-      await waitForQueueRoom(deps.queue, deps.maxWaiting, keepAlive);
-      await enqueueValidations(deps.queue, ids, 10_000);
+      const plan = await deps.fairShare.reserve(batch.tenantId, sliceCount(ids.length, deps.sliceRows), deps.maxWaiting);
+      if (!plan) return { outcome: 'no-room', fed };
+      await enqueueValidations(deps.queue, ids, 10_000, rowPriorities(plan, ids.length, deps.sliceRows));
       cursor = ids[ids.length - 1]!;
       fed += ids.length;
       await advanceFeed(deps.db, batchId, cursor, false);
-      await keepAlive();
+      await opts.keepAlive?.();
     }
     await advanceFeed(deps.db, batchId, cursor, true);
     deps.logger.info({ batchId, fed }, 'batch fed to the validation queue');
-    return fed;
+    return { outcome: 'done', fed };
   };
 }
 

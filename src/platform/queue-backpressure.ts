@@ -1,19 +1,29 @@
 import type { Queue } from 'bullmq';
 
 /**
- * Waits while `queue` holds more than `maxWaiting` waiting jobs, so whoever enqueues in bulk (the
- * batch feeder, recovery after a Redis loss) keeps Redis holding a window of the backlog, not all of
- * it. `keepAlive` runs about once a second while waiting (a job's progress, a lease); if it throws,
- * the wait ends with that error.
+ * Jobs waiting to be taken: the wait list (single validations) plus the prioritized set (batch rows).
+ * BullMQ's getWaitingCount counts the wait list only.
+ */
+export const queuedCount = (queue: Pick<Queue, 'getJobCountByTypes'>): Promise<number> => queue.getJobCountByTypes('waiting', 'prioritized');
+
+/**
+ * Waits while `queue` holds more than `maxWaiting` queued jobs, so whoever enqueues in bulk (recovery
+ * after a Redis loss) keeps Redis holding a window of the backlog, not all of it. The batch feeder
+ * does not wait here: it asks fair-share-redis.ts for room and yields its slot while there is none.
+ * `keepAlive` runs about once a poll while waiting (a lease); if it throws, the wait ends with that
+ * error. Polls are jittered so that several waiters do not stay in lock-step.
  */
 export async function waitForQueueRoom(
-  queue: Pick<Queue, 'getWaitingCount'>,
+  queue: Pick<Queue, 'getJobCountByTypes'>,
   maxWaiting: number,
   keepAlive: () => Promise<void> = async () => undefined,
   pollMs = 1000,
 ): Promise<void> {
-  while ((await queue.getWaitingCount()) > maxWaiting) {
+  while ((await queuedCount(queue)) > maxWaiting) {
     await keepAlive();
-    await new Promise((r) => setTimeout(r, pollMs));
+    await new Promise((r) => setTimeout(r, jittered(pollMs)));
   }
 }
+
+/** A delay between half and one and a half times `ms`. */
+export const jittered = (ms: number): number => Math.round(ms * (0.5 + Math.random()));

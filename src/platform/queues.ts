@@ -31,20 +31,25 @@ export function createValidationQueue(
   return queue;
 }
 
-export function validationJobOptions(validationId: string): JobsOptions {
-  return { jobId: validationJobId(validationId) };
+/**
+ * No priority (0) puts the job on BullMQ's wait list, which workers empty before they take any
+ * prioritized job: single validations. Batch rows carry a fair-share round (platform/fair-share.ts).
+ */
+export function validationJobOptions(validationId: string, priority = 0): JobsOptions {
+  return priority > 0 ? { jobId: validationJobId(validationId), priority } : { jobId: validationJobId(validationId) };
 }
 
 /**
  * BullMQ waits for its connection to become ready before sending anything, whatever the client's
  * offline-queue setting, so a Redis that is down when the API starts would hang the request. The
  * timeout bounds that; the caller decides what a failed enqueue means (usually: the sweeper retries).
+ * `priorities[i]` is the BullMQ priority of `ids[i]` (absent or 0: none, ahead of all bulk work).
  */
-export async function enqueueValidations(queue: ValidationQueue, ids: readonly string[], timeoutMs = 2000): Promise<void> {
+export async function enqueueValidations(queue: ValidationQueue, ids: readonly string[], timeoutMs = 2000, priorities?: readonly number[]): Promise<void> {
   const add: Promise<unknown> =
     ids.length === 1
-      ? queue.add('validate', { validationId: ids[0]! }, validationJobOptions(ids[0]!))
-      : queue.addBulk(ids.map((id) => ({ name: 'validate' as const, data: { validationId: id }, opts: validationJobOptions(id) })));
+      ? queue.add('validate', { validationId: ids[0]! }, validationJobOptions(ids[0]!, priorities?.[0]))
+      : queue.addBulk(ids.map((id, i) => ({ name: 'validate' as const, data: { validationId: id }, opts: validationJobOptions(id, priorities?.[i]) })));
   await withTimeout(add, timeoutMs, 'enqueue timed out: Redis unavailable');
 }
 

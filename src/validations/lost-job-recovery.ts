@@ -25,10 +25,12 @@ export interface LostJobRecoveryDeps {
   restartLostFeeds: () => Promise<number>;
   /** Passes that may end with rows still too recent; past this the periodic stale sweep takes over. */
   maxPasses?: number;
+  /** True once the sweeper is stopping: a pass waiting for room hands over (its cursor is saved). */
+  stopping?: () => boolean;
 }
 
 class LeadershipLost extends Error {
-  constructor(readonly result: SaveResult) {
+  constructor(readonly result: SaveResult | 'stopping') {
     super(`recovery stopped: ${result}`);
   }
 }
@@ -63,7 +65,11 @@ export function createLostJobRecovery(deps: LostJobRecoveryDeps) {
       const current = s;
       let out = { checked: 0, requeued: 0, deferredQueued: 0, deferredProcessing: 0 };
       if (page.ids.length > 0) {
-        await waitForQueueRoom(deps.queue, deps.maxWaiting, () => save(current));
+        await waitForQueueRoom(deps.queue, deps.maxWaiting, async () => {
+          // With the workers closed the queue never drains: a stopping process must not wait for it.
+          if (deps.stopping?.()) throw new LeadershipLost('stopping');
+          await save(current);
+        });
         const now = Date.now();
         out = await requeueLost(deps, page.ids, { queuedBefore: new Date(now - deps.queuedGraceMs), processingBefore: new Date(now - deps.inFlightMs) });
       }

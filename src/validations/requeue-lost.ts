@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from '../platform/db.js';
 import { jobPresence } from '../platform/job-presence.js';
 import { enqueueValidations, validationJobId, type ValidationQueue } from '../platform/queues.js';
+import { createFairShare } from '../platform/fair-share-redis.js';
 import { readUnfinished, type UnfinishedRow } from './unfinished-scan.js';
 
 /**
@@ -50,6 +51,18 @@ export function splitEligible(rows: readonly UnfinishedRow[], when: Eligibility)
 }
 
 /**
+ * Requeued jobs keep their place: single validations go on the wait list (no priority), batch rows
+ * into the prioritized set at the round the workers are at, so they neither jump ahead of single
+ * validations nor fall behind the backlog they were part of.
+ */
+async function requeuePriorities(deps: { redis: Redis; queue: ValidationQueue }, rows: readonly UnfinishedRow[], ready: readonly string[]): Promise<number[] | undefined> {
+  const inBatch = new Set(rows.filter((r) => r.batchId !== null).map((r) => r.id));
+  if (!ready.some((id) => inBatch.has(id))) return undefined;
+  const head = await createFairShare(deps.redis, deps.queue).headRound();
+  return ready.map((id) => (inBatch.has(id) ? head : 0));
+}
+
+/**
  * Gives a job to each row of `ids` that has none. Redis is asked about the whole page in one round
  * trip; only the rows whose job is missing or finished are read again from MySQL, *after* Redis was
  * asked. A worker commits a row's final state before BullMQ records its job as finished, so a row
@@ -61,11 +74,12 @@ export async function requeueLost(deps: { db: Db; redis: Redis; queue: Validatio
   const jobIds = ids.map(validationJobId);
   const presence = await jobPresence(deps.redis, deps.queue, jobIds);
   const suspects = ids.filter((_, i) => presence.get(jobIds[i]!) !== 'live');
-  const { ready, deferredQueued, deferredProcessing } = splitEligible(await readUnfinished(deps.db, suspects), when);
+  const rows = await readUnfinished(deps.db, suspects);
+  const { ready, deferredQueued, deferredProcessing } = splitEligible(rows, when);
   // A finished job under the same id would swallow the add (BullMQ ignores an existing id), so clear it first.
   for (const id of ready) {
     if (presence.get(validationJobId(id)) === 'finished') await deps.queue.remove(validationJobId(id)).catch(() => undefined);
   }
-  if (ready.length > 0) await enqueueValidations(deps.queue, ready, 10_000);
+  if (ready.length > 0) await enqueueValidations(deps.queue, ready, 10_000, await requeuePriorities(deps, rows, ready));
   return { checked: ids.length, requeued: ready.length, deferredQueued, deferredProcessing };
 }

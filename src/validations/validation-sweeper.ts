@@ -59,6 +59,7 @@ export function createValidationSweeper(deps: SweeperDeps) {
   const { db, queue, logger } = deps;
   const checkMs = deps.checkMs ?? 1000;
   const coordination = createSweeperCoordination(deps.redis, deps.prefix, { leaseMs: Math.max(10_000, 5 * checkMs), settleMs: SETTLE_MS });
+  let stopping = false;
   const recovery = createLostJobRecovery({
     db,
     redis: deps.redis,
@@ -70,6 +71,7 @@ export function createValidationSweeper(deps: SweeperDeps) {
     queuedGraceMs: QUEUED_GRACE_MS,
     inFlightMs: deps.inFlightMs,
     restartLostFeeds: () => deps.batches.restartLostFeeds(),
+    stopping: () => stopping,
   });
   const sweepStale = createStaleSweep({ db, redis: deps.redis, queue, logger, stuckAfterMs: deps.stuckAfterMs, pageSize: deps.batchSize });
   let nextLeaderSweepAt = 0;
@@ -125,6 +127,7 @@ export function createValidationSweeper(deps: SweeperDeps) {
       loops.shared.start();
     },
     async stop(): Promise<void> {
+      stopping = true;
       // The tick kicks the leader loop, so it stops first.
       await loops.tick.stop();
       await Promise.all([loops.shared.stop(), loops.leader.stop()]);
