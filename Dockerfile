@@ -45,5 +45,5 @@ STOPSIGNAL SIGTERM
 # bin/payval.mjs runs dist/ here: the image holds no sources to prefer. Heap bounds as `npm start` gives an
 # API or a default worker (README "Memory"); a worker with a larger WORKER_CONCURRENCY needs a larger
 # --max-old-space-size in NODE_OPTIONS (`node bin/node-flags.mjs` prints it; bin/payval.mjs warns when it is short).
-ENV NODE_OPTIONS="--max-old-space-size=128 --max-semi-space-size=32"
+ENV NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=32"
 CMD ["node", "bin/payval.mjs", "serve"]

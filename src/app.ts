@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import * as OpenApiValidator from 'express-openapi-validator';
+import { memoiseRouteRegexps } from './platform/route-regexp-cache.js';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Db } from './platform/db.js';
@@ -96,6 +97,7 @@ export function buildApp(deps: AppDeps): Express {
     }),
   );
   app.use(csvUploadRoute(deps.batches, deps.webhooks, { maxBytes: config.batches.maxBytes }));
+  memoiseRouteRegexps();
   app.use(
     OpenApiValidator.middleware({
       apiSpec: OPENAPI_PATH,

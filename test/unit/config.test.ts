@@ -37,11 +37,11 @@ describe('config', () => {
   it('the heap flags npm start runs with follow the role and the worker concurrency, with the same default', async () => {
     const { DEFAULT_WORKER_CONCURRENCY, nodeFlags, oldSpaceMb } = await import('../../bin/node-flags.mjs');
     assert.equal(DEFAULT_WORKER_CONCURRENCY, loadConfig({}).worker.concurrency);
-    assert.deepEqual(nodeFlags({}), ['--max-old-space-size=128', '--max-semi-space-size=32']);
-    assert.equal(oldSpaceMb({ ROLE: 'api', WORKER_CONCURRENCY: '5000' }), 128);
+    assert.deepEqual(nodeFlags({}), ['--max-old-space-size=192', '--max-semi-space-size=32']);
+    assert.equal(oldSpaceMb({ ROLE: 'api', WORKER_CONCURRENCY: '5000' }), 192);
     assert.equal(oldSpaceMb({ ROLE: 'worker', WORKER_CONCURRENCY: '2500' }), 221);
     assert.equal(oldSpaceMb({ ROLE: 'all', WORKER_CONCURRENCY: '5000' }), 377);
-    assert.equal(oldSpaceMb({ ROLE: 'worker', WORKER_CONCURRENCY: 'lots' }), 128);
+    assert.equal(oldSpaceMb({ ROLE: 'worker', WORKER_CONCURRENCY: 'lots' }), 192);
   });
 
   it('names every bad key', () => {
