@@ -35,6 +35,7 @@ export const envSchema = z.object({
   HTTP_BODY_READ_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   HTTP_IDLE_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1000, 600_000).default(65_000),
+  HTTP_LISTEN_BACKLOG: int(1, 65_535).default(2048),
   TRUST_PROXY: z.string().default('false'),
   AUTH_FAILURE_LIMIT: int(1, 1_000_000).default(20),
   AUTH_KEY_CACHE_MS: int(0, 60_000).default(1000),

@@ -33,6 +33,7 @@ export interface Config {
     idleTimeoutMs: number;
     /** How long an idle keep-alive connection waits for its next request (above a load balancer's idle timeout). */
     keepAliveTimeoutMs: number;
+    listenBacklog: number;
     /** Express `trust proxy`: false (the socket address), true, a hop count, or addresses / CIDRs / loopback… */
     trustProxy: TrustProxy;
   };
@@ -192,6 +193,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       bodyReadTimeoutMs: e.HTTP_BODY_READ_TIMEOUT_MS,
       idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      listenBacklog: e.HTTP_LISTEN_BACKLOG,
       trustProxy,
     },
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS },

@@ -16,7 +16,8 @@ app.get('/v1/validations/:id', (req, res) => {
 
 const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 }, app);
 server.setTimeout(120_000);
-server.listen(0, '127.0.0.1', () => {
+// The same accept backlog as payval (HTTP_LISTEN_BACKLOG's default), so 1,000 connections meet the same kernel queue.
+server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }, () => {
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('no address');
   process.stdout.write(`READY ${JSON.stringify({ url: `http://127.0.0.1:${address.port}` })}\n`);

@@ -14,6 +14,8 @@ export class ListenError extends Error {
 export interface ServerTimeouts {
   idleTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** Connections the kernel may hold before accept (Node's default 511 makes a burst of 1,000 clients retry their SYN for seconds). */
+  listenBacklog?: number;
 }
 
 /** Node's own default; stated, because with no requestTimeout Node's default would become 0 (none). */
@@ -43,6 +45,6 @@ export function listenOn(app: Express, port: number, host: string, timeouts: Ser
       resolve(server);
     };
     server.once('error', onError).once('listening', onListening);
-    server.listen(port, host);
+    server.listen({ port, host, backlog: timeouts.listenBacklog ?? 511 });
   });
 }
