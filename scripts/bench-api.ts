@@ -4,7 +4,7 @@
 // open-loop run at half the measured POST maximum. Self-cleaning: database, Redis keys, processes.
 //
 //   node --import tsx scripts/bench-api.ts [--duration S] [--rounds N] [--connections 100,1000]
-//     [--open-loop-s S] [--skip-rounds] [--profile DIR] [--mysql-counters] [--counter-ops N]
+//     [--open-loop-s S] [--open-loop-rate R] [--skip-rounds] [--profile DIR] [--mysql-counters] [--counter-ops N]
 //     [--log-level info] [--env KEY=VALUE]… [--report FILE]
 // --profile DIR: CPU profile of the API over one POST load phase (DIR/api-post.cpuprofile + summary).
 // --mysql-counters: MySQL status counters and Redis command counts per POST and per GET, on a private
@@ -27,7 +27,7 @@ import { counterTable, createCounterProbe, perOperation } from './bench/server-c
 const TARGETS = { postRatio: 0.25, keepAt1000: 0.9, openLoopP99Ms: 50 };
 const { values: args } = parseArgs({
   options: {
-    duration: { type: 'string' }, rounds: { type: 'string' }, connections: { type: 'string' }, 'open-loop-s': { type: 'string' },
+    duration: { type: 'string' }, rounds: { type: 'string' }, connections: { type: 'string' }, 'open-loop-s': { type: 'string' }, 'open-loop-rate': { type: 'string' },
     'skip-rounds': { type: 'boolean' }, profile: { type: 'string' }, 'mysql-counters': { type: 'boolean' }, 'counter-ops': { type: 'string' },
     'log-level': { type: 'string' }, env: { type: 'string', multiple: true }, report: { type: 'string' },
   },
@@ -103,9 +103,10 @@ async function main(): Promise<boolean> {
 
   let open: Awaited<ReturnType<typeof openLoop>> | null = null;
   const max = summary[`POST ${CONNECTIONS[0]}`]?.payval;
-  if (max && OPEN_LOOP_S > 0) {
-    const rate = Math.max(1, Math.round(max / 2));
-    step(`open loop: POST at a fixed ${fmt(rate)}/s (half the median payval maximum at ${CONNECTIONS[0]} connections) for ${OPEN_LOOP_S} s, latency from the scheduled send`);
+  const fixedRate = args['open-loop-rate'] ? Number(args['open-loop-rate']) : null;
+  if ((max || fixedRate) && OPEN_LOOP_S > 0) {
+    const rate = fixedRate ?? Math.max(1, Math.round(max! / 2));
+    step(`open loop: POST at a fixed ${fmt(rate)}/s (${fixedRate ? '--open-loop-rate' : `half the median payval maximum at ${CONNECTIONS[0]} connections`}) for ${OPEN_LOOP_S} s, latency from the scheduled send`);
     const bareOpen = await openLoop(post(bare.url), rate, OPEN_LOOP_S);
     open = await openLoop(post(api.url), rate, OPEN_LOOP_S);
     for (const [who, o] of [['bare (reference)', bareOpen], ['payval', open]] as const) {
