@@ -20,6 +20,8 @@ import { procMemoryMb, sampleRss, startPayval, type PayvalProcess } from './benc
 import { deleteRedisKeys } from './bench/redis-keys.js';
 import { closeClients, createValidation, getBatch, startReadProbe, uploadCsv, type Batch } from './bench/api-client.js';
 import { envOverrides } from './bench/bench-run.js';
+import { startPartnerSimulator, type PartnerSimulator } from '../src/partners/simulator/sim-server.js';
+import { createSandboxSim } from '../src/partners/simulator/providers/sandbox-sim.js';
 
 const TARGETS = { ratio: 0.5, peakRssMb: 256, readP99Ms: 50 };
 
@@ -56,11 +58,13 @@ const say = (label: string, value: string) => !interrupted && process.stdout.wri
 const step = (title: string) => !interrupted && process.stdout.write(`\n${title}\n`);
 
 let cleaning: Promise<void> | null = null;
+let sim: PartnerSimulator | null = null;
 let interrupted = false;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     if (interrupted) await closeClients(true).catch(() => undefined);
     await Promise.all(children.map((c) => c.stop(interrupted ? 5000 : 15_000).catch(() => undefined)));
+    await sim?.close().catch(() => undefined);
     await openDb?.destroy().catch(() => undefined);
     await closeClients().catch(() => undefined);
     await dropDatabase(scratchUrl).catch(() => undefined);
@@ -105,7 +109,13 @@ async function main(): Promise<void> {
   figures.baseline = { rows: baseline.rows, seconds: baseline.insertMs / 1000, rows_per_sec: baseline.rowsPerSec, columns: baseline.columns.length };
 
   step('c. start payval');
+  // The sandbox partner as a server of its own (in this process), as a bank is: the simulator a worker
+  // embeds when no base URL is set shares the worker's event loop, and a CPU-bound worker then makes
+  // its own partner time out.
+  sim = await startPartnerSimulator({ providers: [createSandboxSim()] });
   const env = {
+    PARTNERS: 'sandbox',
+    PARTNER_SANDBOX_BASE_URL: sim.provider('sandbox').baseUrl,
     DATABASE_URL: payvalUrl, REDIS_URL, QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'warn', NODE_ENV: 'development', RATE_LIMIT_POINTS: '100000',
     // Only raised, never lowered, so --rows above the defaults (1,000,000 rows, 256 MiB) is measured, not refused.
     BATCH_MAX_ROWS: String(Math.max(ROWS, 1_000_000)),
