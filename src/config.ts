@@ -86,7 +86,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses and checks the environment; throws ConfigError naming every bad key. */
 /**
  * The MySQL pool when DATABASE_POOL_MAX is unset. A worker's jobs hold a connection only for their
  * grouped claim and final transactions and a few short statements, never across the partner call, so
@@ -99,6 +98,7 @@ export function defaultPoolMax(role: 'all' | 'api' | 'worker', workerConcurrency
   return role === 'api' ? api : role === 'worker' ? worker : api + worker;
 }
 
+/** Parses and checks the environment; throws ConfigError naming every bad key. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
