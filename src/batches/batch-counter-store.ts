@@ -38,23 +38,20 @@ export async function failExpectedRows(trx: Trx, batchId: string, now: Date): Pr
 /**
  * Moves `rows` rows of one shard from one bucket to another, in the transaction that changes the
  * validation; the shard row stays locked until it commits. Returns true when this move made the
- * shard final (completed + failed = expected): read back in the same transaction, so it sees its own
- * write, and since moves into a final bucket never leave it, exactly one move per shard sees that.
+ * shard final (completed + failed = expected). One move as moveShardDeltas writes a group's.
  */
 export async function moveShardRows(trx: Trx, batchId: string, shard: number, from: RowBucket, to: RowBucket, rows: number, now: Date): Promise<boolean> {
   if (from === to || rows === 0) return false;
-  const changed = await trx(TABLE)
-    .where({ batch_id: batchId, shard })
-    .update({ [from]: trx.raw('?? - ?', [from, rows]), [to]: trx.raw('?? + ?', [to, rows]), updated_at: now });
-  // Not a count to lose quietly: the rollback keeps the validation's status in step with its counts.
-  if (changed !== 1) throw new Error(`batch ${batchId} has no counter shard ${shard}`);
-  if (to !== 'completed' && to !== 'failed') return false;
-  const row = await trx(TABLE).where({ batch_id: batchId, shard }).first('expected', 'completed', 'failed');
-  return Number(row.completed) + Number(row.failed) === Number(row.expected);
+  const delta = noMoves();
+  delta[from] -= rows;
+  delta[to] += rows;
+  return (await moveShardDeltas(trx, batchId, new Map([[shard, delta]]), now)).includes(shard);
 }
 
 /** Net row moves of one shard in one transaction, per bucket (negative: rows left the bucket). */
 export type ShardDelta = Record<RowBucket, number>;
+
+export const noMoves = (): ShardDelta => ({ queued: 0, processing: 0, completed: 0, failed: 0 });
 
 const BUCKETS: readonly RowBucket[] = ['queued', 'processing', 'completed', 'failed'];
 

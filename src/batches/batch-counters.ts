@@ -1,14 +1,12 @@
 import type { Defer, Trx } from '../platform/db.js';
 import type { StatusChange, StatusChangeHook } from '../validations/status-change-hook.js';
 import type { BatchCompletion } from './batch-completion.js';
-import { moveShardDeltas, type ShardDelta } from './batch-counter-store.js';
+import { moveShardDeltas, noMoves, type ShardDelta } from './batch-counter-store.js';
 import { shardOf } from './counter-shard.js';
 import type { RowBucket } from './batch-types.js';
 
 /** Runs in the transaction that completed the batch (records its `batch.completed` event). */
 export type BatchCompletedHook = (trx: Trx, batchId: string, defer: Defer) => Promise<void>;
-
-const zero = (): ShardDelta => ({ queued: 0, processing: 0, completed: 0, failed: 0 });
 
 /** Pure: a group's changes as net row moves per batch and shard (rows of other statuses are not counted). */
 export function shardDeltas(changes: readonly StatusChange[]): Map<string, Map<number, ShardDelta>> {
@@ -18,7 +16,7 @@ export function shardDeltas(changes: readonly StatusChange[]): Map<string, Map<n
     const shards = byBatch.get(v.batchId) ?? new Map<number, ShardDelta>();
     byBatch.set(v.batchId, shards);
     const shard = shardOf(v.id);
-    const d = shards.get(shard) ?? zero();
+    const d = shards.get(shard) ?? noMoves();
     shards.set(shard, d);
     d[from as RowBucket] -= v.batchRowCount;
     d[to as RowBucket] += v.batchRowCount;
