@@ -4,8 +4,10 @@
 // open-loop run at half the measured POST maximum. Self-cleaning: database, Redis keys, processes.
 //
 //   node --import tsx scripts/bench-api.ts [--duration S] [--rounds N] [--connections 100,1000]
-//     [--open-loop-s S] [--open-loop-rate R] [--skip-rounds] [--profile DIR] [--mysql-counters] [--counter-ops N]
+//     [--open-loop-s S] [--open-loop-rate R] [--open-loop-warm N] [--skip-rounds] [--profile DIR] [--mysql-counters] [--counter-ops N]
 //     [--log-level info] [--env KEY=VALUE]… [--report FILE]
+// --open-loop-warm N: open N keep-alive connections before the open-loop clock starts (default 0: the pool
+//   grows during the run, and each new connection also measures how fast Node accepts it).
 // --profile DIR: CPU profile of the API over one POST load phase (DIR/api-post.cpuprofile + summary).
 // --mysql-counters: MySQL status counters and Redis command counts per POST and per GET, on a private
 //   MariaDB + Redis started for the purpose (the shared ones also serve other people's work).
@@ -27,7 +29,7 @@ import { counterTable, createCounterProbe, perOperation } from './bench/server-c
 const TARGETS = { postRatio: 0.25, keepAt1000: 0.9, openLoopP99Ms: 50 };
 const { values: args } = parseArgs({
   options: {
-    duration: { type: 'string' }, rounds: { type: 'string' }, connections: { type: 'string' }, 'open-loop-s': { type: 'string' }, 'open-loop-rate': { type: 'string' },
+    duration: { type: 'string' }, rounds: { type: 'string' }, connections: { type: 'string' }, 'open-loop-s': { type: 'string' }, 'open-loop-rate': { type: 'string' }, 'open-loop-warm': { type: 'string' },
     'skip-rounds': { type: 'boolean' }, profile: { type: 'string' }, 'mysql-counters': { type: 'boolean' }, 'counter-ops': { type: 'string' },
     'log-level': { type: 'string' }, env: { type: 'string', multiple: true }, report: { type: 'string' },
   },
@@ -36,6 +38,7 @@ const DURATION_S = Number(args.duration ?? 10);
 const ROUNDS = Number(args.rounds ?? 3);
 const CONNECTIONS = (args.connections ?? '100,1000').split(',').map(Number);
 const OPEN_LOOP_S = Number(args['open-loop-s'] ?? 20);
+const OPEN_LOOP_WARM = Number(args['open-loop-warm'] ?? 0);
 const COUNTER_OPS = Number(args['counter-ops'] ?? 2000);
 if (!(DURATION_S > 0 && ROUNDS >= 1 && CONNECTIONS.every((c) => Number.isInteger(c) && c > 0) && OPEN_LOOP_S >= 0 && COUNTER_OPS > 0)) {
   process.stderr.write('bench-api: --duration, --rounds, --connections, --open-loop-s and --counter-ops must be positive\n');
@@ -107,8 +110,8 @@ async function main(): Promise<boolean> {
   if ((max || fixedRate) && OPEN_LOOP_S > 0) {
     const rate = fixedRate ?? Math.max(1, Math.round(max! / 2));
     step(`open loop: POST at a fixed ${fmt(rate)}/s (${fixedRate ? '--open-loop-rate' : `half the median payval maximum at ${CONNECTIONS[0]} connections`}) for ${OPEN_LOOP_S} s, latency from the scheduled send`);
-    const bareOpen = await openLoop(post(bare.url), rate, OPEN_LOOP_S);
-    open = await openLoop(post(api.url), rate, OPEN_LOOP_S);
+    const bareOpen = await openLoop(post(bare.url), rate, OPEN_LOOP_S, 1000, OPEN_LOOP_WARM);
+    open = await openLoop(post(api.url), rate, OPEN_LOOP_S, 1000, OPEN_LOOP_WARM);
     for (const [who, o] of [['bare (reference)', bareOpen], ['payval', open]] as const) {
       say(who, `p50 ${fmt(o.p50, 1)} / p90 ${fmt(o.p90, 1)} / p99 ${fmt(o.p99, 1)} / max ${fmt(o.max, 1)} ms; ${fmt(o.ok)} ok, ${o.non2xx} non-2xx, ${o.errors} errors; ≤ ${o.maxOutstanding} outstanding`);
       say(`${who}: client send lag p99`, `${fmt(o.sendLagP99, 1)} ms (client event-loop delay p99 ${fmt(o.clientLoopDelayP99, 1)} ms)`);

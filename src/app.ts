@@ -32,6 +32,7 @@ import type { TenantSettingsStore } from './tenants/tenant-settings.js';
 import { settingsRoutes } from './tenants/settings-routes.js';
 import { nameMatchRoute } from './name-match/name-match-route.js';
 import './platform/http-context.js';
+import { admissionMetrics, createAdmission } from './platform/admission.js';
 
 // Not compiled: read from the project folder whether the sources or the build run.
 export const OPENAPI_PATH = projectFile('openapi.yaml');
@@ -97,6 +98,10 @@ export function buildApp(deps: AppDeps): Express {
     }),
   );
   app.use(csvUploadRoute(deps.batches, deps.webhooks, { maxBytes: config.batches.maxBytes }));
+  // Past here the work is CPU: a bounded number of starts per event-loop turn keeps the turns short.
+  const admission = createAdmission({ perTurn: config.http.admitPerTurn, maxActive: config.http.maxActiveRequests, maxWaitMs: config.http.queueTimeoutMs });
+  admissionMetrics(admission, deps.metrics);
+  app.use('/v1', admission.middleware);
   memoiseRouteRegexps();
   app.use(
     OpenApiValidator.middleware({

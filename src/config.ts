@@ -34,6 +34,12 @@ export interface Config {
     /** How long an idle keep-alive connection waits for its next request (above a load balancer's idle timeout). */
     keepAliveTimeoutMs: number;
     listenBacklog: number;
+    /** Requests past authentication and body reading that start per event-loop turn (0: no limit). */
+    admitPerTurn: number;
+    /** Requests past that point at once (0: no cap); the rest queue in arrival order. */
+    maxActiveRequests: number;
+    /** How long a request may queue for its turn before 503 service.busy. */
+    queueTimeoutMs: number;
     /** Express `trust proxy`: false (the socket address), true, a hop count, or addresses / CIDRs / loopback… */
     trustProxy: TrustProxy;
   };
@@ -194,6 +200,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
       listenBacklog: e.HTTP_LISTEN_BACKLOG,
+      admitPerTurn: e.HTTP_ADMIT_PER_TURN,
+      maxActiveRequests: e.HTTP_MAX_ACTIVE_REQUESTS,
+      queueTimeoutMs: e.HTTP_QUEUE_TIMEOUT_MS,
       trustProxy,
     },
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS },

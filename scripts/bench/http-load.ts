@@ -85,9 +85,17 @@ export interface OpenLoopResult {
   clientLoopDelayP99: number;
 }
 
-/** Fires `rate` requests per second for `durationS`; latency = answer time − scheduled send time. */
-export async function openLoop(target: Target, rate: number, durationS: number, connections = 1000): Promise<OpenLoopResult> {
+/**
+ * Fires `rate` requests per second for `durationS`; latency = answer time − scheduled send time. With
+ * `warm` > 0, that many keep-alive connections are opened (GET /healthz at once) before the clock starts,
+ * as a client that has been sending for a while holds them: otherwise every connection the pool adds
+ * mid-run also measures how fast the server accepts (Node accepts one connection per event-loop turn).
+ */
+export async function openLoop(target: Target, rate: number, durationS: number, connections = 1000, warm = 0): Promise<OpenLoopResult> {
   const pool = new Pool(target.url, { connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+  if (warm > 0) {
+    await Promise.all(Array.from({ length: Math.min(warm, connections) }, async () => (await pool.request({ method: 'GET', path: '/healthz' })).body.dump()));
+  }
   const headers = { ...target.headers, ...(target.body ? { 'content-type': 'application/json' } : {}) };
   const total = Math.max(1, Math.round(rate * durationS));
   const gapMs = 1000 / rate;
