@@ -99,7 +99,7 @@ export function buildApp(deps: AppDeps): Express {
   );
   app.use(csvUploadRoute(deps.batches, deps.webhooks, { maxBytes: config.batches.maxBytes }));
   // Past here the work is CPU: a bounded number of starts per event-loop turn keeps the turns short.
-  const admission = createAdmission({ perTurn: config.http.admitPerTurn, maxActive: config.http.maxActiveRequests, maxWaitMs: config.http.queueTimeoutMs });
+  const admission = createAdmission({ perTurn: config.http.admitPerTurn, maxActive: config.http.maxActiveRequests, maxWaitMs: config.http.queueTimeoutMs, maxQueued: config.http.maxQueuedRequests });
   admissionMetrics(admission, deps.metrics);
   app.use('/v1', admission.middleware);
   memoiseRouteRegexps();

@@ -39,6 +39,7 @@ export const envSchema = z.object({
   HTTP_ADMIT_PER_TURN: int(0, 100_000).default(8),
   HTTP_MAX_ACTIVE_REQUESTS: int(0, 100_000).default(256),
   HTTP_QUEUE_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  HTTP_MAX_QUEUED_REQUESTS: int(1, 1_000_000).default(2000),
   TRUST_PROXY: z.string().default('false'),
   AUTH_FAILURE_LIMIT: int(1, 1_000_000).default(20),
   AUTH_KEY_CACHE_MS: int(0, 60_000).default(1000),

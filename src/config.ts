@@ -40,6 +40,8 @@ export interface Config {
     maxActiveRequests: number;
     /** How long a request may queue for its turn before 503 service.busy. */
     queueTimeoutMs: number;
+    /** Requests that may queue at once; past it 503 service.busy at once. */
+    maxQueuedRequests: number;
     /** Express `trust proxy`: false (the socket address), true, a hop count, or addresses / CIDRs / loopback… */
     trustProxy: TrustProxy;
   };
@@ -203,6 +205,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       admitPerTurn: e.HTTP_ADMIT_PER_TURN,
       maxActiveRequests: e.HTTP_MAX_ACTIVE_REQUESTS,
       queueTimeoutMs: e.HTTP_QUEUE_TIMEOUT_MS,
+      maxQueuedRequests: e.HTTP_MAX_QUEUED_REQUESTS,
       trustProxy,
     },
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS },

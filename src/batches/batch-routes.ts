@@ -10,6 +10,7 @@ import type { ValidationStatus } from '../validations/validation-types.js';
 import type { BatchService } from './batch-service.js';
 import type { IngestItem } from './batch-ingestor.js';
 import { streamBatchResults } from './batch-results.js';
+import { leaveAdmission } from '../platform/admission.js';
 import { sendBatchOutcome } from './batch-outcome.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
 
@@ -97,6 +98,8 @@ export function batchRoutes(service: BatchService, validations: ValidationServic
     res.status(200);
     res.set('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
     res.set('Content-Disposition', `attachment; filename="${batch.id}-results.${format === 'csv' ? 'csv' : 'ndjson'}"`);
+    // A download lasts as long as the client reads: it must not hold one of the API's admission places.
+    leaveAdmission(req);
     await streamBatchResults(db, batch.id, format, res);
   });
 

@@ -24,6 +24,7 @@ export function accessLog(logger: Logger): RequestHandler {
         responseTime: Math.round(performance.now() - started),
       };
       if (!res.writableFinished) logger.info(line, 'request aborted');
+      else if (statusCode === 503) logger.warn(line, 'request refused: busy or unavailable');
       else if (statusCode >= 500) logger.error(line, 'request errored');
       else logger.info(line, 'request completed');
     };

@@ -6,7 +6,8 @@
 // So only `perTurn` requests start per turn, and at most `maxActive` run at once; the rest wait in
 // arrival order. A turn then holds about perTurn requests' worth of CPU whatever the endpoint costs, the
 // process still runs flat out, and MySQL group commit still sees requests arriving together.
-// A request that waits longer than `maxWaitMs` is answered 503 `service.busy` with Retry-After. It is
+// A request that waits longer than `maxWaitMs`, or arrives when `maxQueued` already wait, is answered 503
+// `service.busy` with Retry-After. A place is held until the answer is sent or the connection closes. It is
 // mounted after the body is read, so a slow sender holds no place, and after the streaming CSV upload
 // route, whose work yields every 100 rows.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -20,6 +21,8 @@ export interface AdmissionOptions {
   maxActive: number;
   /** The longest a request waits for its turn before 503 service.busy. */
   maxWaitMs: number;
+  /** Requests that may wait; past it a newcomer is answered 503 service.busy at once. */
+  maxQueued: number;
 }
 
 export interface Admission {
@@ -33,7 +36,21 @@ interface Waiter {
   next: NextFunction;
   timer: NodeJS.Timeout;
   done: boolean;
+  onClose: () => void;
 }
+
+const LEAVE = Symbol('payval.admission.leave');
+type Leaving = Request & { [LEAVE]?: () => void };
+
+/**
+ * Gives the request's place back before its answer is done: a results download streams for as long as
+ * the client reads, and its remaining work is bounded by the stream, not by the event loop.
+ */
+export function leaveAdmission(req: Request): void {
+  (req as Leaving)[LEAVE]?.();
+}
+
+const busy = () => new AppError('service.busy', 'The service is busy; retry shortly.', { retryAfterSeconds: 1 });
 
 export function createAdmission(opts: AdmissionOptions): Admission {
   let active = 0;
@@ -64,17 +81,23 @@ export function createAdmission(opts: AdmissionOptions): Admission {
       budget--;
       scheduleRefill();
     }
+    const socket = req.socket;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
+      socket.off('close', release);
       active--;
       // Not from inside this response's events: the next request starts in the check phase.
       if (waiting > 0) scheduleRefill();
     };
-    if (res.writableEnded || req.socket.destroyed) return release();
+    if (res.writableEnded || socket.destroyed) return release();
+    (req as Leaving)[LEAVE] = release;
     res.once('finish', release);
     res.once('close', release);
+    // A pipelined request's answer waits behind the one before it on the socket, and when the socket
+    // closes Node ends neither: only the socket says it is gone.
+    socket.once('close', release);
     next();
   }
 
@@ -84,8 +107,6 @@ export function createAdmission(opts: AdmissionOptions): Admission {
       queue[head++] = undefined as unknown as Waiter;
       if (!w.done) return w;
     }
-    queue = [];
-    head = 0;
     return null;
   }
 
@@ -101,12 +122,25 @@ export function createAdmission(opts: AdmissionOptions): Admission {
   function settle(w: Waiter): void {
     w.done = true;
     clearTimeout(w.timer);
+    w.req.socket.off('close', w.onClose);
     waiting--;
+    // Entries behind the head, or settled while waiting, hold their request until the array lets go.
+    if (waiting === 0) {
+      queue = [];
+      head = 0;
+    } else if (head > 1024 && head * 2 > queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
   }
 
   const middleware: RequestHandler = (req, res, next) => {
     // Nobody overtakes a waiting request.
     if (waiting === 0 && room()) return admit(req, res, next);
+    if (waiting >= opts.maxQueued) {
+      shed++;
+      return next(busy());
+    }
     const w: Waiter = {
       req,
       res,
@@ -116,13 +150,15 @@ export function createAdmission(opts: AdmissionOptions): Admission {
         if (w.done) return;
         settle(w);
         shed++;
-        next(new AppError('service.busy', 'The service is busy; retry shortly.', { retryAfterSeconds: 1 }));
+        next(busy());
       }, opts.maxWaitMs),
+      // A caller that hangs up while waiting is dropped, not served later (the socket, for the reason in admit).
+      onClose: () => {
+        if (!w.done) settle(w);
+      },
     };
-    // A caller that hangs up while waiting is dropped, not served later.
-    res.once('close', () => {
-      if (!w.done) settle(w);
-    });
+    res.once('close', w.onClose);
+    req.socket.once('close', w.onClose);
     queue.push(w);
     waiting++;
     scheduleRefill();
@@ -138,7 +174,7 @@ export function admissionMetrics(admission: Admission, registry: Registry): void
   let reported = 0;
   new Counter({
     name: 'payval_http_requests_shed_total',
-    help: 'API requests answered 503 service.busy after waiting HTTP_QUEUE_TIMEOUT_MS for admission',
+    help: 'API requests answered 503 service.busy by admission control (waited HTTP_QUEUE_TIMEOUT_MS, or HTTP_MAX_QUEUED_REQUESTS were waiting)',
     registers: [registry],
     collect() {
       const shed = admission.stats().shed;

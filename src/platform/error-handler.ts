@@ -62,8 +62,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const { error, unexpected } = toAppError(err);
     if (unexpected) logger.error({ err, requestId: req.requestId }, 'unhandled error');
+    // Shedding is the overload answer, one per refused request: not a dependency failure, and not an error.
+    else if (error.code === 'service.busy') logger.info({ requestId: req.requestId, code: error.code }, 'request refused: busy');
     else if (error.status >= 500) logger.warn({ err: error.cause ?? error, requestId: req.requestId, code: error.code }, 'dependency unavailable');
-    if (res.headersSent) return;
+    if (res.headersSent) {
+      // A stream that failed half-way (a results download): end the connection so the client sees a
+      // truncated transfer instead of waiting for bytes that will never come.
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
     const retryAfter = error.retryAfterSeconds ?? (error.status === 409 ? STATE_CONFLICT_RETRY_AFTER_SECONDS : undefined);
     if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
     const allow = allowedMethods(err);

@@ -1,15 +1,15 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { EventEmitter } from 'node:events';
 import express from 'express';
 import { createAdmission, type Admission } from '../../src/platform/admission.js';
 import { AppError } from '../../src/platform/app-error.js';
 
 // A real HTTP server whose handler holds each request until the test lets it go, behind admission.
-function harness(maxActive: number, maxWaitMs = 60_000, perTurn = 0) {
-  const admission: Admission = createAdmission({ perTurn, maxActive, maxWaitMs });
+function harness(maxActive: number, maxWaitMs = 60_000, perTurn = 0, maxQueued = 1000) {
+  const admission: Admission = createAdmission({ perTurn, maxActive, maxWaitMs, maxQueued });
   const started: string[] = [];
   const held = new Map<string, () => void>();
   const app = express();
@@ -120,13 +120,13 @@ describe('admission control', () => {
   });
 
   it('starts at most perTurn requests per event-loop turn, in arrival order, and the rest on later turns', async () => {
-    const admission = createAdmission({ perTurn: 2, maxActive: 0, maxWaitMs: 60_000 });
+    const admission = createAdmission({ perTurn: 2, maxActive: 0, maxWaitMs: 60_000, maxQueued: 1000 });
     const started: number[] = [];
     const responses: EventEmitter[] = [];
     const arrive = (n: number) => {
       const res = Object.assign(new EventEmitter(), { writableEnded: false });
       responses.push(res);
-      admission.middleware({ socket: { destroyed: false } } as unknown as express.Request, res as unknown as express.Response, () => started.push(n));
+      admission.middleware({ socket: Object.assign(new EventEmitter(), { destroyed: false }) } as unknown as express.Request, res as unknown as express.Response, () => started.push(n));
     };
     const turn = () => new Promise((r) => setImmediate(r));
     for (let n = 1; n <= 5; n++) arrive(n); // one turn: five arrivals
@@ -139,5 +139,44 @@ describe('admission control', () => {
     assert.deepEqual(started, [1, 2, 3, 4, 5, 6]);
     for (const res of responses) res.emit('finish');
     assert.deepEqual(admission.stats(), { active: 0, waiting: 0, shed: 0 });
+  });
+
+  it('pipelined requests give their places back when the connection closes, answered or not', async () => {
+    const h = harness(2);
+    servers.push(h.server);
+    const url = new URL(await h.ready);
+    const socket = connect(Number(url.port), url.hostname);
+    socket.on('error', () => undefined);
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(() => h.started.length === 2, 'both pipelined requests to start');
+    assert.equal(h.admission.stats().active, 2);
+    // /b answers first; Node holds its answer behind /a's. Then the client goes away.
+    h.held.get('b')!();
+    socket.destroy();
+    await until(() => h.admission.stats().active === 0, 'both places to come back');
+    const next = fetch(`${url.origin}/c`);
+    await until(() => h.started.length === 3, 'a later request to start');
+    h.held.get('c')!();
+    assert.equal((await next).status, 200);
+  });
+
+  it('answers 503 service.busy at once when maxQueued requests already wait', async () => {
+    const h = harness(1, 60_000, 0, 1);
+    servers.push(h.server);
+    const url = await h.ready;
+    const first = fetch(`${url}/first`);
+    await until(() => h.started.length === 1, 'first to start');
+    const second = fetch(`${url}/second`);
+    await until(() => h.admission.stats().waiting === 1, 'second to queue');
+    const third = await fetch(`${url}/third`);
+    assert.equal(third.status, 503);
+    assert.deepEqual(await third.json(), { code: 'service.busy' });
+    assert.equal(h.admission.stats().shed, 1);
+    h.held.get('first')!();
+    await until(() => h.started.length === 2, 'second to start');
+    h.held.get('second')!();
+    assert.deepEqual([(await first).status, (await second).status], [200, 200]);
+    assert.deepEqual(h.started, ['first', 'second']);
   });
 });

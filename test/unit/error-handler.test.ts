@@ -92,4 +92,16 @@ describe('errorHandler', () => {
     errorHandler(createLogger('silent'))(err, { requestId: 'req_1' } as never, res as never, () => undefined);
     assert.equal(headers.Allow, 'GET, PATCH, DELETE');
   });
+
+  it('ends a response whose headers were sent (a stream that failed half-way) instead of leaving it open', async () => {
+    const { errorHandler } = await import('../../src/platform/error-handler.js');
+    const { createLogger } = await import('../../src/platform/logger.js');
+    let destroyed = 0;
+    const streaming = { headersSent: true, writableEnded: false, destroy: () => destroyed++ };
+    errorHandler(createLogger('silent'))(new Error('db gone'), { requestId: 'req_1' } as never, streaming as never, () => undefined);
+    assert.equal(destroyed, 1);
+    const finished = { headersSent: true, writableEnded: true, destroy: () => destroyed++ };
+    errorHandler(createLogger('silent'))(new Error('late'), { requestId: 'req_2' } as never, finished as never, () => undefined);
+    assert.equal(destroyed, 1, 'a finished answer keeps its keep-alive connection');
+  });
 });
