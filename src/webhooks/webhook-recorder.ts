@@ -32,8 +32,21 @@ export interface RecordInput {
  * BullMQ jobs are added after commit; if that fails the sweeper finds the pending deliveries.
  */
 export function createWebhookRecorder(deps: { queue: WebhookQueue; logger: Logger }) {
+  // A worker finalises single validations in groups that share one transaction (group-transaction.ts):
+  // the subscriptions of a tenant, mode and event type are read once per transaction, not once per
+  // validation. A retried transaction is a new Trx, so it reads them again.
+  const subscriptionsByTrx = new WeakMap<Trx, Map<string, Promise<Array<{ id: string }>>>>();
+  function subscriptions(trx: Trx, e: RecordInput): Promise<Array<{ id: string }>> {
+    let memo = subscriptionsByTrx.get(trx);
+    if (!memo) subscriptionsByTrx.set(trx, (memo = new Map()));
+    const key = `${e.tenantId}|${e.livemode ? 'live' : 'test'}|${e.type}`;
+    let found = memo.get(key);
+    if (!found) memo.set(key, (found = subscribedEndpoints(trx, e, e.type)));
+    return found;
+  }
+
   async function record(trx: Trx, e: RecordInput, defer: Defer): Promise<string | null> {
-    const endpoints = await subscribedEndpoints(trx, e, e.type);
+    const endpoints = await subscriptions(trx, e);
     if (endpoints.length === 0 && !e.oneOffUrl && !e.always) return null;
     const now = new Date();
     const eventId = newId('evt');
