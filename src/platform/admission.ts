@@ -93,10 +93,10 @@ export function createAdmission(opts: AdmissionOptions): Admission {
     };
     if (res.writableEnded || socket.destroyed) return release();
     (req as Leaving)[LEAVE] = release;
+    // Answered, or the connection is gone. Not the response's `close`: a pipelined request's answer
+    // waits behind the one before it, and when the socket closes Node ends neither; the socket's
+    // `close` covers every way a request can be abandoned.
     res.once('finish', release);
-    res.once('close', release);
-    // A pipelined request's answer waits behind the one before it on the socket, and when the socket
-    // closes Node ends neither: only the socket says it is gone.
     socket.once('close', release);
     next();
   }
@@ -152,12 +152,11 @@ export function createAdmission(opts: AdmissionOptions): Admission {
         shed++;
         next(busy());
       }, opts.maxWaitMs),
-      // A caller that hangs up while waiting is dropped, not served later (the socket, for the reason in admit).
+      // A caller that hangs up while waiting is dropped, not served later (the socket, as in admit).
       onClose: () => {
         if (!w.done) settle(w);
       },
     };
-    res.once('close', w.onClose);
     req.socket.once('close', w.onClose);
     queue.push(w);
     waiting++;

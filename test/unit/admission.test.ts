@@ -32,7 +32,7 @@ const servers: Server[] = [];
 after(() => servers.forEach((s) => s.closeAllConnections() ?? s.close()));
 
 async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 20_000; // a deadline, not a speed: generous for a loaded machine
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
