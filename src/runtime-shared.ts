@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Logger } from './platform/logger.js';
 import type { Db } from './platform/db.js';
 import type { BatchFeedQueue, ValidationQueue, WebhookQueue } from './platform/queues.js';
+import type { ValidationSliceQueue } from './platform/slice-queue.js';
 import type { FieldCipher } from './platform/field-cipher.js';
 import type { IdempotencyStore } from './platform/idempotency.js';
 import type { UrlGuard } from './webhooks/url-guard.js';
@@ -22,6 +23,8 @@ export interface SharedClients {
   /** The fail-fast connection the queues share (producers answer 503 while Redis is down). */
   producerRedis: Redis;
   queue: ValidationQueue;
+  /** Batch rows, a job per fair-share slice. */
+  sliceQueue: ValidationSliceQueue;
   feedQueue: BatchFeedQueue;
   webhookQueue: WebhookQueue;
   cipher: FieldCipher;

@@ -14,12 +14,16 @@ import { createWebhookDeliverer, leaseMsFor } from './webhooks/deliver-webhook.j
 import { createEndpointSlots } from './webhooks/endpoint-slots.js';
 import { webhookSweepTask } from './webhooks/webhook-sweep.js';
 import { startValidationWorker, type ValidationWorker } from '../workers/validation-worker.js';
+import { sliceSlots, startValidationSliceWorker, type ValidationSliceWorker } from '../workers/validation-slice-worker.js';
+import { createSliceProcessor } from './validations/process-slice.js';
+import { createRowLimiter } from './platform/row-limiter.js';
 import { startWebhookWorker, type WebhookWorker } from '../workers/webhook-worker.js';
 import { startBatchFeedWorker, type BatchFeedWorker } from '../workers/batch-feed-worker.js';
 
 export interface WorkerRole {
   partners: PartnerSetup;
   worker: ValidationWorker;
+  sliceWorker: ValidationSliceWorker;
   webhookWorker: WebhookWorker;
   feedWorker: BatchFeedWorker;
   sweeper: ValidationSweeper | null;
@@ -67,6 +71,16 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
     stalledIntervalMs: config.worker.stalledIntervalMs,
     retry: config.worker.retry,
   });
+  // Batch rows arrive a slice per job; WORKER_CONCURRENCY bounds their rows in flight, as it bounds
+  // the single validations' jobs above.
+  const processSlice = createSliceProcessor({ processor, queue: c.queue, rows: createRowLimiter(config.worker.concurrency), attempts: config.worker.attempts, retry: config.worker.retry, logger });
+  const sliceWorker = startValidationSliceWorker(c.redis('worker', 'slice-worker'), processSlice, logger, {
+    prefix,
+    slots: sliceSlots(config.worker.concurrency, config.batches.fairSliceRows),
+    lockMs: config.worker.lockMs,
+    stalledIntervalMs: config.worker.stalledIntervalMs,
+    retry: config.worker.retry,
+  });
 
   const sender = createWebhookSender({ guard: c.guard, timeoutMs: config.webhooks.timeoutMs, userAgent: 'payval-webhooks/1' });
   const deliverer = createWebhookDeliverer({
@@ -89,8 +103,8 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
     stalledIntervalMs: config.worker.stalledIntervalMs,
   });
 
-  const fairShare = createFairShare(c.producerRedis, c.queue);
-  const feeder = createBatchFeeder({ db, queue: c.queue, fairShare, logger, maxWaiting: config.batches.feedMaxWaiting, sliceRows: config.batches.fairSliceRows });
+  const fairShare = createFairShare(c.producerRedis, c.sliceQueue);
+  const feeder = createBatchFeeder({ db, redis: c.producerRedis, sliceQueue: c.sliceQueue, fairShare, logger, maxWaiting: config.batches.feedMaxWaiting, sliceRows: config.batches.fairSliceRows });
   const feedWorker = startBatchFeedWorker(c.redis('worker', 'feed-worker'), feeder, logger, { prefix, lockMs: config.worker.lockMs });
 
   let sweeper: ValidationSweeper | null = null;
@@ -99,6 +113,7 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
       db,
       redis: c.producerRedis,
       queue: c.queue,
+      sliceQueue: c.sliceQueue,
       idempotency: c.idempotency,
       logger,
       prefix,
@@ -110,5 +125,5 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
     });
     sweeper.start();
   }
-  return { partners, worker, webhookWorker, feedWorker, sweeper, closeSender: () => sender.close() };
+  return { partners, worker, sliceWorker, webhookWorker, feedWorker, sweeper, closeSender: () => sender.close() };
 }

@@ -8,6 +8,7 @@ import { createDb, ensureDatabase, migrateLatest, type Db } from './platform/db.
 import { MIGRATIONS_FROM } from './platform/migration-source.js';
 import { createRedis, waitForRedis } from './platform/redis.js';
 import { createBatchFeedQueue, createValidationQueue, createWebhookQueue, type ValidationQueue, type WebhookQueue } from './platform/queues.js';
+import { createValidationSliceQueue, type ValidationSliceQueue } from './platform/slice-queue.js';
 import { createFieldCipher } from './platform/field-cipher.js';
 import { createBlindIndexer } from './platform/blind-index.js';
 import { createIdempotencyStore } from './platform/idempotency.js';
@@ -22,6 +23,7 @@ import type { PartnerSetup } from './partners/partner-setup.js';
 import type { ValidationSweeper } from './validations/validation-sweeper.js';
 import type { CompletionListener } from './validations/completion-notifier.js';
 import type { ValidationWorker } from '../workers/validation-worker.js';
+import type { ValidationSliceWorker } from '../workers/validation-slice-worker.js';
 import type { WebhookWorker } from '../workers/webhook-worker.js';
 import type { SharedClients } from './runtime-shared.js';
 import { startApiRole } from './runtime-api.js';
@@ -33,6 +35,7 @@ export interface Runtime {
   config: Config;
   db: Db;
   queue: ValidationQueue;
+  sliceQueue: ValidationSliceQueue;
   webhookQueue: WebhookQueue;
   app: Express | null;
   server: Server | null;
@@ -41,6 +44,7 @@ export interface Runtime {
   partners: PartnerSetup | null;
   metrics: Registry;
   worker: ValidationWorker | null;
+  sliceWorker: ValidationSliceWorker | null;
   webhookWorker: WebhookWorker | null;
   sweeper: ValidationSweeper | null;
   stop(): Promise<void>;
@@ -65,9 +69,9 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
   };
   let workers: WorkerRole | null = null;
   const shared = await openSharedClients(config, logger, db, redis, () => workers?.partners.router ?? null);
-  const { queue, feedQueue, webhookQueue } = shared;
+  const { queue, sliceQueue, feedQueue, webhookQueue } = shared;
   const closeClients = async () => {
-    await Promise.all([queue, feedQueue, webhookQueue].map((q) => q.close().catch(() => undefined)));
+    await Promise.all([queue, sliceQueue, feedQueue, webhookQueue].map((q) => q.close().catch(() => undefined)));
     await Promise.all(redisClients.map((c) => c.quit().catch(() => c.disconnect())));
     await db.destroy().catch(() => undefined);
   };
@@ -106,7 +110,8 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     }));
   }
   if (workers) {
-    closers.push(() => workers.worker.close(), () => workers.feedWorker.close(), () => workers.webhookWorker.close(), () => workers.closeSender());
+    // The two validation workers together: a slice hands rows it cannot finish to the per-row queue.
+    closers.push(() => Promise.all([workers.worker.close(), workers.sliceWorker.close()]), () => workers.feedWorker.close(), () => workers.webhookWorker.close(), () => workers.closeSender());
     if (workers.sweeper) closers.push(() => workers.sweeper!.stop());
     closers.push(() => workers.partners.close());
   }
@@ -118,6 +123,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     config,
     db,
     queue,
+    sliceQueue,
     webhookQueue,
     app,
     server,
@@ -125,6 +131,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     partners: workers?.partners ?? null,
     metrics: shared.metrics,
     worker: workers?.worker ?? null,
+    sliceWorker: workers?.sliceWorker ?? null,
     webhookWorker: workers?.webhookWorker ?? null,
     sweeper: workers?.sweeper ?? null,
     stop() {
@@ -148,6 +155,7 @@ async function openSharedClients(
   const producerRedis = redis('fail-fast', 'producer');
   await waitForRedis(producerRedis);
   const queue = createValidationQueue(producerRedis, prefix, config.worker.attempts, (err) => logger.warn({ err }, 'validation queue connection error'));
+  const sliceQueue = createValidationSliceQueue(producerRedis, prefix, config.worker.attempts, (err) => logger.warn({ err }, 'validation slice queue connection error'));
   const feedQueue = createBatchFeedQueue(producerRedis, prefix, (err) => logger.warn({ err }, 'batch feed queue connection error'));
   const webhookQueue = createWebhookQueue(producerRedis, prefix, (err) => logger.warn({ err }, 'webhook queue connection error'));
   const metrics = createMetricsRegistry(config.role);
@@ -158,6 +166,7 @@ async function openSharedClients(
     redis,
     producerRedis,
     queue,
+    sliceQueue,
     feedQueue,
     webhookQueue,
     cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }),

@@ -16,6 +16,15 @@ export interface ValidationWorkerOptions {
   retry: RetryPolicy;
 }
 
+/** BullMQ's `payval` backoff: the retry policy, or a partner's later hint of when to try again. */
+export function payvalBackoff(retry: RetryPolicy) {
+  return (attemptsMade: number, _type?: string, err?: Error): number => {
+    const hinted = (err as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+    const computed = retryDelayMs(attemptsMade, retry);
+    return hinted ? Math.max(hinted, computed) : computed;
+  };
+}
+
 /**
  * Thin BullMQ processor: the use case owns the decisions. Lock and stall settings are explicit so a
  * BullMQ upgrade cannot silently change how fast a crashed worker's job is redelivered.
@@ -41,13 +50,7 @@ export function startValidationWorker(connection: Redis, processor: ValidationPr
       maxStalledCount: 1,
       removeOnComplete: { age: 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
-      settings: {
-        backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => {
-          const hinted = (err as { retryAfterMs?: number } | undefined)?.retryAfterMs;
-          const computed = retryDelayMs(attemptsMade, opts.retry);
-          return hinted ? Math.max(hinted, computed) : computed;
-        },
-      },
+      settings: { backoffStrategy: payvalBackoff(opts.retry) },
     },
   );
   worker.on('failed', (job, err) => {

@@ -7,7 +7,7 @@ import knexFactory from 'knex';
 const MYSQL_COUNTERS = [
   'Questions', 'Com_begin', 'Com_commit', 'Com_rollback', 'Com_select', 'Com_insert', 'Com_update', 'Com_delete',
   'Innodb_data_fsyncs', 'Innodb_os_log_fsyncs', 'Innodb_log_writes', 'Innodb_row_lock_waits', 'Innodb_row_lock_time',
-  'Innodb_rows_read', 'Innodb_rows_inserted', 'Innodb_rows_updated', 'Innodb_deadlocks',
+  'Innodb_rows_read', 'Innodb_rows_inserted', 'Innodb_rows_updated', 'Innodb_deadlocks', 'Bytes_received', 'Bytes_sent',
 ];
 
 export type Counters = Record<string, number>;

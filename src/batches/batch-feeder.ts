@@ -1,7 +1,9 @@
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
-import { enqueueValidations, type ValidationQueue } from '../platform/queues.js';
-import { rowPriorities, sliceCount } from '../platform/fair-share.js';
+import type { Redis } from 'ioredis';
+import { slicePriority, sliceCount } from '../platform/fair-share.js';
+import { cutSlices, enqueueSlices, type ValidationSliceQueue } from '../platform/slice-queue.js';
+import { recordSlices } from '../platform/slice-index.js';
 import type { FairShare } from '../platform/fair-share-redis.js';
 import { advanceFeed, findBatchById } from './batch-store.js';
 
@@ -21,12 +23,15 @@ export interface FeedRunOptions {
 
 export interface BatchFeederDeps {
   db: Db;
-  queue: ValidationQueue;
+  /** The producer connection, for the slice index. */
+  redis: Redis;
+  sliceQueue: ValidationSliceQueue;
+  /** Fair-share rounds on the slice queue's prioritized set. */
   fairShare: FairShare;
   logger: Logger;
-  /** BATCH_FEED_MAX_WAITING: queued jobs (wait + prioritized) past which a backlogged tenant waits. */
+  /** BATCH_FEED_MAX_WAITING: queued rows (in queued slices) past which a backlogged tenant waits. */
   maxWaiting: number;
-  /** Rows per fair-share round (BATCH_FAIR_SLICE_ROWS): one tenant's turn between other tenants' turns. */
+  /** Rows per fair-share round and per slice job (BATCH_FAIR_SLICE_ROWS): one tenant's turn between other tenants' turns. */
   sliceRows: number;
   pageSize?: number;
   /** How long one run may feed before it gives its slot to the next feed (several batches, few slots). */
@@ -34,17 +39,19 @@ export interface BatchFeederDeps {
 }
 
 /**
- * Enqueues a batch's validations after its upload finished, a page of 1,000 ids per `addBulk`,
- * resuming from the cursor stored on the batch (so a run that stops half-way, or a feed re-run by the
- * sweeper, neither skips nor doubles work: job ids are deterministic). Each page is cut into slices of
- * `sliceRows`, and each slice gets the tenant's next fair-share round as its BullMQ priority, so
- * tenants' batches interleave slice by slice and single validations (no priority) go first. A run
+ * Enqueues a batch's validations after its upload finished, a page of 1,000 ids at a time, resuming
+ * from the cursor stored on the batch (so a run that stops half-way, or a feed re-run by the sweeper,
+ * neither skips nor doubles work: job ids are deterministic). Each page is cut into slices of
+ * `sliceRows`, one slice job each (slice-queue.ts), and each slice gets the tenant's next fair-share
+ * round as its BullMQ priority, so tenants' batches interleave slice by slice. A run
  * never waits inside its job: without room, or after `runMs`, it returns and the feed job is parked
  * (batch-feed-worker.ts), so a few feed slots serve any number of batches in turn.
  */
 export function createBatchFeeder(deps: BatchFeederDeps) {
   const pageSize = deps.pageSize ?? 1000;
   const runMs = deps.runMs ?? 1000;
+  // The fair-share script counts jobs, and a job here is a slice.
+  const maxWaitingSlices = Math.max(1, Math.ceil(deps.maxWaiting / deps.sliceRows));
 
   return async function feed(batchId: string, opts: FeedRunOptions = {}): Promise<{ outcome: FeedOutcome; fed: number }> {
     const batch = await findBatchById(deps.db, batchId);
@@ -58,9 +65,12 @@ export function createBatchFeeder(deps: BatchFeederDeps) {
       if (cursor) q.where('id', '>', cursor);
       const ids: string[] = await q;
       if (ids.length === 0) break;
-      const plan = await deps.fairShare.reserve(batch.tenantId, sliceCount(ids.length, deps.sliceRows), deps.maxWaiting);
+      const plan = await deps.fairShare.reserve(batch.tenantId, sliceCount(ids.length, deps.sliceRows), maxWaitingSlices);
       if (!plan) return { outcome: 'no-room', fed };
-      await enqueueValidations(deps.queue, ids, 10_000, rowPriorities(plan, ids.length, deps.sliceRows));
+      const slices = cutSlices(batchId, ids, deps.sliceRows, (k) => slicePriority(plan, k));
+      // Indexed before they exist, so the sweeper never sees a live slice it cannot find (slice-index.ts).
+      await recordSlices(deps.redis, deps.sliceQueue, slices);
+      await enqueueSlices(deps.sliceQueue, slices);
       cursor = ids[ids.length - 1]!;
       fed += ids.length;
       await advanceFeed(deps.db, batchId, cursor, false);

@@ -79,7 +79,5 @@ export function planRounds(state: FairState, slices: number, limits: FairLimits)
 /** The slices of a page: how many, for `rows` rows of `sliceRows` each. */
 export const sliceCount = (rows: number, sliceRows: number): number => Math.ceil(rows / sliceRows);
 
-/** The BullMQ priority of each of `rows` rows, slice by slice. */
-export function rowPriorities(plan: RoundPlan, rows: number, sliceRows: number): number[] {
-  return Array.from({ length: rows }, (_, i) => Math.min(plan.first + Math.floor(i / sliceRows), plan.cap));
-}
+/** The BullMQ priority (round) of the page's slice k. */
+export const slicePriority = (plan: RoundPlan, k: number): number => Math.min(plan.first + k, plan.cap);

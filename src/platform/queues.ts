@@ -53,6 +53,26 @@ export async function enqueueValidations(queue: ValidationQueue, ids: readonly s
   await withTimeout(add, timeoutMs, 'enqueue timed out: Redis unavailable');
 }
 
+/** A batch row its slice job could not finish, given its own job (validations/process-slice.ts). */
+export interface RowHandoff {
+  validationId: string;
+  delayMs: number;
+  /** The slice's round, so the row stays among bulk work. */
+  priority: number;
+  /** The attempts this job may spend; absent: the queue's default. */
+  attempts?: number;
+}
+
+export async function enqueueHandoffs(queue: ValidationQueue, items: readonly RowHandoff[], timeoutMs = 10_000): Promise<void> {
+  if (items.length === 0) return;
+  const jobs = items.map((h) => ({
+    name: 'validate' as const,
+    data: { validationId: h.validationId },
+    opts: { ...validationJobOptions(h.validationId, Math.max(1, h.priority)), delay: Math.max(0, Math.round(h.delayMs)), ...(h.attempts ? { attempts: h.attempts } : {}) },
+  }));
+  await withTimeout(queue.addBulk(jobs), timeoutMs, 'enqueue timed out: Redis unavailable');
+}
+
 export const BATCH_FEED_QUEUE = 'batch-feeds';
 export interface BatchFeedJobData { batchId: string }
 export type BatchFeedQueue = Queue<BatchFeedJobData, void, 'feed'>;

@@ -1,18 +1,12 @@
-import type { Redis } from 'ioredis';
-import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
-import type { ValidationQueue } from '../platform/queues.js';
 import { waitForQueueRoom } from '../platform/queue-backpressure.js';
-import { requeueLost } from './requeue-lost.js';
+import { requeueLost, type RequeueDeps } from './requeue-lost.js';
 import { nextUnfinishedPage, SCAN_START } from './unfinished-scan.js';
 import type { RecoveryState, SaveResult, SweeperCoordination } from './sweeper-coordination.js';
 
 export const SWEEPER_REQUEUED_MESSAGE = 'sweeper re-enqueued validations that had lost their job';
 
-export interface LostJobRecoveryDeps {
-  db: Db;
-  redis: Redis;
-  queue: ValidationQueue;
+export interface LostJobRecoveryDeps extends RequeueDeps {
   coordination: SweeperCoordination;
   logger: Logger;
   /** The batch feeder's bound (BATCH_FEED_MAX_WAITING): recovery waits for room the same way. */

@@ -3,6 +3,8 @@ import type { Db } from '../platform/db.js';
 import { jobPresence } from '../platform/job-presence.js';
 import { enqueueValidations, validationJobId, type ValidationQueue } from '../platform/queues.js';
 import { createFairShare } from '../platform/fair-share-redis.js';
+import { rowsInLiveSlices } from '../platform/slice-index.js';
+import type { ValidationSliceQueue } from '../platform/slice-queue.js';
 import { readUnfinished, type UnfinishedRow } from './unfinished-scan.js';
 
 /**
@@ -62,18 +64,36 @@ async function requeuePriorities(deps: { redis: Redis; queue: ValidationQueue },
   return ready.map((id) => (inBatch.has(id) ? head : 0));
 }
 
+export interface RequeueDeps {
+  db: Db;
+  redis: Redis;
+  queue: ValidationQueue;
+  /** Where batch rows wait, a slice job per fair-share slice (platform/slice-queue.ts). */
+  sliceQueue: ValidationSliceQueue;
+}
+
+/** The batch of each row of `ids` that belongs to one (a batch row's job may be its slice's). */
+async function batchRowsOf(db: Db, ids: readonly string[]): Promise<Array<{ id: string; batchId: string }>> {
+  const rows = await db('validations').whereIn('id', ids).whereNotNull('batch_id').select('id', 'batch_id');
+  return rows.map((r) => ({ id: r.id as string, batchId: r.batch_id as string }));
+}
+
 /**
- * Gives a job to each row of `ids` that has none. Redis is asked about the whole page in one round
- * trip; only the rows whose job is missing or finished are read again from MySQL, *after* Redis was
- * asked. A worker commits a row's final state before BullMQ records its job as finished, so a row
- * that is still unfinished at that second read was not merely being finished: those, and only
- * those, are requeued and counted, with one `addBulk`.
+ * Gives a job to each row of `ids` that has none. Redis is asked about the whole page in two round
+ * trips: first for the slice jobs holding its batch rows, then for the other rows' own jobs. Only
+ * the rows with neither are read again from MySQL, *after* Redis was asked. A worker commits a row's
+ * final state before BullMQ records its job as finished, and a slice hands a row it could not finish
+ * to the row's own job before the slice job finishes, so a row that is still unfinished at that
+ * second read was not merely being finished: those, and only those, are requeued and counted, with
+ * one `addBulk`.
  */
-export async function requeueLost(deps: { db: Db; redis: Redis; queue: ValidationQueue }, ids: readonly string[], when: Eligibility): Promise<RequeueOutcome> {
+export async function requeueLost(deps: RequeueDeps, ids: readonly string[], when: Eligibility): Promise<RequeueOutcome> {
   if (ids.length === 0) return NO_REQUEUE;
-  const jobIds = ids.map(validationJobId);
+  const inSlices = await rowsInLiveSlices(deps.redis, deps.sliceQueue, await batchRowsOf(deps.db, ids));
+  const outside = ids.filter((id) => !inSlices.has(id));
+  const jobIds = outside.map(validationJobId);
   const presence = await jobPresence(deps.redis, deps.queue, jobIds);
-  const suspects = ids.filter((_, i) => presence.get(jobIds[i]!) !== 'live');
+  const suspects = outside.filter((_, i) => presence.get(jobIds[i]!) !== 'live');
   const rows = await readUnfinished(deps.db, suspects);
   const { ready, deferredQueued, deferredProcessing } = splitEligible(rows, when);
   // A finished job under the same id would swallow the add (BullMQ ignores an existing id), so clear it first.

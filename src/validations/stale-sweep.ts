@@ -1,8 +1,5 @@
-import type { Redis } from 'ioredis';
-import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
-import type { ValidationQueue } from '../platform/queues.js';
-import { addOutcomes, NO_REQUEUE, requeueLost, type RequeueOutcome } from './requeue-lost.js';
+import { addOutcomes, NO_REQUEUE, requeueLost, type RequeueDeps, type RequeueOutcome } from './requeue-lost.js';
 import { nextUnfinishedPage, SCAN_START, type ScanCursor } from './unfinished-scan.js';
 import { SWEEPER_REQUEUED_MESSAGE } from './lost-job-recovery.js';
 
@@ -12,7 +9,7 @@ import { SWEEPER_REQUEUED_MESSAGE } from './lost-job-recovery.js';
  * Each sweep looks at up to `maxPages` pages of rows untouched for `stuckAfterMs` (processing rows
  * first) and continues where the previous sweep stopped, wrapping around at the end.
  */
-export function createStaleSweep(deps: { db: Db; redis: Redis; queue: ValidationQueue; logger: Logger; stuckAfterMs: number; pageSize: number; maxPages?: number }) {
+export function createStaleSweep(deps: RequeueDeps & { logger: Logger; stuckAfterMs: number; pageSize: number; maxPages?: number }) {
   const maxPages = deps.maxPages ?? 10;
   let cursor: ScanCursor = SCAN_START;
 

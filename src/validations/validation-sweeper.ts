@@ -3,6 +3,7 @@ import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { IdempotencyStore } from '../platform/idempotency.js';
 import type { ValidationQueue } from '../platform/queues.js';
+import type { ValidationSliceQueue } from '../platform/slice-queue.js';
 import { createSweeperCoordination } from './sweeper-coordination.js';
 import { createLostJobRecovery } from './lost-job-recovery.js';
 import { createStaleSweep } from './stale-sweep.js';
@@ -34,6 +35,8 @@ export interface SweeperDeps {
   /** The producer connection (fail-fast); BullMQ's queue shares it. */
   redis: Redis;
   queue: ValidationQueue;
+  /** Batch rows wait here in slice jobs; the idle check and the lost-job checks look at both queues. */
+  sliceQueue: ValidationSliceQueue;
   idempotency: IdempotencyStore;
   logger: Logger;
   prefix: string;
@@ -64,6 +67,7 @@ export function createValidationSweeper(deps: SweeperDeps) {
     db,
     redis: deps.redis,
     queue,
+    sliceQueue: deps.sliceQueue,
     coordination,
     logger,
     maxWaiting: deps.maxWaiting,
@@ -73,7 +77,7 @@ export function createValidationSweeper(deps: SweeperDeps) {
     restartLostFeeds: () => deps.batches.restartLostFeeds(),
     stopping: () => stopping,
   });
-  const sweepStale = createStaleSweep({ db, redis: deps.redis, queue, logger, stuckAfterMs: deps.stuckAfterMs, pageSize: deps.batchSize });
+  const sweepStale = createStaleSweep({ db, redis: deps.redis, queue, sliceQueue: deps.sliceQueue, logger, stuckAfterMs: deps.stuckAfterMs, pageSize: deps.batchSize });
   let nextLeaderSweepAt = 0;
   let lastIdleRequestAt = 0;
   let tickFailing = false;
@@ -81,8 +85,10 @@ export function createValidationSweeper(deps: SweeperDeps) {
   /** An idle queue while MySQL holds unfinished rows nobody touched: their jobs are gone, whatever the marker says. */
   async function checkIdleQueue(now: number): Promise<void> {
     if (now - lastIdleRequestAt < deps.stuckAfterMs) return;
-    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-    if (Object.values(counts).some((n) => n > 0)) return;
+    for (const q of [queue, deps.sliceQueue]) {
+      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      if (Object.values(counts).some((n) => n > 0)) return;
+    }
     if (!(await anyUnfinishedUntouchedSince(db, new Date(now - QUEUED_GRACE_MS)))) return;
     lastIdleRequestAt = now;
     if (await coordination.request('queue-idle', now)) logger.info('validation queue is idle while MySQL holds unfinished validations: checking them for lost jobs');

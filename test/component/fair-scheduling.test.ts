@@ -115,7 +115,7 @@ describe('requeued jobs keep their place', () => {
     await enqueueValidations(api.queue, ['other-a', 'other-b'], 5000, [7, 9]);
     const future = new Date(Date.now() + 60_000);
     const ids = [single.body.id as string, ...rows];
-    const out = await requeueLost({ db: api.db, redis: ctx.redis, queue: api.queue }, ids, { queuedBefore: future, processingBefore: future });
+    const out = await requeueLost({ db: api.db, redis: ctx.redis, queue: api.queue, sliceQueue: api.sliceQueue }, ids, { queuedBefore: future, processingBefore: future });
     assert.equal(out.requeued, 4);
 
     const single_ = await api.queue.getJob(validationJobId(ids[0]!));

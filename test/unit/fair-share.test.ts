@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { PRIORITY_LIMIT } from 'bullmq';
-import { MAX_PRIORITY, planRounds, priorityOfScore, rowPriorities, sliceCount, type FairState } from '../../src/platform/fair-share.js';
+import { MAX_PRIORITY, planRounds, priorityOfScore, slicePriority, sliceCount, type FairState } from '../../src/platform/fair-share.js';
 
 const limits = { maxAhead: 100, maxWaiting: 1000 };
 const state = (s: Partial<FairState>): FairState => ({ head: null, tail: null, last: null, queued: 0, ...s });
@@ -37,7 +37,7 @@ test('a remembered round past every queued job is stale (rounds started over): t
 test('no tenant goes more than maxAhead rounds past the head', () => {
   assert.deepEqual(planRounds(state({ head: 40, tail: 140, last: 139, queued: 500 }), 10, limits), { first: 140, cap: 140, last: 140 });
   const plan = planRounds(state({ head: 40, tail: 140, last: 135, queued: 500 }), 10, limits)!;
-  assert.deepEqual(rowPriorities(plan, 10, 1), [136, 137, 138, 139, 140, 140, 140, 140, 140, 140]);
+  assert.deepEqual(Array.from({ length: 10 }, (_, k) => slicePriority(plan, k)), [136, 137, 138, 139, 140, 140, 140, 140, 140, 140]);
 });
 
 test('rounds never pass BullMQ’s limit', () => {
@@ -58,7 +58,7 @@ test('a page is cut into slices, one round each', () => {
   assert.equal(sliceCount(1000, 100), 10);
   assert.equal(sliceCount(1001, 100), 11);
   assert.equal(sliceCount(1, 100), 1);
-  assert.deepEqual(rowPriorities({ first: 7, cap: 100, last: 9 }, 5, 2), [7, 7, 8, 8, 9]);
+  assert.deepEqual([0, 1, 2, 3].map((k) => slicePriority({ first: 7, cap: 9, last: 9 }, k)), [7, 8, 9, 9]);
 });
 
 test('two tenants feeding page by page interleave: each round holds one slice of each', () => {

@@ -1,0 +1,59 @@
+// One slice job: the rows of a batch's fair-share slice, each through the same attempt a row's own job
+// runs (process-validation.ts), at most `rows` capacity at once across the process. A row the slice
+// cannot finish now — parked (partner outage, rate limit, pending answer, another call of the same
+// payee) or failed retryably — is handed to a job of its own, which waits, retries and backs off as
+// any validation's job does. See docs/decisions/0027-batch-rows-in-slice-jobs.md.
+
+import type { Logger } from '../platform/logger.js';
+import { enqueueHandoffs, type RowHandoff, type ValidationQueue } from '../platform/queues.js';
+import type { RowLimiter } from '../platform/row-limiter.js';
+import { retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import type { ValidationProcessor } from './process-validation.js';
+
+export interface SliceProcessorDeps {
+  processor: ValidationProcessor;
+  /** The per-row validation queue, where handed-off rows get their own job. */
+  queue: ValidationQueue;
+  /** Batch rows in flight in this process (WORKER_CONCURRENCY), shared by its slices. */
+  rows: RowLimiter;
+  /** JOB_ATTEMPTS: a row's attempts in all, the slice's counting as the first. */
+  attempts: number;
+  retry: RetryPolicy;
+  logger: Logger;
+}
+
+export interface SliceOutcome {
+  rows: number;
+  handedOff: number;
+}
+
+export function createSliceProcessor(deps: SliceProcessorDeps) {
+  const { processor, logger } = deps;
+  // The slice is a row's first attempt: with a single attempt allowed, a retryable failure is final.
+  const finalAttempt = deps.attempts <= 1;
+
+  async function runRow(id: string, priority: number): Promise<RowHandoff | null> {
+    try {
+      const outcome = await processor.process(id, { finalAttempt });
+      // Parking spends no attempt, as it does for a row's own job.
+      return outcome.kind === 'wait' ? { validationId: id, delayMs: outcome.delayMs, priority } : null;
+    } catch (err) {
+      const hinted = (err as { retryAfterMs?: number }).retryAfterMs;
+      const delayMs = Math.max(hinted ?? 0, retryDelayMs(1, deps.retry));
+      logger.info({ validationId: id, reason: (err as Error).message, delayMs }, 'batch row attempt failed; retrying it in a job of its own');
+      return { validationId: id, delayMs, priority, attempts: deps.attempts - 1 };
+    }
+  }
+
+  /**
+   * Runs every row of the slice and hands off the unfinished ones. Throws only when the handoff
+   * cannot be enqueued: the slice job is then retried, and its finished rows are skipped.
+   */
+  return async function processSlice(ids: readonly string[], priority: number): Promise<SliceOutcome> {
+    const handoffs = (await Promise.all(ids.map((id) => deps.rows.run(() => runRow(id, priority))))).filter((h): h is RowHandoff => h !== null);
+    await enqueueHandoffs(deps.queue, handoffs);
+    return { rows: ids.length, handedOff: handoffs.length };
+  };
+}
+
+export type SliceProcessor = ReturnType<typeof createSliceProcessor>;

@@ -1,0 +1,136 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRowLimiter } from '../../src/platform/row-limiter.js';
+import { createSliceProcessor } from '../../src/validations/process-slice.js';
+import { RetryableValidationError, type ProcessOutcome, type ValidationProcessor } from '../../src/validations/process-validation.js';
+import type { ValidationQueue } from '../../src/platform/queues.js';
+import { createLogger } from '../../src/platform/logger.js';
+import { Writable } from 'node:stream';
+
+const silent = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
+const RETRY = { baseMs: 1000, maxMs: 8000, jitter: 0 };
+
+function fakeQueue(failAdds = false) {
+  const added: Array<{ name: string; data: { validationId: string }; opts: Record<string, unknown> }> = [];
+  const queue = {
+    addBulk: async (jobs: typeof added) => {
+      if (failAdds) throw new Error('Redis unavailable');
+      added.push(...jobs);
+      return [];
+    },
+  } as unknown as ValidationQueue;
+  return { queue, added };
+}
+
+const deferred = () => {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+};
+
+describe('row limiter', () => {
+  it('runs at most `capacity` tasks at once, the rest in arrival order', async () => {
+    const limiter = createRowLimiter(2);
+    const gates = [deferred(), deferred(), deferred(), deferred()];
+    const started: number[] = [];
+    const runs = gates.map((g, i) => limiter.run(async () => {
+      started.push(i);
+      await g.promise;
+      return i;
+    }));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(started, [0, 1]);
+    assert.deepEqual(limiter.stats(), { running: 2, waiting: 2 });
+    gates[1]!.resolve();
+    await runs[1];
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(started, [0, 1, 2]);
+    gates[0]!.resolve();
+    gates[2]!.resolve();
+    gates[3]!.resolve();
+    assert.deepEqual(await Promise.all(runs), [0, 1, 2, 3]);
+    assert.deepEqual(limiter.stats(), { running: 0, waiting: 0 });
+  });
+
+  it('gives the place back when a task throws', async () => {
+    const limiter = createRowLimiter(1);
+    await assert.rejects(limiter.run(async () => { throw new Error('boom'); }), /boom/);
+    assert.equal(await limiter.run(async () => 'next'), 'next');
+    assert.deepEqual(limiter.stats(), { running: 0, waiting: 0 });
+  });
+
+  it('refuses a capacity below one', () => {
+    assert.throws(() => createRowLimiter(0), /positive integer/);
+  });
+});
+
+describe('slice processor', () => {
+  /** A processor whose outcome per id is scripted; records the attempts it was given. */
+  function scripted(outcomes: Record<string, ProcessOutcome | Error>) {
+    const calls: Array<{ id: string; finalAttempt: boolean }> = [];
+    const processor: ValidationProcessor = {
+      process: async (id, ctx) => {
+        calls.push({ id, finalAttempt: ctx.finalAttempt });
+        const o = outcomes[id] ?? { kind: 'completed' };
+        if (o instanceof Error) throw o;
+        return o;
+      },
+    };
+    return { processor, calls };
+  }
+
+  it('finishes rows in place and hands only parked or failed rows to their own jobs, at the slice’s round', async () => {
+    const { processor, calls } = scripted({
+      b: { kind: 'wait', delayMs: 2500, reason: 'no_partner' },
+      c: new RetryableValidationError('partner.unavailable', 'partner call failed'),
+      d: Object.assign(new RetryableValidationError('partner.rate_limited', 'slow down'), { retryAfterMs: 5000 }),
+      e: new Error('MySQL gone'),
+    });
+    const { queue, added } = fakeQueue();
+    const process = createSliceProcessor({ processor, queue, rows: createRowLimiter(2), attempts: 5, retry: RETRY, logger: silent });
+    const out = await process(['a', 'b', 'c', 'd', 'e', 'f'], 7);
+    assert.deepEqual(out, { rows: 6, handedOff: 4 });
+    assert.deepEqual(calls.map((c) => c.id).sort(), ['a', 'b', 'c', 'd', 'e', 'f']);
+    assert.ok(calls.every((c) => !c.finalAttempt), 'a slice is a row’s first attempt, not its last');
+    const byId = new Map(added.map((j) => [j.data.validationId, j.opts]));
+    assert.deepEqual([...byId.keys()].sort(), ['b', 'c', 'd', 'e']);
+    // Parked: its own delay, no attempt spent. Failed: backoff (or the partner's later hint), one attempt spent.
+    assert.deepEqual(byId.get('b'), { jobId: 'validation-b', priority: 7, delay: 2500 });
+    assert.deepEqual(byId.get('c'), { jobId: 'validation-c', priority: 7, delay: 1000, attempts: 4 });
+    assert.deepEqual(byId.get('d'), { jobId: 'validation-d', priority: 7, delay: 5000, attempts: 4 });
+    assert.deepEqual(byId.get('e'), { jobId: 'validation-e', priority: 7, delay: 1000, attempts: 4 });
+  });
+
+  it('with one attempt allowed, the slice’s attempt is the last', async () => {
+    const { processor, calls } = scripted({});
+    const { queue } = fakeQueue();
+    await createSliceProcessor({ processor, queue, rows: createRowLimiter(4), attempts: 1, retry: RETRY, logger: silent })(['a'], 1);
+    assert.deepEqual(calls, [{ id: 'a', finalAttempt: true }]);
+  });
+
+  it('fails the slice job when the handoff cannot be enqueued, so BullMQ retries it', async () => {
+    const { processor } = scripted({ a: { kind: 'wait', delayMs: 100, reason: 'single_flight' } });
+    const { queue } = fakeQueue(true);
+    await assert.rejects(createSliceProcessor({ processor, queue, rows: createRowLimiter(4), attempts: 5, retry: RETRY, logger: silent })(['a', 'b'], 3), /Redis unavailable/);
+  });
+
+  it('keeps its rows within the process’s row limit, shared with other slices', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const processor: ValidationProcessor = {
+      process: async () => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        inFlight--;
+        return { kind: 'completed' };
+      },
+    };
+    const rows = createRowLimiter(3);
+    const { queue } = fakeQueue();
+    const process = createSliceProcessor({ processor, queue, rows, attempts: 5, retry: RETRY, logger: silent });
+    const ids = (p: string) => Array.from({ length: 20 }, (_, i) => `${p}${i}`);
+    await Promise.all([process(ids('x'), 1), process(ids('y'), 2)]);
+    assert.equal(peak, 3);
+  });
+});
