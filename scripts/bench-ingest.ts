@@ -4,6 +4,7 @@
 //
 //   node --import tsx scripts/bench-ingest.ts [--rows N] [--keep-file] [--wait-final] [--report FILE]
 //                                             [--worker-during-upload] [--workers N] [--final-timeout-s S] [--seed N]
+//                                             [--innodb-buffer-pool-mb N]
 //                                             [--env KEY=VALUE]… (a payval setting, e.g. WORKER_CONCURRENCY=1000)
 // --workers N: worker processes for --wait-final (default 1); a single batch's rate should grow with them.
 // Env: BENCH_ROWS, BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306), BENCH_REDIS_URL (redis://127.0.0.1:6379).
@@ -29,9 +30,15 @@ const { values: args } = parseArgs({
   options: {
     rows: { type: 'string' }, 'keep-file': { type: 'boolean' }, 'wait-final': { type: 'boolean' }, report: { type: 'string' },
     'worker-during-upload': { type: 'boolean' }, 'final-timeout-s': { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' },
-    env: { type: 'string', multiple: true },
+    env: { type: 'string', multiple: true }, 'innodb-buffer-pool-mb': { type: 'string' },
   },
 });
+// A server setting, not payval's: set for this run and restored after it (InnoDB resizes online).
+const BUFFER_POOL_MB = args['innodb-buffer-pool-mb'] === undefined ? null : Number(args['innodb-buffer-pool-mb']);
+if (BUFFER_POOL_MB !== null && !(Number.isInteger(BUFFER_POOL_MB) && BUFFER_POOL_MB >= 128)) {
+  process.stderr.write('bench-ingest: --innodb-buffer-pool-mb must be an integer ≥ 128\n');
+  process.exit(64);
+}
 const ROWS = Number(args.rows ?? process.env.BENCH_ROWS ?? 1_000_000);
 const FINAL_TIMEOUT_S = Number(args['final-timeout-s'] ?? 3600);
 const WORKERS = Number(args.workers ?? 1);
@@ -58,6 +65,7 @@ const say = (label: string, value: string) => !interrupted && process.stdout.wri
 const step = (title: string) => !interrupted && process.stdout.write(`\n${title}\n`);
 
 let cleaning: Promise<void> | null = null;
+let restoreBufferPool: (() => Promise<void>) | null = null;
 let sim: PartnerSimulator | null = null;
 let interrupted = false;
 function cleanup(): Promise<void> {
@@ -71,6 +79,7 @@ function cleanup(): Promise<void> {
     await dropDatabase(payvalUrl).catch(() => undefined);
     await deleteRedisKeys(REDIS_URL, queuePrefix).catch((err: unknown) => process.stderr.write(`bench-ingest: Redis cleanup failed: ${String(err)}\n`));
     if (!args['keep-file']) await rm(csvFile, { force: true });
+    await restoreBufferPool?.().catch((err: unknown) => process.stderr.write(`bench-ingest: could not restore innodb_buffer_pool_size: ${String(err)}\n`));
   })();
   return cleaning;
 }
@@ -98,6 +107,24 @@ async function main(): Promise<void> {
   await ensureDatabase(payvalUrl);
   const db = createDb(payvalUrl, 2);
   openDb = db;
+  const poolBytes = async () => Number(((await db.raw('SELECT @@GLOBAL.innodb_buffer_pool_size AS b')) as unknown as [[{ b: number | string }]])[0][0].b);
+  if (BUFFER_POOL_MB !== null) {
+    const before = await poolBytes();
+    const setPool = async (bytes: number) => {
+      const own = createDb(payvalUrl, 1);
+      try {
+        await own.raw('SET GLOBAL innodb_buffer_pool_size = ?', [bytes]);
+      } finally {
+        await own.destroy();
+      }
+    };
+    await setPool(BUFFER_POOL_MB * 1024 * 1024);
+    restoreBufferPool = () => setPool(before);
+    // The resize runs in the background; wait until the server reports the new size.
+    for (let i = 0; i < 60 && (await poolBytes()) < BUFFER_POOL_MB * 1024 * 1024; i++) await new Promise((r) => setTimeout(r, 500));
+  }
+  say('InnoDB buffer pool', `${fmt((await poolBytes()) / 1024 / 1024)} MB${BUFFER_POOL_MB === null ? ' (the server\'s own setting)' : ' (set for this run, restored after)'}`);
+  figures.innodb_buffer_pool_mb = (await poolBytes()) / 1024 / 1024;
   await migrateLatest(db);
   await ensureDatabase(scratchUrl);
   const baseline = await runBaseline({ scratchUrl, sourceDb: dbName, rows: ROWS });

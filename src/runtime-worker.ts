@@ -64,16 +64,19 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
       : null,
     singleFlightPollMs: config.reuse.singleFlight.pollMs,
   });
+  // WORKER_CONCURRENCY bounds the validations in flight in this process: single validations' jobs
+  // and the rows of batch slices share it, singles first.
+  const rows = createRowLimiter(config.worker.concurrency);
   const worker = startValidationWorker(c.redis('worker', 'worker'), processor, logger, {
     prefix,
+    rows,
     concurrency: config.worker.concurrency,
     lockMs: config.worker.lockMs,
     stalledIntervalMs: config.worker.stalledIntervalMs,
     retry: config.worker.retry,
   });
-  // Batch rows arrive a slice per job; WORKER_CONCURRENCY bounds their rows in flight, as it bounds
-  // the single validations' jobs above.
-  const processSlice = createSliceProcessor({ processor, queue: c.queue, rows: createRowLimiter(config.worker.concurrency), attempts: config.worker.attempts, retry: config.worker.retry, logger });
+  // Batch rows arrive a slice per job (decision 0027).
+  const processSlice = createSliceProcessor({ processor, queue: c.queue, rows, attempts: config.worker.attempts, retry: config.worker.retry, logger });
   const sliceWorker = startValidationSliceWorker(c.redis('worker', 'slice-worker'), processSlice, logger, {
     prefix,
     slots: sliceSlots(config.worker.concurrency, config.batches.fairSliceRows),

@@ -5,6 +5,7 @@ import type { Logger } from '../src/platform/logger.js';
 import { VALIDATION_QUEUE, type ValidationJobData } from '../src/platform/queues.js';
 import { retryDelayMs, type RetryPolicy } from '../src/validations/retry-policy.js';
 import type { ValidationProcessor } from '../src/validations/process-validation.js';
+import type { RowLimiter } from '../src/platform/row-limiter.js';
 
 export type ValidationWorker = Worker<ValidationJobData, void, 'validate'>;
 
@@ -14,6 +15,8 @@ export interface ValidationWorkerOptions {
   lockMs: number;
   stalledIntervalMs: number;
   retry: RetryPolicy;
+  /** Validations in flight in this process, shared with the batch slices (platform/row-limiter.ts). */
+  rows: RowLimiter;
 }
 
 /** BullMQ's `payval` backoff: the retry policy, or a partner's later hint of when to try again. */
@@ -35,7 +38,8 @@ export function startValidationWorker(connection: Redis, processor: ValidationPr
     async (job: Job<ValidationJobData, void, 'validate'>, token?: string) => {
       const attempts = job.opts.attempts ?? 1;
       const finalAttempt = job.attemptsMade + 1 >= attempts;
-      const outcome = await processor.process(job.data.validationId, { finalAttempt });
+      // A job without a priority is a single validation: it goes ahead of waiting batch rows.
+      const outcome = await opts.rows.run(() => processor.process(job.data.validationId, { finalAttempt }), !job.opts.priority);
       // Parked, not failed: waiting for a partner to recover (or a pending check, or another
       // validation's call of the same payee) never exhausts the retries.
       if (outcome.kind === 'wait') await parkJob(job, outcome.delayMs, token);

@@ -1,39 +1,54 @@
 /**
- * A per-process bound on work in flight, waiting in arrival order: `run` starts `task` once fewer than
- * `capacity` are running. Memory per waiting task is one closure, so callers bound how many may wait.
+ * A per-process bound on validations in flight (WORKER_CONCURRENCY), shared by batch rows and the
+ * validations' own jobs: `run` starts `task` once fewer than `capacity` are running. Waiters start in
+ * arrival order, urgent ones (single validations, which a person may be waiting on) before the rest,
+ * so a single never waits behind queued batch rows, only for a place to free up.
  */
 export interface RowLimiter {
-  run<T>(task: () => Promise<T>): Promise<T>;
+  run<T>(task: () => Promise<T>, urgent?: boolean): Promise<T>;
   stats(): { running: number; waiting: number };
+}
+
+/** A FIFO of resolvers that reuses its array instead of shifting it. */
+function fifo() {
+  let items: Array<(() => void) | undefined> = [];
+  let head = 0;
+  return {
+    push: (r: () => void) => void items.push(r),
+    take(): (() => void) | undefined {
+      if (head === items.length) return undefined;
+      const r = items[head];
+      items[head++] = undefined;
+      if (head === items.length) (items = []), (head = 0);
+      return r;
+    },
+    size: () => items.length - head,
+  };
 }
 
 export function createRowLimiter(capacity: number): RowLimiter {
   if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`row limiter capacity must be a positive integer, got ${capacity}`);
   let running = 0;
-  const waiting: Array<() => void> = [];
-  let head = 0;
+  const urgentWaiting = fifo();
+  const waiting = fifo();
 
   const release = (): void => {
-    running--;
-    if (head < waiting.length) {
-      const next = waiting[head]!;
-      waiting[head++] = undefined as unknown as () => void;
-      if (head === waiting.length) waiting.length = head = 0;
-      running++;
-      next();
-    }
+    const next = urgentWaiting.take() ?? waiting.take();
+    // The place passes straight to the next waiter, so `running` stays as it is.
+    if (next) next();
+    else running--;
   };
 
   return {
-    async run<T>(task: () => Promise<T>): Promise<T> {
+    async run<T>(task: () => Promise<T>, urgent = false): Promise<T> {
       if (running < capacity) running++;
-      else await new Promise<void>((resolve) => waiting.push(resolve));
+      else await new Promise<void>((resolve) => (urgent ? urgentWaiting : waiting).push(resolve));
       try {
         return await task();
       } finally {
         release();
       }
     },
-    stats: () => ({ running, waiting: waiting.length - head }),
+    stats: () => ({ running, waiting: urgentWaiting.size() + waiting.size() }),
   };
 }

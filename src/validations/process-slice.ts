@@ -14,7 +14,7 @@ export interface SliceProcessorDeps {
   processor: ValidationProcessor;
   /** The per-row validation queue, where handed-off rows get their own job. */
   queue: ValidationQueue;
-  /** Batch rows in flight in this process (WORKER_CONCURRENCY), shared by its slices. */
+  /** Validations in flight in this process (WORKER_CONCURRENCY), shared by the slices and the per-row jobs. */
   rows: RowLimiter;
   /** JOB_ATTEMPTS: a row's attempts in all, the slice's counting as the first. */
   attempts: number;

@@ -134,3 +134,18 @@ describe('slice processor', () => {
     assert.equal(peak, 3);
   });
 });
+
+describe('row limiter, urgent work', () => {
+  it('starts an urgent waiter (a single validation) before batch rows that waited longer', async () => {
+    const limiter = createRowLimiter(1);
+    const gate = deferred();
+    const order: string[] = [];
+    const first = limiter.run(() => gate.promise);
+    const rows = ['r1', 'r2'].map((r) => limiter.run(async () => void order.push(r)));
+    const single = limiter.run(async () => void order.push('single'), true);
+    gate.resolve();
+    await Promise.all([first, ...rows, single]);
+    assert.deepEqual(order, ['single', 'r1', 'r2']);
+    assert.deepEqual(limiter.stats(), { running: 0, waiting: 0 });
+  });
+});
