@@ -25,6 +25,8 @@ export interface SharedClients {
   queue: ValidationQueue;
   /** Batch rows, a job per fair-share slice. */
   sliceQueue: ValidationSliceQueue;
+  /** Batch rows with a job of their own (handed off by their slice, or requeued). */
+  rowQueue: ValidationQueue;
   feedQueue: BatchFeedQueue;
   webhookQueue: WebhookQueue;
   cipher: FieldCipher;

@@ -14,6 +14,7 @@ import { createWebhookDeliverer, leaseMsFor } from './webhooks/deliver-webhook.j
 import { createEndpointSlots } from './webhooks/endpoint-slots.js';
 import { webhookSweepTask } from './webhooks/webhook-sweep.js';
 import { startValidationWorker, type ValidationWorker } from '../workers/validation-worker.js';
+import { enqueueHandoffs, VALIDATION_QUEUE, VALIDATION_ROW_QUEUE } from './platform/queues.js';
 import { sliceSlots, startValidationSliceWorker, type ValidationSliceWorker } from '../workers/validation-slice-worker.js';
 import { createSliceProcessor } from './validations/process-slice.js';
 import { createRowLimiter } from './platform/row-limiter.js';
@@ -24,6 +25,7 @@ export interface WorkerRole {
   partners: PartnerSetup;
   worker: ValidationWorker;
   sliceWorker: ValidationSliceWorker;
+  rowWorker: ValidationWorker;
   webhookWorker: WebhookWorker;
   feedWorker: BatchFeedWorker;
   sweeper: ValidationSweeper | null;
@@ -67,17 +69,20 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
   // WORKER_CONCURRENCY bounds the validations in flight in this process: single validations' jobs
   // and the rows of batch slices share it, singles first.
   const rows = createRowLimiter(config.worker.concurrency);
-  const worker = startValidationWorker(c.redis('worker', 'worker'), processor, logger, {
-    prefix,
-    rows,
-    concurrency: config.worker.concurrency,
-    lockMs: config.worker.lockMs,
-    stalledIntervalMs: config.worker.stalledIntervalMs,
-    retry: config.worker.retry,
-  });
+  const perRow = { prefix, rows, concurrency: config.worker.concurrency, lockMs: config.worker.lockMs, stalledIntervalMs: config.worker.stalledIntervalMs, retry: config.worker.retry };
+  const worker = startValidationWorker(c.redis('worker', 'worker'), processor, logger, { ...perRow, queueName: VALIDATION_QUEUE });
+  const rowWorker = startValidationWorker(c.redis('worker', 'row-worker'), processor, logger, { ...perRow, queueName: VALIDATION_ROW_QUEUE });
   // Batch rows arrive a slice per job (decision 0027).
-  const processSlice = createSliceProcessor({ processor, queue: c.queue, rows, attempts: config.worker.attempts, retry: config.worker.retry, logger });
-  const sliceWorker = startValidationSliceWorker(c.redis('worker', 'slice-worker'), processSlice, logger, {
+  const processSlice = createSliceProcessor({
+    processor,
+    handOff: (handoffs) => enqueueHandoffs(c.producerRedis, c.rowQueue, handoffs),
+    closing: () => Boolean(sliceWorker.closing),
+    rows,
+    attempts: config.worker.attempts,
+    retry: config.worker.retry,
+    logger,
+  });
+  const sliceWorker: ValidationSliceWorker = startValidationSliceWorker(c.redis('worker', 'slice-worker'), processSlice, logger, {
     prefix,
     slots: sliceSlots(config.worker.concurrency, config.batches.fairSliceRows),
     lockMs: config.worker.lockMs,
@@ -117,6 +122,7 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
       redis: c.producerRedis,
       queue: c.queue,
       sliceQueue: c.sliceQueue,
+      rowQueue: c.rowQueue,
       idempotency: c.idempotency,
       logger,
       prefix,
@@ -128,5 +134,5 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
     });
     sweeper.start();
   }
-  return { partners, worker, sliceWorker, webhookWorker, feedWorker, sweeper, closeSender: () => sender.close() };
+  return { partners, worker, sliceWorker, rowWorker, webhookWorker, feedWorker, sweeper, closeSender: () => sender.close() };
 }

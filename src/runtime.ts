@@ -7,7 +7,7 @@ import type { Logger } from './platform/logger.js';
 import { createDb, ensureDatabase, migrateLatest, type Db } from './platform/db.js';
 import { MIGRATIONS_FROM } from './platform/migration-source.js';
 import { createRedis, waitForRedis } from './platform/redis.js';
-import { createBatchFeedQueue, createValidationQueue, createWebhookQueue, type ValidationQueue, type WebhookQueue } from './platform/queues.js';
+import { createBatchFeedQueue, createValidationQueue, createWebhookQueue, VALIDATION_ROW_QUEUE, type ValidationQueue, type WebhookQueue } from './platform/queues.js';
 import { createValidationSliceQueue, type ValidationSliceQueue } from './platform/slice-queue.js';
 import { createFieldCipher } from './platform/field-cipher.js';
 import { createBlindIndexer } from './platform/blind-index.js';
@@ -36,6 +36,7 @@ export interface Runtime {
   db: Db;
   queue: ValidationQueue;
   sliceQueue: ValidationSliceQueue;
+  rowQueue: ValidationQueue;
   webhookQueue: WebhookQueue;
   app: Express | null;
   server: Server | null;
@@ -69,9 +70,9 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
   };
   let workers: WorkerRole | null = null;
   const shared = await openSharedClients(config, logger, db, redis, () => workers?.partners.router ?? null);
-  const { queue, sliceQueue, feedQueue, webhookQueue } = shared;
+  const { queue, sliceQueue, rowQueue, feedQueue, webhookQueue } = shared;
   const closeClients = async () => {
-    await Promise.all([queue, sliceQueue, feedQueue, webhookQueue].map((q) => q.close().catch(() => undefined)));
+    await Promise.all([queue, sliceQueue, rowQueue, feedQueue, webhookQueue].map((q) => q.close().catch(() => undefined)));
     await Promise.all(redisClients.map((c) => c.quit().catch(() => c.disconnect())));
     await db.destroy().catch(() => undefined);
   };
@@ -110,8 +111,8 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     }));
   }
   if (workers) {
-    // The two validation workers together: a slice hands rows it cannot finish to the per-row queue.
-    closers.push(() => Promise.all([workers.worker.close(), workers.sliceWorker.close()]), () => workers.feedWorker.close(), () => workers.webhookWorker.close(), () => workers.closeSender());
+    // The validation workers together: a slice hands the rows it cannot finish to the row queue.
+    closers.push(() => Promise.all([workers.worker.close(), workers.sliceWorker.close(), workers.rowWorker.close()]), () => workers.feedWorker.close(), () => workers.webhookWorker.close(), () => workers.closeSender());
     if (workers.sweeper) closers.push(() => workers.sweeper!.stop());
     closers.push(() => workers.partners.close());
   }
@@ -124,6 +125,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     db,
     queue,
     sliceQueue,
+    rowQueue,
     webhookQueue,
     app,
     server,
@@ -156,6 +158,7 @@ async function openSharedClients(
   await waitForRedis(producerRedis);
   const queue = createValidationQueue(producerRedis, prefix, config.worker.attempts, (err) => logger.warn({ err }, 'validation queue connection error'));
   const sliceQueue = createValidationSliceQueue(producerRedis, prefix, config.worker.attempts, (err) => logger.warn({ err }, 'validation slice queue connection error'));
+  const rowQueue = createValidationQueue(producerRedis, prefix, config.worker.attempts, (err) => logger.warn({ err }, 'validation row queue connection error'), VALIDATION_ROW_QUEUE);
   const feedQueue = createBatchFeedQueue(producerRedis, prefix, (err) => logger.warn({ err }, 'batch feed queue connection error'));
   const webhookQueue = createWebhookQueue(producerRedis, prefix, (err) => logger.warn({ err }, 'webhook queue connection error'));
   const metrics = createMetricsRegistry(config.role);
@@ -167,6 +170,7 @@ async function openSharedClients(
     producerRedis,
     queue,
     sliceQueue,
+    rowQueue,
     feedQueue,
     webhookQueue,
     cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }),

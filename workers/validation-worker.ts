@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { parkJob } from './park-job.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/platform/logger.js';
-import { VALIDATION_QUEUE, type ValidationJobData } from '../src/platform/queues.js';
+import { VALIDATION_QUEUE, type VALIDATION_ROW_QUEUE, type ValidationJobData } from '../src/platform/queues.js';
 import { retryDelayMs, type RetryPolicy } from '../src/validations/retry-policy.js';
 import type { ValidationProcessor } from '../src/validations/process-validation.js';
 import type { RowLimiter } from '../src/platform/row-limiter.js';
@@ -17,13 +17,22 @@ export interface ValidationWorkerOptions {
   retry: RetryPolicy;
   /** Validations in flight in this process, shared with the batch slices (platform/row-limiter.ts). */
   rows: RowLimiter;
+  /**
+   * VALIDATION_QUEUE: single validations, which go ahead of waiting batch rows in the limiter.
+   * VALIDATION_ROW_QUEUE: batch rows with a job of their own, which wait their turn.
+   */
+  queueName: typeof VALIDATION_QUEUE | typeof VALIDATION_ROW_QUEUE;
 }
 
-/** BullMQ's `payval` backoff: the retry policy, or a partner's later hint of when to try again. */
+/**
+ * BullMQ's `payval` backoff: the retry policy, or a partner's later hint of when to try again. A
+ * handed-off batch row counts the attempt its slice made (`attemptsBefore`), so its delays go on growing.
+ */
 export function payvalBackoff(retry: RetryPolicy) {
-  return (attemptsMade: number, _type?: string, err?: Error): number => {
+  return (attemptsMade: number, _type?: string, err?: Error, job?: { data?: unknown }): number => {
     const hinted = (err as { retryAfterMs?: number } | undefined)?.retryAfterMs;
-    const computed = retryDelayMs(attemptsMade, retry);
+    const before = Number((job?.data as { attemptsBefore?: unknown } | undefined)?.attemptsBefore ?? 0) || 0;
+    const computed = retryDelayMs(attemptsMade + before, retry);
     return hinted ? Math.max(hinted, computed) : computed;
   };
 }
@@ -33,13 +42,13 @@ export function payvalBackoff(retry: RetryPolicy) {
  * BullMQ upgrade cannot silently change how fast a crashed worker's job is redelivered.
  */
 export function startValidationWorker(connection: Redis, processor: ValidationProcessor, logger: Logger, opts: ValidationWorkerOptions): ValidationWorker {
+  const urgent = opts.queueName === VALIDATION_QUEUE;
   const worker = new Worker<ValidationJobData, void, 'validate'>(
-    VALIDATION_QUEUE,
+    opts.queueName,
     async (job: Job<ValidationJobData, void, 'validate'>, token?: string) => {
       const attempts = job.opts.attempts ?? 1;
       const finalAttempt = job.attemptsMade + 1 >= attempts;
-      // A job without a priority is a single validation: it goes ahead of waiting batch rows.
-      const outcome = await opts.rows.run(() => processor.process(job.data.validationId, { finalAttempt }), !job.opts.priority);
+      const outcome = await opts.rows.run(() => processor.process(job.data.validationId, { finalAttempt }), urgent);
       // Parked, not failed: waiting for a partner to recover (or a pending check, or another
       // validation's call of the same payee) never exhausts the retries.
       if (outcome.kind === 'wait') await parkJob(job, outcome.delayMs, token);

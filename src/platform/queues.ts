@@ -1,11 +1,20 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { withTimeout } from './with-timeout.js';
+import { jobPresence } from './job-presence.js';
 
 export const VALIDATION_QUEUE = 'validations';
+/**
+ * Batch rows that need a job of their own (handed off by their slice, or requeued by the sweeper):
+ * apart from `validations`, so they never hold the worker slots single validations are fetched into.
+ */
+export const VALIDATION_ROW_QUEUE = 'validation-rows';
 
-/** Jobs carry ids only: the account number never leaves MySQL's encrypted column. */
-export interface ValidationJobData { validationId: string }
+/**
+ * Jobs carry ids only: the account number never leaves MySQL's encrypted column. `attemptsBefore`: the
+ * attempts the row already had in its slice, so the backoff goes on from there.
+ */
+export interface ValidationJobData { validationId: string; attemptsBefore?: number }
 
 /**
  * Deterministic, so a repeated enqueue (API retry, sweeper) of a live job is a no-op. BullMQ refuses ':'
@@ -20,8 +29,9 @@ export function createValidationQueue(
   prefix: string,
   attempts: number,
   onError: (err: Error) => void = () => undefined,
+  name: typeof VALIDATION_QUEUE | typeof VALIDATION_ROW_QUEUE = VALIDATION_QUEUE,
 ): ValidationQueue {
-  const queue = new Queue<ValidationJobData, void, 'validate'>(VALIDATION_QUEUE, {
+  const queue = new Queue<ValidationJobData, void, 'validate'>(name, {
     connection,
     prefix,
     defaultJobOptions: { attempts, backoff: { type: 'payval' } },
@@ -61,16 +71,27 @@ export interface RowHandoff {
   priority: number;
   /** The attempts this job may spend; absent: the queue's default. */
   attempts?: number;
+  /** The attempts already spent in the slice (the backoff goes on from there). */
+  attemptsBefore?: number;
 }
 
-export async function enqueueHandoffs(queue: ValidationQueue, items: readonly RowHandoff[], timeoutMs = 10_000): Promise<void> {
+/**
+ * Adds the handed-off rows' jobs to the row queue. A finished job under the same id (an earlier
+ * handoff of the row, before its slice was run again) would swallow the add, so it is removed first.
+ */
+export async function enqueueHandoffs(redis: Redis, rowQueue: ValidationQueue, items: readonly RowHandoff[], timeoutMs = 10_000): Promise<void> {
   if (items.length === 0) return;
-  const jobs = items.map((h) => ({
-    name: 'validate' as const,
-    data: { validationId: h.validationId },
-    opts: { ...validationJobOptions(h.validationId, Math.max(1, h.priority)), delay: Math.max(0, Math.round(h.delayMs)), ...(h.attempts ? { attempts: h.attempts } : {}) },
-  }));
-  await withTimeout(queue.addBulk(jobs), timeoutMs, 'enqueue timed out: Redis unavailable');
+  const run = async (): Promise<void> => {
+    const presence = await jobPresence(redis, rowQueue, items.map((h) => validationJobId(h.validationId)));
+    for (const [jobId, state] of presence) if (state === 'finished') await rowQueue.remove(jobId).catch(() => undefined);
+    const jobs = items.map((h) => ({
+      name: 'validate' as const,
+      data: h.attemptsBefore ? { validationId: h.validationId, attemptsBefore: h.attemptsBefore } : { validationId: h.validationId },
+      opts: { ...validationJobOptions(h.validationId, Math.max(1, h.priority)), delay: Math.max(0, Math.round(h.delayMs)), ...(h.attempts ? { attempts: h.attempts } : {}) },
+    }));
+    await rowQueue.addBulk(jobs);
+  };
+  await withTimeout(run(), timeoutMs, 'enqueue timed out: Redis unavailable');
 }
 
 export const BATCH_FEED_QUEUE = 'batch-feeds';

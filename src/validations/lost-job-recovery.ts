@@ -59,7 +59,7 @@ export function createLostJobRecovery(deps: LostJobRecoveryDeps) {
       const current = s;
       let out = { checked: 0, requeued: 0, deferredQueued: 0, deferredProcessing: 0 };
       if (page.ids.length > 0) {
-        await waitForQueueRoom(deps.queue, deps.maxWaiting, async () => {
+        await waitForQueueRoom([deps.queue, deps.rowQueue], deps.maxWaiting, async () => {
           // With the workers closed the queue never drains: a stopping process must not wait for it.
           if (deps.stopping?.()) throw new LeadershipLost('stopping');
           await save(current);

@@ -1,19 +1,22 @@
 // One slice job: the rows of a batch's fair-share slice, each through the same attempt a row's own job
 // runs (process-validation.ts), at most `rows` capacity at once across the process. A row the slice
 // cannot finish now — parked (partner outage, rate limit, pending answer, another call of the same
-// payee) or failed retryably — is handed to a job of its own, which waits, retries and backs off as
-// any validation's job does. See docs/decisions/0027-batch-rows-in-slice-jobs.md.
+// payee), failed retryably, or not started when the process stops — is handed to a job of its own in
+// the row queue, which waits, retries and backs off as any validation's job does. See
+// docs/decisions/0027-batch-rows-in-slice-jobs.md.
 
 import type { Logger } from '../platform/logger.js';
-import { enqueueHandoffs, type RowHandoff, type ValidationQueue } from '../platform/queues.js';
+import type { RowHandoff } from '../platform/queues.js';
 import type { RowLimiter } from '../platform/row-limiter.js';
 import { retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import type { ValidationProcessor } from './process-validation.js';
 
 export interface SliceProcessorDeps {
   processor: ValidationProcessor;
-  /** The per-row validation queue, where handed-off rows get their own job. */
-  queue: ValidationQueue;
+  /** Gives rows their own jobs in the row queue (enqueueHandoffs in platform/queues.ts). */
+  handOff: (rows: readonly RowHandoff[]) => Promise<void>;
+  /** True once the slice worker is closing: rows not started yet are handed off at once. */
+  closing: () => boolean;
   /** Validations in flight in this process (WORKER_CONCURRENCY), shared by the slices and the per-row jobs. */
   rows: RowLimiter;
   /** JOB_ATTEMPTS: a row's attempts in all, the slice's counting as the first. */
@@ -33,6 +36,9 @@ export function createSliceProcessor(deps: SliceProcessorDeps) {
   const finalAttempt = deps.attempts <= 1;
 
   async function runRow(id: string, priority: number): Promise<RowHandoff | null> {
+    // A stopping process finishes the rows it has started and gives the others back: the slice then
+    // ends within one partner call, not after every row of it.
+    if (deps.closing()) return { validationId: id, delayMs: 0, priority };
     try {
       const outcome = await processor.process(id, { finalAttempt });
       // Parking spends no attempt, as it does for a row's own job.
@@ -41,7 +47,7 @@ export function createSliceProcessor(deps: SliceProcessorDeps) {
       const hinted = (err as { retryAfterMs?: number }).retryAfterMs;
       const delayMs = Math.max(hinted ?? 0, retryDelayMs(1, deps.retry));
       logger.info({ validationId: id, reason: (err as Error).message, delayMs }, 'batch row attempt failed; retrying it in a job of its own');
-      return { validationId: id, delayMs, priority, attempts: deps.attempts - 1 };
+      return { validationId: id, delayMs, priority, attempts: deps.attempts - 1, attemptsBefore: 1 };
     }
   }
 
@@ -51,7 +57,7 @@ export function createSliceProcessor(deps: SliceProcessorDeps) {
    */
   return async function processSlice(ids: readonly string[], priority: number): Promise<SliceOutcome> {
     const handoffs = (await Promise.all(ids.map((id) => deps.rows.run(() => runRow(id, priority))))).filter((h): h is RowHandoff => h !== null);
-    await enqueueHandoffs(deps.queue, handoffs);
+    if (handoffs.length > 0) await deps.handOff(handoffs);
     return { rows: ids.length, handedOff: handoffs.length };
   };
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Db } from '../platform/db.js';
-import { jobPresence } from '../platform/job-presence.js';
+import { jobPresence, type JobPresence } from '../platform/job-presence.js';
 import { enqueueValidations, validationJobId, type ValidationQueue } from '../platform/queues.js';
 import { createFairShare } from '../platform/fair-share-redis.js';
 import { rowsInLiveSlices } from '../platform/slice-index.js';
@@ -52,24 +52,15 @@ export function splitEligible(rows: readonly UnfinishedRow[], when: Eligibility)
   return { ready, deferredQueued, deferredProcessing };
 }
 
-/**
- * Requeued jobs keep their place: single validations go on the wait list (no priority), batch rows
- * into the prioritized set at the round the workers are at, so they neither jump ahead of single
- * validations nor fall behind the backlog they were part of.
- */
-async function requeuePriorities(deps: { redis: Redis; queue: ValidationQueue }, rows: readonly UnfinishedRow[], ready: readonly string[]): Promise<number[] | undefined> {
-  const inBatch = new Set(rows.filter((r) => r.batchId !== null).map((r) => r.id));
-  if (!ready.some((id) => inBatch.has(id))) return undefined;
-  const head = await createFairShare(deps.redis, deps.queue).headRound();
-  return ready.map((id) => (inBatch.has(id) ? head : 0));
-}
-
 export interface RequeueDeps {
   db: Db;
   redis: Redis;
+  /** Single validations' jobs. */
   queue: ValidationQueue;
   /** Where batch rows wait, a slice job per fair-share slice (platform/slice-queue.ts). */
   sliceQueue: ValidationSliceQueue;
+  /** Batch rows' own jobs (handed off by their slice, or requeued). */
+  rowQueue: ValidationQueue;
 }
 
 /** The batch of each row of `ids` that belongs to one (a batch row's job may be its slice's). */
@@ -78,28 +69,38 @@ async function batchRowsOf(db: Db, ids: readonly string[]): Promise<Array<{ id: 
   return rows.map((r) => ({ id: r.id as string, batchId: r.batch_id as string }));
 }
 
+/** Adds jobs for `ids` to `queue`, first removing finished jobs under the same ids (BullMQ would ignore the add). */
+async function requeueInto(queue: ValidationQueue, ids: readonly string[], presence: Map<string, JobPresence>, priority?: number): Promise<void> {
+  if (ids.length === 0) return;
+  for (const id of ids) if (presence.get(validationJobId(id)) === 'finished') await queue.remove(validationJobId(id)).catch(() => undefined);
+  await enqueueValidations(queue, ids, 10_000, priority === undefined ? undefined : ids.map(() => priority));
+}
+
 /**
  * Gives a job to each row of `ids` that has none. Redis is asked about the whole page in two round
  * trips: first for the slice jobs holding its batch rows, then for the other rows' own jobs. Only
  * the rows with neither are read again from MySQL, *after* Redis was asked. A worker commits a row's
  * final state before BullMQ records its job as finished, and a slice hands a row it could not finish
  * to the row's own job before the slice job finishes, so a row that is still unfinished at that
- * second read was not merely being finished: those, and only those, are requeued and counted, with
- * one `addBulk`.
+ * second read was not merely being finished: those, and only those, are requeued and counted.
+ * Requeued jobs keep their place: single validations on the wait list of their queue (no priority),
+ * batch rows in the row queue at the round bulk work is at, so they neither jump ahead of single
+ * validations nor fall behind the backlog they were part of.
  */
 export async function requeueLost(deps: RequeueDeps, ids: readonly string[], when: Eligibility): Promise<RequeueOutcome> {
   if (ids.length === 0) return NO_REQUEUE;
-  const inSlices = await rowsInLiveSlices(deps.redis, deps.sliceQueue, await batchRowsOf(deps.db, ids));
+  const batchRows = await batchRowsOf(deps.db, ids);
+  const inSlices = await rowsInLiveSlices(deps.redis, deps.sliceQueue, batchRows);
   const outside = ids.filter((id) => !inSlices.has(id));
   const jobIds = outside.map(validationJobId);
-  const presence = await jobPresence(deps.redis, deps.queue, jobIds);
-  const suspects = outside.filter((_, i) => presence.get(jobIds[i]!) !== 'live');
+  // Both queues for every row: a batch row enqueued before slices existed has its job in `validations`.
+  const [inQueue, inRowQueue] = [await jobPresence(deps.redis, deps.queue, jobIds), await jobPresence(deps.redis, deps.rowQueue, jobIds)];
+  const suspects = outside.filter((_, i) => inQueue.get(jobIds[i]!) !== 'live' && inRowQueue.get(jobIds[i]!) !== 'live');
   const rows = await readUnfinished(deps.db, suspects);
   const { ready, deferredQueued, deferredProcessing } = splitEligible(rows, when);
-  // A finished job under the same id would swallow the add (BullMQ ignores an existing id), so clear it first.
-  for (const id of ready) {
-    if (presence.get(validationJobId(id)) === 'finished') await deps.queue.remove(validationJobId(id)).catch(() => undefined);
-  }
-  if (ready.length > 0) await enqueueValidations(deps.queue, ready, 10_000, await requeuePriorities(deps, rows, ready));
+  const inBatch = new Set(batchRows.map((r) => r.id));
+  const readyRows = ready.filter((id) => inBatch.has(id));
+  await requeueInto(deps.queue, ready.filter((id) => !inBatch.has(id)), inQueue);
+  if (readyRows.length > 0) await requeueInto(deps.rowQueue, readyRows, inRowQueue, await createFairShare(deps.redis, deps.sliceQueue).headRound());
   return { checked: ids.length, requeued: ready.length, deferredQueued, deferredProcessing };
 }

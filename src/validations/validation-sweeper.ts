@@ -37,6 +37,7 @@ export interface SweeperDeps {
   queue: ValidationQueue;
   /** Batch rows wait here in slice jobs; the idle check and the lost-job checks look at both queues. */
   sliceQueue: ValidationSliceQueue;
+  rowQueue: ValidationQueue;
   idempotency: IdempotencyStore;
   logger: Logger;
   prefix: string;
@@ -68,6 +69,7 @@ export function createValidationSweeper(deps: SweeperDeps) {
     redis: deps.redis,
     queue,
     sliceQueue: deps.sliceQueue,
+    rowQueue: deps.rowQueue,
     coordination,
     logger,
     maxWaiting: deps.maxWaiting,
@@ -77,7 +79,7 @@ export function createValidationSweeper(deps: SweeperDeps) {
     restartLostFeeds: () => deps.batches.restartLostFeeds(),
     stopping: () => stopping,
   });
-  const sweepStale = createStaleSweep({ db, redis: deps.redis, queue, sliceQueue: deps.sliceQueue, logger, stuckAfterMs: deps.stuckAfterMs, pageSize: deps.batchSize });
+  const sweepStale = createStaleSweep({ db, redis: deps.redis, queue, sliceQueue: deps.sliceQueue, rowQueue: deps.rowQueue, logger, stuckAfterMs: deps.stuckAfterMs, pageSize: deps.batchSize });
   let nextLeaderSweepAt = 0;
   let lastIdleRequestAt = 0;
   let tickFailing = false;
@@ -85,7 +87,9 @@ export function createValidationSweeper(deps: SweeperDeps) {
   /** An idle queue while MySQL holds unfinished rows nobody touched: their jobs are gone, whatever the marker says. */
   async function checkIdleQueue(now: number): Promise<void> {
     if (now - lastIdleRequestAt < deps.stuckAfterMs) return;
-    for (const q of [queue, deps.sliceQueue]) {
+    // Slices first: a slice hands its unfinished rows to the row queue before it finishes, so seen in
+    // this order, a handoff cannot slip between the two counts.
+    for (const q of [deps.sliceQueue, deps.rowQueue, queue]) {
       const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       if (Object.values(counts).some((n) => n > 0)) return;
     }

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import type { Runtime } from '../../src/runtime.js';
-import { enqueueValidations, validationJobId } from '../../src/platform/queues.js';
+import { validationJobId } from '../../src/platform/queues.js';
+import { enqueueSlices } from '../../src/platform/slice-queue.js';
 import { requeueLost } from '../../src/validations/requeue-lost.js';
 import { createTestContext, eventually, bankAccount, type TestContext } from '../helpers/test-stack.js';
 import { wipeRedisPrefix } from '../helpers/redis-wipe.js';
@@ -99,7 +100,7 @@ describe('requeued jobs keep their place', () => {
   });
   after(() => ctx.close());
 
-  it('a requeued batch row goes to the prioritized set at the current round, a requeued single to the wait list', T, async () => {
+  it('a requeued batch row goes to the row queue at the round bulk work is at, a requeued single to the wait list', T, async () => {
     const { apiKey } = await ctx.createTenant('Requeued');
     const auth = { Authorization: `Bearer ${apiKey}` };
     const single = await ctx.http(api).post('/v1/validations').set(auth).send(bankAccount(accounts(1)[0]!));
@@ -110,19 +111,21 @@ describe('requeued jobs keep their place', () => {
     const rows: string[] = await api.db('validations').where({ batch_id: res.body.id }).pluck('id');
     assert.equal(rows.length, 3);
 
-    // Redis loses the validation jobs; another tenant's bulk work is at round 7.
+    // Redis loses the validation jobs; another tenant's bulk work (slices) is at round 7.
     await wipeRedisPrefix(ctx.redis, `${ctx.env.QUEUE_PREFIX}:validations`);
-    await enqueueValidations(api.queue, ['other-a', 'other-b'], 5000, [7, 9]);
+    await enqueueSlices(api.sliceQueue, [{ batchId: 'other', ids: ['other-a'], priority: 7 }, { batchId: 'other', ids: ['other-b'], priority: 9 }]);
     const future = new Date(Date.now() + 60_000);
     const ids = [single.body.id as string, ...rows];
-    const out = await requeueLost({ db: api.db, redis: ctx.redis, queue: api.queue, sliceQueue: api.sliceQueue }, ids, { queuedBefore: future, processingBefore: future });
+    const out = await requeueLost({ db: api.db, redis: ctx.redis, queue: api.queue, sliceQueue: api.sliceQueue, rowQueue: api.rowQueue }, ids, { queuedBefore: future, processingBefore: future });
     assert.equal(out.requeued, 4);
 
     const single_ = await api.queue.getJob(validationJobId(ids[0]!));
     assert.equal(await single_?.getState(), 'waiting');
     assert.ok(!single_?.opts.priority, 'a single validation was requeued with a priority');
+    assert.equal(await api.rowQueue.getJob(validationJobId(ids[0]!)), undefined, 'a single validation went to the batch rows’ queue');
     for (const id of rows) {
-      const job = await api.queue.getJob(validationJobId(id));
+      assert.equal(await api.queue.getJob(validationJobId(id)), undefined, `batch row ${id} took a single validation’s place`);
+      const job = await api.rowQueue.getJob(validationJobId(id));
       assert.equal(await job?.getState(), 'prioritized', `batch row ${id}`);
       assert.equal(job?.priority, 7, `batch row ${id} requeued at round ${job?.priority}`);
     }

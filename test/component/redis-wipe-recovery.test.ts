@@ -10,6 +10,7 @@ import { randomInt } from 'node:crypto';
 import type { Runtime } from '../../src/runtime.js';
 import { validationJobId } from '../../src/platform/queues.js';
 import { jobPresence } from '../../src/platform/job-presence.js';
+import { rowsInLiveSlices } from '../../src/platform/slice-index.js';
 import { findBatchById } from '../../src/batches/batch-store.js';
 import { sliceSlots } from '../../workers/validation-slice-worker.js';
 import { createTestContext, eventually, bankAccount, type TestContext } from '../helpers/test-stack.js';
@@ -93,8 +94,9 @@ describe('Redis emptied in the middle of a batch', () => {
       // The rows that lost their job: still queued, and no job in Redis, neither their own nor a slice's
       // (the rows of slices a worker holds in memory and has not claimed yet are among them).
       const queued: string[] = await api.db('validations').where({ batch_id: batchId, status: 'queued' }).pluck('id');
-      const presence = await jobPresence(ctx.redis, workers[0]!.queue, queued.map(validationJobId));
-      const lost = queued.filter((id) => presence.get(validationJobId(id)) === 'missing').length;
+      const inSlices = await rowsInLiveSlices(ctx.redis, api.sliceQueue, queued.map((id) => ({ id, batchId })));
+      const own = await jobPresence(ctx.redis, api.rowQueue, queued.map(validationJobId));
+      const lost = queued.filter((id) => !inSlices.has(id) && own.get(validationJobId(id)) === 'missing').length;
       const unfinished = await count(api, (q) => q.where({ batch_id: batchId }).whereIn('status', ['queued', 'processing']));
       t.diagnostic(`wiped ${deleted} keys; ${lost} queued rows lost their job; ${unfinished} unfinished`);
       assert.ok(lost >= 1000, `only ${lost} rows were waiting when Redis was wiped`);

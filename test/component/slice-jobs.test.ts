@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import type { Runtime } from '../../src/runtime.js';
-import { validationJobId } from '../../src/platform/queues.js';
+import { enqueueHandoffs, validationJobId } from '../../src/platform/queues.js';
 import { sliceJobId } from '../../src/platform/slice-queue.js';
 import { createFairShare } from '../../src/platform/fair-share-redis.js';
 import { createBatchFeeder } from '../../src/batches/batch-feeder.js';
@@ -66,12 +66,15 @@ describe('batch rows in slice jobs', () => {
     assert.deepEqual(slices.map((j) => j.id).sort(), expected.sort());
     assert.deepEqual(slices.map((j) => j.data.validationIds.length).sort((a, b) => a - b), [50, 100, 100]);
 
-    // Only the flaky rows got a job of their own, and every one of them did.
+    // Only the flaky rows got a job of their own, every one of them did, in the row queue (where they
+    // cannot take the worker slots single validations are fetched into).
     const flakyIds = rows.filter((r) => r.account_last4 === '5555').map((r) => r.id).sort();
     assert.equal(flakyIds.length, flaky);
-    const ownJobs = (await api.queue.getJobs(['completed', 'failed', 'delayed', 'prioritized', 'waiting', 'active'])).map((j) => j.id!).sort();
+    const states = ['completed', 'failed', 'delayed', 'prioritized', 'waiting', 'active'] as const;
+    const ownJobs = (await api.rowQueue.getJobs([...states])).map((j) => j.id!).sort();
     t.diagnostic(`${ownJobs.length} rows handed off to their own jobs`);
     assert.deepEqual(ownJobs, flakyIds.map(validationJobId));
+    assert.equal((await api.queue.getJobs([...states])).length, 0, 'a batch row had a job in the single validations’ queue');
   });
 
   it('requeues a batch row only when no live slice holds it', T, async () => {
@@ -87,13 +90,13 @@ describe('batch rows in slice jobs', () => {
       });
       assert.deepEqual(await feeder(batchId), { outcome: 'done', fed: 230 });
       const ids: string[] = await sApi.db('validations').where({ batch_id: batchId }).orderBy('id').pluck('id');
-      const deps = { db: sApi.db, redis, queue: sApi.queue, sliceQueue: sApi.sliceQueue };
+      const deps = { db: sApi.db, redis, queue: sApi.queue, sliceQueue: sApi.sliceQueue, rowQueue: sApi.rowQueue };
       const future = new Date(Date.now() + 60_000);
       const when = { queuedBefore: future, processingBefore: future };
 
       // Every row waits in a live slice: nothing to requeue, no job of its own.
       assert.equal((await requeueLost(deps, ids, when)).requeued, 0);
-      assert.equal((await sApi.queue.getJobs(['prioritized', 'waiting'])).length, 0);
+      assert.equal((await sApi.rowQueue.getJobs(['prioritized', 'waiting'])).length, 0);
       const jobs = await sApi.sliceQueue.getJobs(['prioritized']);
       assert.equal(jobs.length, 3);
       assert.ok(jobs.every((j) => (j.priority ?? 0) >= 1), 'slices are prioritized at their rounds');
@@ -102,11 +105,23 @@ describe('batch rows in slice jobs', () => {
       await sApi.sliceQueue.remove(sliceJobId(batchId, ids[100]!));
       const out = await requeueLost(deps, ids, when);
       assert.equal(out.requeued, 100);
-      const own = await sApi.queue.getJobs(['prioritized', 'waiting']);
+      const own = await sApi.rowQueue.getJobs(['prioritized', 'waiting']);
       assert.deepEqual(own.map((j) => j.id).sort(), ids.slice(100, 200).map(validationJobId).sort());
       assert.ok(own.every((j) => (j.priority ?? 0) >= 1), 'a requeued batch row must stay behind single validations');
+      assert.equal((await sApi.queue.getJobs(['prioritized', 'waiting'])).length, 0, 'a batch row was requeued among single validations');
       // Asked again, the requeued rows have their jobs: nothing more.
       assert.equal((await requeueLost(deps, ids, when)).requeued, 0);
+
+      // A handoff under the id of a finished job of the row replaces it (BullMQ would ignore the add).
+      const row = ids[150]!;
+      const old = await sApi.rowQueue.getJob(validationJobId(row));
+      await old!.remove();
+      await sApi.rowQueue.add('validate', { validationId: row }, { jobId: validationJobId(row) });
+      // Recorded as failed the way BullMQ keeps a failed job: its hash, and its id in the failed set only.
+      await redis.lrem(sApi.rowQueue.keys.wait!, 0, validationJobId(row));
+      await redis.zadd(sApi.rowQueue.keys.failed!, Date.now(), validationJobId(row));
+      await enqueueHandoffs(redis, sApi.rowQueue, [{ validationId: row, delayMs: 60_000, priority: 3 }]);
+      assert.equal(await (await sApi.rowQueue.getJob(validationJobId(row)))?.getState(), 'delayed');
     } finally {
       await sCtx.close();
     }

@@ -3,23 +3,21 @@ import assert from 'node:assert/strict';
 import { createRowLimiter } from '../../src/platform/row-limiter.js';
 import { createSliceProcessor } from '../../src/validations/process-slice.js';
 import { RetryableValidationError, type ProcessOutcome, type ValidationProcessor } from '../../src/validations/process-validation.js';
-import type { ValidationQueue } from '../../src/platform/queues.js';
+import type { RowHandoff } from '../../src/platform/queues.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { Writable } from 'node:stream';
+import { payvalBackoff } from '../../workers/validation-worker.js';
 
 const silent = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
 const RETRY = { baseMs: 1000, maxMs: 8000, jitter: 0 };
 
-function fakeQueue(failAdds = false) {
-  const added: Array<{ name: string; data: { validationId: string }; opts: Record<string, unknown> }> = [];
-  const queue = {
-    addBulk: async (jobs: typeof added) => {
-      if (failAdds) throw new Error('Redis unavailable');
-      added.push(...jobs);
-      return [];
-    },
-  } as unknown as ValidationQueue;
-  return { queue, added };
+function fakeHandOff(failAdds = false) {
+  const added: RowHandoff[] = [];
+  const handOff = async (rows: readonly RowHandoff[]) => {
+    if (failAdds) throw new Error('Redis unavailable');
+    added.push(...rows);
+  };
+  return { handOff, added };
 }
 
 const deferred = () => {
@@ -86,32 +84,54 @@ describe('slice processor', () => {
       d: Object.assign(new RetryableValidationError('partner.rate_limited', 'slow down'), { retryAfterMs: 5000 }),
       e: new Error('MySQL gone'),
     });
-    const { queue, added } = fakeQueue();
-    const process = createSliceProcessor({ processor, queue, rows: createRowLimiter(2), attempts: 5, retry: RETRY, logger: silent });
+    const { handOff, added } = fakeHandOff();
+    const process = createSliceProcessor({ processor, handOff, closing: () => false, rows: createRowLimiter(2), attempts: 5, retry: RETRY, logger: silent });
     const out = await process(['a', 'b', 'c', 'd', 'e', 'f'], 7);
     assert.deepEqual(out, { rows: 6, handedOff: 4 });
     assert.deepEqual(calls.map((c) => c.id).sort(), ['a', 'b', 'c', 'd', 'e', 'f']);
     assert.ok(calls.every((c) => !c.finalAttempt), 'a slice is a row’s first attempt, not its last');
-    const byId = new Map(added.map((j) => [j.data.validationId, j.opts]));
+    const byId = new Map(added.map((h) => [h.validationId, h]));
     assert.deepEqual([...byId.keys()].sort(), ['b', 'c', 'd', 'e']);
     // Parked: its own delay, no attempt spent. Failed: backoff (or the partner's later hint), one attempt spent.
-    assert.deepEqual(byId.get('b'), { jobId: 'validation-b', priority: 7, delay: 2500 });
-    assert.deepEqual(byId.get('c'), { jobId: 'validation-c', priority: 7, delay: 1000, attempts: 4 });
-    assert.deepEqual(byId.get('d'), { jobId: 'validation-d', priority: 7, delay: 5000, attempts: 4 });
-    assert.deepEqual(byId.get('e'), { jobId: 'validation-e', priority: 7, delay: 1000, attempts: 4 });
+    assert.deepEqual(byId.get('b'), { validationId: 'b', priority: 7, delayMs: 2500 });
+    assert.deepEqual(byId.get('c'), { validationId: 'c', priority: 7, delayMs: 1000, attempts: 4, attemptsBefore: 1 });
+    assert.deepEqual(byId.get('d'), { validationId: 'd', priority: 7, delayMs: 5000, attempts: 4, attemptsBefore: 1 });
+    assert.deepEqual(byId.get('e'), { validationId: 'e', priority: 7, delayMs: 1000, attempts: 4, attemptsBefore: 1 });
   });
 
   it('with one attempt allowed, the slice’s attempt is the last', async () => {
     const { processor, calls } = scripted({});
-    const { queue } = fakeQueue();
-    await createSliceProcessor({ processor, queue, rows: createRowLimiter(4), attempts: 1, retry: RETRY, logger: silent })(['a'], 1);
+    const { handOff } = fakeHandOff();
+    await createSliceProcessor({ processor, handOff, closing: () => false, rows: createRowLimiter(4), attempts: 1, retry: RETRY, logger: silent })(['a'], 1);
     assert.deepEqual(calls, [{ id: 'a', finalAttempt: true }]);
   });
 
   it('fails the slice job when the handoff cannot be enqueued, so BullMQ retries it', async () => {
     const { processor } = scripted({ a: { kind: 'wait', delayMs: 100, reason: 'single_flight' } });
-    const { queue } = fakeQueue(true);
-    await assert.rejects(createSliceProcessor({ processor, queue, rows: createRowLimiter(4), attempts: 5, retry: RETRY, logger: silent })(['a', 'b'], 3), /Redis unavailable/);
+    const { handOff } = fakeHandOff(true);
+    await assert.rejects(createSliceProcessor({ processor, handOff, closing: () => false, rows: createRowLimiter(4), attempts: 5, retry: RETRY, logger: silent })(['a', 'b'], 3), /Redis unavailable/);
+  });
+
+  it('hands back the rows it has not started once the worker is closing, and finishes the started ones', async () => {
+    let closing = false;
+    const gate = deferred();
+    const started: string[] = [];
+    const processor: ValidationProcessor = {
+      process: async (id) => {
+        started.push(id);
+        await gate.promise;
+        return { kind: 'completed' };
+      },
+    };
+    const { handOff, added } = fakeHandOff();
+    const run = createSliceProcessor({ processor, handOff, closing: () => closing, rows: createRowLimiter(2), attempts: 5, retry: RETRY, logger: silent })(['a', 'b', 'c', 'd', 'e'], 4);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(started, ['a', 'b']);
+    closing = true;
+    gate.resolve();
+    assert.deepEqual(await run, { rows: 5, handedOff: 3 });
+    assert.deepEqual(started, ['a', 'b']);
+    assert.deepEqual(added, ['c', 'd', 'e'].map((validationId) => ({ validationId, delayMs: 0, priority: 4 })));
   });
 
   it('keeps its rows within the process’s row limit, shared with other slices', async () => {
@@ -127,8 +147,8 @@ describe('slice processor', () => {
       },
     };
     const rows = createRowLimiter(3);
-    const { queue } = fakeQueue();
-    const process = createSliceProcessor({ processor, queue, rows, attempts: 5, retry: RETRY, logger: silent });
+    const { handOff } = fakeHandOff();
+    const process = createSliceProcessor({ processor, handOff, closing: () => false, rows, attempts: 5, retry: RETRY, logger: silent });
     const ids = (p: string) => Array.from({ length: 20 }, (_, i) => `${p}${i}`);
     await Promise.all([process(ids('x'), 1), process(ids('y'), 2)]);
     assert.equal(peak, 3);
@@ -147,5 +167,18 @@ describe('row limiter, urgent work', () => {
     await Promise.all([first, ...rows, single]);
     assert.deepEqual(order, ['single', 'r1', 'r2']);
     assert.deepEqual(limiter.stats(), { running: 0, waiting: 0 });
+  });
+});
+
+describe('backoff of a handed-off row', () => {
+  it('goes on from the attempt its slice made instead of starting over', () => {
+    const backoff = payvalBackoff({ baseMs: 1000, maxMs: 60_000, jitter: 0 });
+    // A row's own job: its first retry waits the first step.
+    assert.equal(backoff(1, 'payval', undefined, { data: { validationId: 'a' } }), 1000);
+    // Handed off after one failed attempt in its slice: its job's first retry is the row's second.
+    assert.equal(backoff(1, 'payval', undefined, { data: { validationId: 'a', attemptsBefore: 1 } }), 2000);
+    assert.equal(backoff(2, 'payval', undefined, { data: { validationId: 'a', attemptsBefore: 1 } }), 4000);
+    // A partner's later hint still wins.
+    assert.equal(backoff(1, 'payval', Object.assign(new Error('x'), { retryAfterMs: 9000 }), { data: { attemptsBefore: 1 } }), 9000);
   });
 });
