@@ -17,7 +17,7 @@ import { startValidationWorker, type ValidationWorker } from '../workers/validat
 import { enqueueHandoffs, VALIDATION_QUEUE, VALIDATION_ROW_QUEUE } from './platform/queues.js';
 import { sliceSlots, startValidationSliceWorker, type ValidationSliceWorker } from '../workers/validation-slice-worker.js';
 import { createSliceProcessor } from './validations/process-slice.js';
-import { createRowLimiter } from './platform/row-limiter.js';
+import { createRowLimiter, rowLimiterMetrics } from './platform/row-limiter.js';
 import { startWebhookWorker, type WebhookWorker } from '../workers/webhook-worker.js';
 import { startBatchFeedWorker, type BatchFeedWorker } from '../workers/batch-feed-worker.js';
 
@@ -69,6 +69,7 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
   // WORKER_CONCURRENCY bounds the validations in flight in this process: single validations' jobs
   // and the rows of batch slices share it, singles first.
   const rows = createRowLimiter(config.worker.concurrency);
+  rowLimiterMetrics(rows, c.metrics);
   const perRow = { prefix, rows, concurrency: config.worker.concurrency, lockMs: config.worker.lockMs, stalledIntervalMs: config.worker.stalledIntervalMs, retry: config.worker.retry };
   const worker = startValidationWorker(c.redis('worker', 'worker'), processor, logger, { ...perRow, queueName: VALIDATION_QUEUE });
   const rowWorker = startValidationWorker(c.redis('worker', 'row-worker'), processor, logger, { ...perRow, queueName: VALIDATION_ROW_QUEUE });

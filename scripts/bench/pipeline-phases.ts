@@ -20,6 +20,8 @@ export interface PhaseResult {
   /** Seconds from spawning the worker processes (jobs already waiting) to the last completion. */
   startToLastS: number;
   maxActiveJobs: number;
+  /** Validations the workers were working on at once (their `payval_worker_validations_in_flight`, summed); null for bare workers. */
+  maxInFlight: number | null;
   maxPartnerInFlight: number;
   maxProcessingRows: number;
   peakRssMb: number[];
@@ -48,8 +50,18 @@ export function startSampler(redisUrl: string, prefix: string, sim: PartnerSimul
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   let keys: string[] = [];
   let maxActive = 0, maxPartner = 0, maxProcessing = 0, ticks = 0, stopped = false;
+  let metricUrls: string[] = [];
+  let maxInFlight: number | null = null;
+  const inFlightNow = async (): Promise<number> => {
+    const values = await Promise.all(metricUrls.map(async (url) => {
+      const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '');
+      return Number(/^payval_worker_validations_in_flight(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
+    }));
+    return values.reduce((a, b) => a + b, 0);
+  };
   const loop = (async () => {
     while (!stopped) {
+      if (metricUrls.length) maxInFlight = Math.max(maxInFlight ?? 0, await inFlightNow());
       if (ticks++ % 5 === 0) keys = await scanActive(redis, prefix).catch(() => keys);
       if (keys.length) {
         const lens = (await redis.pipeline(keys.map((k) => ['llen', k])).exec().catch(() => [])) ?? [];
@@ -64,11 +76,15 @@ export function startSampler(redisUrl: string, prefix: string, sim: PartnerSimul
     }
   })();
   return {
+    /** payval worker processes to read `/metrics` from. */
+    watch(urls: string[]) {
+      metricUrls = urls;
+    },
     async stop() {
       stopped = true;
       await loop;
       redis.disconnect();
-      return { maxActiveJobs: maxActive, maxPartnerInFlight: maxPartner, maxProcessingRows: maxProcessing };
+      return { maxActiveJobs: maxActive, maxInFlight, maxPartnerInFlight: maxPartner, maxProcessingRows: maxProcessing };
     },
   };
 }

@@ -1,3 +1,5 @@
+import { Gauge, type Registry } from 'prom-client';
+
 /**
  * A per-process bound on validations in flight (WORKER_CONCURRENCY), shared by batch rows and the
  * validations' own jobs: `run` starts `task` once fewer than `capacity` are running. Waiters start in
@@ -51,4 +53,10 @@ export function createRowLimiter(capacity: number): RowLimiter {
     },
     stats: () => ({ running, waiting: urgentWaiting.size() + waiting.size() }),
   };
+}
+
+/** `payval_worker_validations_in_flight` and `_waiting`: places taken, and work waiting for one. */
+export function rowLimiterMetrics(limiter: RowLimiter, registry: Registry): void {
+  new Gauge({ name: 'payval_worker_validations_in_flight', help: 'Validations this worker process is working on (WORKER_CONCURRENCY bounds it)', registers: [registry], collect() { this.set(limiter.stats().running); } });
+  new Gauge({ name: 'payval_worker_validations_waiting', help: 'Validations this worker process has taken from the queues and not started yet', registers: [registry], collect() { this.set(limiter.stats().waiting); } });
 }

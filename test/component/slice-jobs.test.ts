@@ -34,10 +34,11 @@ describe('batch rows in slice jobs', () => {
   let ctx: TestContext;
   let api: Runtime;
   let apiKey: string;
+  let worker: Runtime;
   before(async () => {
     ctx = await createTestContext({ BATCH_FAIR_SLICE_ROWS: String(SLICE), BREAKER_VOLUME_THRESHOLD: '1000', RETRY_BASE_MS: '100', RETRY_MAX_MS: '300' });
     api = await ctx.start({ ROLE: 'api' });
-    await ctx.start({ ROLE: 'worker' });
+    worker = await ctx.start({ ROLE: 'worker' });
     ({ apiKey } = await ctx.createTenant('Sliced'));
   });
   after(() => ctx.close());
@@ -75,6 +76,28 @@ describe('batch rows in slice jobs', () => {
     t.diagnostic(`${ownJobs.length} rows handed off to their own jobs`);
     assert.deepEqual(ownJobs, flakyIds.map(validationJobId));
     assert.equal((await api.queue.getJobs([...states])).length, 0, 'a batch row had a job in the single validations’ queue');
+  });
+
+  it('keeps a slow batch’s rows in flight within WORKER_CONCURRENCY, and reports them', T, async () => {
+    const gauge = async (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(await worker.metrics.metrics())?.[1] ?? Number.NaN);
+    const places = worker.config.worker.concurrency;
+    ctx.sim.setLatency(150);
+    try {
+      const batchId = await submit(ctx, api, apiKey, accounts(2 * SLICE));
+      let peak = 0;
+      let sawWaiting = false;
+      await eventually(async () => {
+        peak = Math.max(peak, await gauge('payval_worker_validations_in_flight'));
+        sawWaiting ||= (await gauge('payval_worker_validations_waiting')) > 0;
+        return (await findBatchById(api.db, batchId))?.status === 'completed';
+      }, 'the slow batch to complete', 120_000);
+      // Two slices (200 rows) taken at once, `places` of them worked on at a time, the rest waiting.
+      assert.equal(peak, places, `at most ${peak} in flight of ${places} places`);
+      assert.ok(sawWaiting, 'the slices’ other rows never waited for a place');
+      assert.equal(await gauge('payval_worker_validations_in_flight'), 0);
+    } finally {
+      ctx.sim.setLatency(0);
+    }
   });
 
   it('requeues a batch row only when no live slice holds it', T, async () => {
