@@ -110,8 +110,9 @@ async function main(): Promise<void> {
   const poolBytes = async () => Number(((await db.raw('SELECT @@GLOBAL.innodb_buffer_pool_size AS b')) as unknown as [[{ b: number | string }]])[0][0].b);
   if (BUFFER_POOL_MB !== null) {
     const before = await poolBytes();
+    // On a connection of its own without a database: the run's databases are dropped before the restore.
     const setPool = async (bytes: number) => {
-      const own = createDb(payvalUrl, 1);
+      const own = createDb(`${MYSQL_BASE}/`, 1);
       try {
         await own.raw('SET GLOBAL innodb_buffer_pool_size = ?', [bytes]);
       } finally {

@@ -77,8 +77,9 @@ async function requeueInto(queue: ValidationQueue, ids: readonly string[], prese
 }
 
 /**
- * Gives a job to each row of `ids` that has none. Redis is asked about the whole page in two round
- * trips: first for the slice jobs holding its batch rows, then for the other rows' own jobs. Only
+ * Gives a job to each row of `ids` that has none. Redis is asked about the whole page in a few
+ * pipelined round trips: first for the slice jobs holding its batch rows, then for the other rows'
+ * own jobs. Only
  * the rows with neither are read again from MySQL, *after* Redis was asked. A worker commits a row's
  * final state before BullMQ records its job as finished, and a slice hands a row it could not finish
  * to the row's own job before the slice job finishes, so a row that is still unfinished at that
