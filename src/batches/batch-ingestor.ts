@@ -61,16 +61,7 @@ export function createBatchIngestor(
     into.push({ batch_id: batch.id, row_number: row, validation_id: null, reference_id: reference, rejected: true, rejection_code: code, rejection_column: column, rejection_message: message.slice(0, 255) });
   }
 
-  /** A chunk's rows checked, encrypted and indexed, ready for its transaction. */
-  interface PreparedChunk {
-    items: number;
-    skipped: number;
-    validationRows: Record<string, unknown>[];
-    rowsByIndex: Array<{ row: number; blind: string; referenceId: string | null }>;
-    batchRows: Record<string, unknown>[];
-  }
-
-  async function prepareChunk(items: IngestItem[], skipped: number): Promise<PreparedChunk> {
+  async function writeChunk(items: IngestItem[], skipped: number): Promise<void> {
     const now = new Date();
     const validationRows: Record<string, unknown>[] = [];
     const rowsByIndex: Array<{ row: number; blind: string; referenceId: string | null }> = [];
@@ -94,11 +85,6 @@ export function createBatchIngestor(
       validationRows.push(newValidationRow({ ...v, maxAgeSeconds: batch.maxAgeSeconds }, now, batch.id));
       rowsByIndex.push({ row: item.row, blind: v.accountBlindIndex!, referenceId: item.referenceId });
     }
-    return { items: items.length, skipped, validationRows, rowsByIndex, batchRows };
-  }
-
-  async function writeChunk(chunk: PreparedChunk): Promise<void> {
-    const { validationRows, rowsByIndex, batchRows, skipped } = chunk;
     const rejected = batchRows.length;
 
     await deps.db.transaction(async (trx: Trx) => {
@@ -131,9 +117,9 @@ export function createBatchIngestor(
         acceptedPerShard = rowsPerShard(rowsByIndex.map((r) => ({ validationId: idByBlind.get(r.blind)!, rows: 1 })));
       }
       if (batchRows.length) await trx('batch_rows').insert(batchRows);
-      await addIngestCounts(trx, batch.id, { total: chunk.items, skipped, rejected, accepted: rowsByIndex.length, unique, acceptedPerShard });
+      await addIngestCounts(trx, batch.id, { total: items.length, skipped, rejected, accepted: rowsByIndex.length, unique, acceptedPerShard });
     });
-    totals.total += chunk.items;
+    totals.total += items.length;
     totals.skipped += skipped;
     totals.rejected += rejected;
     totals.accepted += rowsByIndex.length;
@@ -144,12 +130,9 @@ export function createBatchIngestor(
     const skipped = pendingSkipped;
     pending = [];
     pendingSkipped = 0;
-    // Prepared while the previous chunk is still being written: the checks, AES-GCM and HMAC of one
-    // chunk overlap the other's round trips to MySQL.
-    const chunk = items.length || skipped ? await prepareChunk(items, skipped) : null;
     if (inFlight) await inFlight;
-    if (chunk) {
-      inFlight = writeChunk(chunk);
+    if (items.length || skipped) {
+      inFlight = writeChunk(items, skipped);
       // Marked handled now; the next flush/finish awaits it and sees the error.
       inFlight.catch(() => undefined);
     }
