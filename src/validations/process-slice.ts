@@ -52,13 +52,44 @@ export function createSliceProcessor(deps: SliceProcessorDeps) {
   }
 
   /**
-   * Runs every row of the slice and hands off the unfinished ones. Throws only when the handoff
-   * cannot be enqueued: the slice job is then retried, and its finished rows are skipped.
+   * Runs every row of the slice and hands off the unfinished ones as they come, those of one
+   * event-loop turn in one enqueue, so a parked row's wait starts when it parks, not when the slice's
+   * slowest row ends. The slice ends only after every handoff is enqueued, and throws when one
+   * cannot be: the slice job is then retried, and its finished rows are skipped.
    */
   return async function processSlice(ids: readonly string[], priority: number): Promise<SliceOutcome> {
-    const handoffs = (await Promise.all(ids.map((id) => deps.rows.run(() => runRow(id, priority))))).filter((h): h is RowHandoff => h !== null);
-    if (handoffs.length > 0) await deps.handOff(handoffs);
-    return { rows: ids.length, handedOff: handoffs.length };
+    let pending: RowHandoff[] = [];
+    let scheduled = false;
+    let handedOff = 0;
+    const enqueued: Array<Promise<void>> = [];
+    const flush = (): void => {
+      scheduled = false;
+      if (pending.length === 0) return;
+      const sent = deps.handOff(pending);
+      pending = [];
+      // Awaited below with the others; marked handled now so an early failure is not reported as unhandled.
+      sent.catch(() => undefined);
+      enqueued.push(sent);
+    };
+    const handOffSoon = (h: RowHandoff): void => {
+      pending.push(h);
+      handedOff++;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    };
+    await Promise.all(
+      ids.map((id) =>
+        deps.rows.run(async () => {
+          const h = await runRow(id, priority);
+          if (h) handOffSoon(h);
+        }),
+      ),
+    );
+    flush();
+    await Promise.all(enqueued);
+    return { rows: ids.length, handedOff };
   };
 }
 

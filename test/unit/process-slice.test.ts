@@ -182,3 +182,25 @@ describe('backoff of a handed-off row', () => {
     assert.equal(backoff(1, 'payval', Object.assign(new Error('x'), { retryAfterMs: 9000 }), { data: { attemptsBefore: 1 } }), 9000);
   });
 });
+
+describe('slice processor, early handoffs', () => {
+  it('hands a parked row off while the slice’s slowest row is still running', async () => {
+    const slow = deferred();
+    const processor: ValidationProcessor = {
+      process: async (id) => {
+        if (id === 'slow') {
+          await slow.promise;
+          return { kind: 'completed' };
+        }
+        return { kind: 'wait', delayMs: 250, reason: 'single_flight' };
+      },
+    };
+    const { handOff, added } = fakeHandOff();
+    const run = createSliceProcessor({ processor, handOff, closing: () => false, rows: createRowLimiter(4), attempts: 5, retry: RETRY, logger: silent })(['slow', 'p1', 'p2'], 2);
+    for (let i = 0; i < 5 && added.length < 2; i++) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(added.map((h) => h.validationId).sort(), ['p1', 'p2'], 'the parked rows waited for the slowest row');
+    slow.resolve();
+    assert.deepEqual(await run, { rows: 3, handedOff: 2 });
+    assert.equal(added.length, 2);
+  });
+});
