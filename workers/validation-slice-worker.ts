@@ -4,7 +4,7 @@ import type { Logger } from '../src/platform/logger.js';
 import { VALIDATION_SLICE_QUEUE, type ValidationSliceJobData } from '../src/platform/slice-queue.js';
 import type { RetryPolicy } from '../src/validations/retry-policy.js';
 import type { SliceProcessor } from '../src/validations/process-slice.js';
-import { payvalBackoff } from './validation-worker.js';
+import { validationWorkerSettings } from './validation-worker.js';
 
 export type ValidationSliceWorker = Worker<ValidationSliceJobData, void, 'validate-slice'>;
 
@@ -32,17 +32,7 @@ export function startValidationSliceWorker(connection: Redis, processSlice: Slic
       const outcome = await processSlice(job.data.validationIds, job.opts.priority ?? 1);
       logger.debug({ batchId: job.data.batchId, ...outcome }, 'validation slice done');
     },
-    {
-      connection,
-      prefix: opts.prefix,
-      concurrency: opts.slots,
-      lockDuration: opts.lockMs,
-      stalledInterval: opts.stalledIntervalMs,
-      maxStalledCount: 1,
-      removeOnComplete: { age: 3600, count: 1000 },
-      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-      settings: { backoffStrategy: payvalBackoff(opts.retry) },
-    },
+    validationWorkerSettings(connection, { ...opts, concurrency: opts.slots }, { completed: 1000, failed: 10_000 }),
   );
   worker.on('failed', (job, err) => {
     if (job) logger.warn({ batchId: job.data.batchId, rows: job.data.validationIds.length, attemptsMade: job.attemptsMade, reason: err.message }, 'validation slice attempt failed');

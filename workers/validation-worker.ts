@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import { parkJob } from './park-job.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../src/platform/logger.js';
@@ -38,9 +38,28 @@ export function payvalBackoff(retry: RetryPolicy) {
 }
 
 /**
- * Thin BullMQ processor: the use case owns the decisions. Lock and stall settings are explicit so a
- * BullMQ upgrade cannot silently change how fast a crashed worker's job is redelivered.
+ * What every validation worker (per-row or slice) sets the same way. Lock and stall settings are
+ * explicit so a BullMQ upgrade cannot silently change how fast a crashed worker's job is redelivered.
  */
+export function validationWorkerSettings(
+  connection: Redis,
+  o: { prefix: string; concurrency: number; lockMs: number; stalledIntervalMs: number; retry: RetryPolicy },
+  keep: { completed: number; failed: number },
+): WorkerOptions {
+  return {
+    connection,
+    prefix: o.prefix,
+    concurrency: o.concurrency,
+    lockDuration: o.lockMs,
+    stalledInterval: o.stalledIntervalMs,
+    maxStalledCount: 1,
+    removeOnComplete: { age: 3600, count: keep.completed },
+    removeOnFail: { age: 7 * 24 * 3600, count: keep.failed },
+    settings: { backoffStrategy: payvalBackoff(o.retry) },
+  };
+}
+
+/** Thin BullMQ processor: the use case owns the decisions. */
 export function startValidationWorker(connection: Redis, processor: ValidationProcessor, logger: Logger, opts: ValidationWorkerOptions): ValidationWorker {
   const urgent = opts.queueName === VALIDATION_QUEUE;
   const worker = new Worker<ValidationJobData, void, 'validate'>(
@@ -54,17 +73,7 @@ export function startValidationWorker(connection: Redis, processor: ValidationPr
       if (outcome.kind === 'wait') await parkJob(job, outcome.delayMs, token);
       logger.debug({ validationId: job.data.validationId, outcome: outcome.kind }, 'validation job done');
     },
-    {
-      connection,
-      prefix: opts.prefix,
-      concurrency: opts.concurrency,
-      lockDuration: opts.lockMs,
-      stalledInterval: opts.stalledIntervalMs,
-      maxStalledCount: 1,
-      removeOnComplete: { age: 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
-      settings: { backoffStrategy: payvalBackoff(opts.retry) },
-    },
+    validationWorkerSettings(connection, opts, { completed: 10_000, failed: 50_000 }),
   );
   worker.on('failed', (job, err) => {
     if (!job) return;

@@ -77,15 +77,13 @@ export interface UnfinishedRow {
   id: string;
   status: UnfinishedStatus;
   updatedAt: Date;
-  /** null for a single validation; a batch row is requeued behind single validations (fair-share.ts). */
-  batchId: string | null;
 }
 
 /** The rows among `ids` that are still unfinished, read now. */
 export async function readUnfinished(db: Db, ids: readonly string[]): Promise<UnfinishedRow[]> {
   if (ids.length === 0) return [];
-  const rows = await db('validations').whereIn('id', ids).whereIn('status', ['queued', 'processing']).select('id', 'status', 'updated_at', 'batch_id');
-  return rows.map((r) => ({ id: r.id as string, status: r.status as UnfinishedStatus, updatedAt: r.updated_at as Date, batchId: (r.batch_id as string | null) ?? null }));
+  const rows = await db('validations').whereIn('id', ids).whereIn('status', ['queued', 'processing']).select('id', 'status', 'updated_at');
+  return rows.map((r) => ({ id: r.id as string, status: r.status as UnfinishedStatus, updatedAt: r.updated_at as Date }));
 }
 
 /** True when some validation that should have a job has not changed since `before` (used when the queue looks idle). */

@@ -10,8 +10,8 @@ const when = { queuedBefore: at(5000), processingBefore: at(20_000) };
 test('a queued row older than the enqueue grace is requeued; a newer one waits', () => {
   const out = splitEligible(
     [
-      { id: 'old', status: 'queued', updatedAt: at(5001), batchId: null },
-      { id: 'new', status: 'queued', updatedAt: at(4999), batchId: null },
+      { id: 'old', status: 'queued', updatedAt: at(5001) },
+      { id: 'new', status: 'queued', updatedAt: at(4999) },
     ],
     when,
   );
@@ -21,9 +21,9 @@ test('a queued row older than the enqueue grace is requeued; a newer one waits',
 test('a processing row is requeued only once no live worker can still be on it', () => {
   const out = splitEligible(
     [
-      { id: 'stranded', status: 'processing', updatedAt: at(20_001), batchId: null },
-      { id: 'in-flight', status: 'processing', updatedAt: at(6000), batchId: null },
-      { id: 'just-claimed', status: 'processing', updatedAt: at(0), batchId: null },
+      { id: 'stranded', status: 'processing', updatedAt: at(20_001) },
+      { id: 'in-flight', status: 'processing', updatedAt: at(6000) },
+      { id: 'just-claimed', status: 'processing', updatedAt: at(0) },
     ],
     when,
   );
@@ -31,7 +31,7 @@ test('a processing row is requeued only once no live worker can still be on it',
 });
 
 test('the cutoff itself is not yet eligible', () => {
-  assert.deepEqual(splitEligible([{ id: 'edge', status: 'queued', updatedAt: at(5000), batchId: null }], when).ready, []);
+  assert.deepEqual(splitEligible([{ id: 'edge', status: 'queued', updatedAt: at(5000) }], when).ready, []);
 });
 
 test('the in-flight bound covers one call to every enabled partner plus margin, never beyond the stale threshold', () => {
