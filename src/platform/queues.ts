@@ -1,7 +1,19 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type DefaultJobOptions, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { withTimeout } from './with-timeout.js';
-import { jobPresence } from './job-presence.js';
+import { jobPresence, type JobPresence } from './job-presence.js';
+
+/** A producer's queue on the shared connection. Connection errors surface on the calls that fail; without a listener BullMQ prints each one. */
+export function openQueue<Data, Name extends string>(name: string, connection: Redis, prefix: string, defaultJobOptions: DefaultJobOptions, onError: (err: Error) => void): Queue<Data, void, Name> {
+  const queue = new Queue<Data, void, Name>(name, { connection, prefix, defaultJobOptions });
+  queue.on('error', onError);
+  return queue;
+}
+
+/** BullMQ ignores an add under the id of a finished job, so such jobs are removed before a re-add. */
+export async function removeFinishedJobs(queue: Pick<Queue, 'remove'>, jobIds: readonly string[], presence: ReadonlyMap<string, JobPresence>): Promise<void> {
+  await Promise.all(jobIds.filter((id) => presence.get(id) === 'finished').map((id) => queue.remove(id).catch(() => undefined)));
+}
 
 export const VALIDATION_QUEUE = 'validations';
 /**
@@ -31,14 +43,7 @@ export function createValidationQueue(
   onError: (err: Error) => void = () => undefined,
   name: typeof VALIDATION_QUEUE | typeof VALIDATION_ROW_QUEUE = VALIDATION_QUEUE,
 ): ValidationQueue {
-  const queue = new Queue<ValidationJobData, void, 'validate'>(name, {
-    connection,
-    prefix,
-    defaultJobOptions: { attempts, backoff: { type: 'payval' } },
-  });
-  // Connection errors surface on the calls that fail; without a listener BullMQ prints each one.
-  queue.on('error', onError);
-  return queue;
+  return openQueue(name, connection, prefix, { attempts, backoff: { type: 'payval' } }, onError);
 }
 
 /**
@@ -82,8 +87,8 @@ export interface RowHandoff {
 export async function enqueueHandoffs(redis: Redis, rowQueue: ValidationQueue, items: readonly RowHandoff[], timeoutMs = 10_000): Promise<void> {
   if (items.length === 0) return;
   const run = async (): Promise<void> => {
-    const presence = await jobPresence(redis, rowQueue, items.map((h) => validationJobId(h.validationId)));
-    for (const [jobId, state] of presence) if (state === 'finished') await rowQueue.remove(jobId).catch(() => undefined);
+    const jobIds = items.map((h) => validationJobId(h.validationId));
+    await removeFinishedJobs(rowQueue, jobIds, await jobPresence(redis, rowQueue, jobIds));
     const jobs = items.map((h) => ({
       name: 'validate' as const,
       data: h.attemptsBefore ? { validationId: h.validationId, attemptsBefore: h.attemptsBefore } : { validationId: h.validationId },
@@ -100,13 +105,7 @@ export type BatchFeedQueue = Queue<BatchFeedJobData, void, 'feed'>;
 export const batchFeedJobId = (batchId: string): string => `batch-feed-${batchId}`;
 
 export function createBatchFeedQueue(connection: Redis, prefix: string, onError: (err: Error) => void = () => undefined): BatchFeedQueue {
-  const queue = new Queue<BatchFeedJobData, void, 'feed'>(BATCH_FEED_QUEUE, {
-    connection,
-    prefix,
-    defaultJobOptions: { attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 86400 } },
-  });
-  queue.on('error', onError);
-  return queue;
+  return openQueue(BATCH_FEED_QUEUE, connection, prefix, { attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 7 * 86400 } }, onError);
 }
 
 /** Bounded like enqueueValidations: a down Redis must not hang the upload's response. */
@@ -121,14 +120,8 @@ export type WebhookQueue = Queue<WebhookJobData, void, 'deliver'>;
 export const webhookJobId = (deliveryId: string, attempt: number): string => `webhook-${deliveryId}-${attempt}`;
 
 export function createWebhookQueue(connection: Redis, prefix: string, onError: (err: Error) => void = () => undefined): WebhookQueue {
-  const queue = new Queue<WebhookJobData, void, 'deliver'>(WEBHOOK_QUEUE, {
-    connection,
-    prefix,
-    // BullMQ's own retries only cover infrastructure errors (MySQL down); the delivery schedule lives in MySQL.
-    defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 86400 } },
-  });
-  queue.on('error', onError);
-  return queue;
+  // BullMQ's own retries only cover infrastructure errors (MySQL down); the delivery schedule lives in MySQL.
+  return openQueue(WEBHOOK_QUEUE, connection, prefix, { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 7 * 86400 } }, onError);
 }
 
 export interface WebhookEnqueue { deliveryId: string; attempt: number; delayMs?: number }

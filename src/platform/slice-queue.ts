@@ -1,6 +1,7 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { withTimeout } from './with-timeout.js';
+import { openQueue } from './queues.js';
 
 /**
  * Batch rows travel as slices: one BullMQ job per fair-share slice of a batch (BATCH_FAIR_SLICE_ROWS
@@ -21,13 +22,7 @@ export type ValidationSliceQueue = Queue<ValidationSliceJobData, void, 'validate
 export const sliceJobId = (batchId: string, firstValidationId: string): string => `slice-${batchId}-${firstValidationId}`;
 
 export function createValidationSliceQueue(connection: Redis, prefix: string, attempts: number, onError: (err: Error) => void = () => undefined): ValidationSliceQueue {
-  const queue = new Queue<ValidationSliceJobData, void, 'validate-slice'>(VALIDATION_SLICE_QUEUE, {
-    connection,
-    prefix,
-    defaultJobOptions: { attempts, backoff: { type: 'payval' } },
-  });
-  queue.on('error', onError);
-  return queue;
+  return openQueue(VALIDATION_SLICE_QUEUE, connection, prefix, { attempts, backoff: { type: 'payval' } }, onError);
 }
 
 export interface Slice {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Db } from '../platform/db.js';
 import { jobPresence, type JobPresence } from '../platform/job-presence.js';
-import { enqueueValidations, validationJobId, type ValidationQueue } from '../platform/queues.js';
+import { enqueueValidations, removeFinishedJobs, validationJobId, type ValidationQueue } from '../platform/queues.js';
 import { createFairShare } from '../platform/fair-share-redis.js';
 import { rowsInLiveSlices } from '../platform/slice-index.js';
 import type { ValidationSliceQueue } from '../platform/slice-queue.js';
@@ -72,7 +72,7 @@ async function batchRowsOf(db: Db, ids: readonly string[]): Promise<Array<{ id: 
 /** Adds jobs for `ids` to `queue`, first removing finished jobs under the same ids (BullMQ would ignore the add). */
 async function requeueInto(queue: ValidationQueue, ids: readonly string[], presence: Map<string, JobPresence>, priority?: number): Promise<void> {
   if (ids.length === 0) return;
-  for (const id of ids) if (presence.get(validationJobId(id)) === 'finished') await queue.remove(validationJobId(id)).catch(() => undefined);
+  await removeFinishedJobs(queue, ids.map(validationJobId), presence);
   await enqueueValidations(queue, ids, 10_000, priority === undefined ? undefined : ids.map(() => priority));
 }
 
@@ -95,7 +95,7 @@ export async function requeueLost(deps: RequeueDeps, ids: readonly string[], whe
   const outside = ids.filter((id) => !inSlices.has(id));
   const jobIds = outside.map(validationJobId);
   // Both queues for every row: a batch row enqueued before slices existed has its job in `validations`.
-  const [inQueue, inRowQueue] = [await jobPresence(deps.redis, deps.queue, jobIds), await jobPresence(deps.redis, deps.rowQueue, jobIds)];
+  const [inQueue, inRowQueue] = await Promise.all([jobPresence(deps.redis, deps.queue, jobIds), jobPresence(deps.redis, deps.rowQueue, jobIds)]);
   const suspects = outside.filter((_, i) => inQueue.get(jobIds[i]!) !== 'live' && inRowQueue.get(jobIds[i]!) !== 'live');
   const rows = await readUnfinished(deps.db, suspects);
   const { ready, deferredQueued, deferredProcessing } = splitEligible(rows, when);
