@@ -113,7 +113,7 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
   });
 
   const fairShare = createFairShare(c.producerRedis, c.sliceQueue);
-  const feeder = createBatchFeeder({ db, redis: c.producerRedis, sliceQueue: c.sliceQueue, fairShare, logger, maxWaiting: config.batches.feedMaxWaiting, sliceRows: config.batches.fairSliceRows });
+  const feeder = createBatchFeeder({ db, redis: c.producerRedis, sliceQueue: c.sliceQueue, rowQueue: c.rowQueue, fairShare, logger, maxWaiting: config.batches.feedMaxWaiting, sliceRows: config.batches.fairSliceRows });
   const feedWorker = startBatchFeedWorker(c.redis('worker', 'feed-worker'), feeder, logger, { prefix, lockMs: config.worker.lockMs });
 
   let sweeper: ValidationSweeper | null = null;

@@ -1,6 +1,8 @@
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import { heldCount } from '../platform/queue-backpressure.js';
 import { slicePriority, sliceCount } from '../platform/fair-share.js';
 import { cutSlices, enqueueSlices, type ValidationSliceQueue } from '../platform/slice-queue.js';
 import { recordSlices } from '../platform/slice-index.js';
@@ -28,6 +30,12 @@ export interface BatchFeederDeps {
   sliceQueue: ValidationSliceQueue;
   /** Fair-share rounds on the slice queue's prioritized set. */
   fairShare: FairShare;
+  /**
+   * The row queue (batch rows handed off by their slices, or requeued). What it holds counts against
+   * `maxWaiting` too: during a partner outage every fed row parks there as a delayed job of its own, so
+   * without this the feeder would move a whole batch into Redis, a job per row.
+   */
+  rowQueue: Pick<Queue, 'getJobCountByTypes'>;
   logger: Logger;
   /** BATCH_FEED_MAX_WAITING: queued rows (in queued slices) past which a backlogged tenant waits. */
   maxWaiting: number;
@@ -65,6 +73,7 @@ export function createBatchFeeder(deps: BatchFeederDeps) {
       if (cursor) q.where('id', '>', cursor);
       const ids: string[] = await q;
       if (ids.length === 0) break;
+      if ((await heldCount(deps.rowQueue)) >= deps.maxWaiting) return { outcome: 'no-room', fed };
       const plan = await deps.fairShare.reserve(batch.tenantId, sliceCount(ids.length, deps.sliceRows), maxWaitingSlices);
       if (!plan) return { outcome: 'no-room', fed };
       const slices = cutSlices(batchId, ids, deps.sliceRows, (k) => slicePriority(plan, k));

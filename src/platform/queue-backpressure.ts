@@ -6,6 +6,9 @@ import type { Queue } from 'bullmq';
  */
 export const queuedCount = (queue: Pick<Queue, 'getJobCountByTypes'>): Promise<number> => queue.getJobCountByTypes('waiting', 'prioritized');
 
+/** Jobs a queue holds that are not running: queued, and parked until later (delayed). */
+export const heldCount = (queue: Pick<Queue, 'getJobCountByTypes'>): Promise<number> => queue.getJobCountByTypes('waiting', 'prioritized', 'delayed');
+
 /**
  * Waits while `queues` hold more than `maxWaiting` queued jobs, so whoever enqueues in bulk (recovery
  * after a Redis loss) keeps Redis holding a window of the backlog, not all of it. The batch feeder

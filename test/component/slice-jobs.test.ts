@@ -109,7 +109,7 @@ describe('batch rows in slice jobs', () => {
       const batchId = await submit(sCtx, sApi, key, accounts(230));
       const redis = sCtx.redis;
       const feeder = createBatchFeeder({
-        db: sApi.db, redis, sliceQueue: sApi.sliceQueue, fairShare: createFairShare(redis, sApi.sliceQueue), logger: sCtx.logger, maxWaiting: 200_000, sliceRows: SLICE,
+        db: sApi.db, redis, sliceQueue: sApi.sliceQueue, rowQueue: sApi.rowQueue, fairShare: createFairShare(redis, sApi.sliceQueue), logger: sCtx.logger, maxWaiting: 200_000, sliceRows: SLICE,
       });
       assert.deepEqual(await feeder(batchId), { outcome: 'done', fed: 230 });
       const ids: string[] = await sApi.db('validations').where({ batch_id: batchId }).orderBy('id').pluck('id');
@@ -145,6 +145,34 @@ describe('batch rows in slice jobs', () => {
       await redis.zadd(sApi.rowQueue.keys.failed!, Date.now(), validationJobId(row));
       await enqueueHandoffs(redis, sApi.rowQueue, [{ validationId: row, delayMs: 60_000, priority: 3 }]);
       assert.equal(await (await sApi.rowQueue.getJob(validationJobId(row)))?.getState(), 'delayed');
+    } finally {
+      await sCtx.close();
+    }
+  });
+
+  it('stops feeding while the row queue holds maxWaiting parked rows, and goes on once they are gone', T, async () => {
+    // During a partner outage every fed row parks in the row queue as a job of its own; the feeder must
+    // not move the whole batch into Redis that way.
+    const sCtx = await createTestContext({ BATCH_FAIR_SLICE_ROWS: String(SLICE) });
+    try {
+      const sApi = await sCtx.start({ ROLE: 'api' });
+      const { apiKey: key } = await sCtx.createTenant('Parked');
+      const batchId = await submit(sCtx, sApi, key, accounts(150));
+      const redis = sCtx.redis;
+      const maxWaiting = 1000;
+      const feeder = createBatchFeeder({
+        db: sApi.db, redis, sliceQueue: sApi.sliceQueue, rowQueue: sApi.rowQueue, fairShare: createFairShare(redis, sApi.sliceQueue), logger: sCtx.logger, maxWaiting, sliceRows: SLICE,
+      });
+      const parked = Array.from({ length: maxWaiting }, (_, i) => ({ validationId: `val_PARKED${String(i).padStart(20, '0')}`, delayMs: 600_000, priority: 1 }));
+      await enqueueHandoffs(redis, sApi.rowQueue, parked);
+      assert.deepEqual(await feeder(batchId), { outcome: 'no-room', fed: 0 });
+      assert.equal(await sApi.sliceQueue.count(), 0, 'a slice was fed past the bound');
+      assert.equal((await findBatchById(sApi.db, batchId))?.feedCursor ?? null, null);
+
+      // One parked row fewer than the bound: room again, and the whole batch is fed.
+      await sApi.rowQueue.remove(validationJobId(parked[0]!.validationId));
+      assert.deepEqual(await feeder(batchId), { outcome: 'done', fed: 150 });
+      assert.equal((await sApi.sliceQueue.getJobs(['prioritized'])).length, 2);
     } finally {
       await sCtx.close();
     }
