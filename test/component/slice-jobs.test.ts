@@ -30,6 +30,12 @@ async function submit(ctx: TestContext, api: Runtime, apiKey: string, list: stri
   return res.body.id as string;
 }
 
+/** A feeder run by hand on an API-only stack, so the slices it adds stay queued. */
+const handFeeder = (sCtx: TestContext, sApi: Runtime, maxWaiting: number) =>
+  createBatchFeeder({
+    db: sApi.db, redis: sCtx.redis, sliceQueue: sApi.sliceQueue, rowQueue: sApi.rowQueue, fairShare: createFairShare(sCtx.redis, sApi.sliceQueue), logger: sCtx.logger, maxWaiting, sliceRows: SLICE,
+  });
+
 describe('batch rows in slice jobs', () => {
   let ctx: TestContext;
   let api: Runtime;
@@ -108,9 +114,7 @@ describe('batch rows in slice jobs', () => {
       const { apiKey: key } = await sCtx.createTenant('Swept');
       const batchId = await submit(sCtx, sApi, key, accounts(230));
       const redis = sCtx.redis;
-      const feeder = createBatchFeeder({
-        db: sApi.db, redis, sliceQueue: sApi.sliceQueue, rowQueue: sApi.rowQueue, fairShare: createFairShare(redis, sApi.sliceQueue), logger: sCtx.logger, maxWaiting: 200_000, sliceRows: SLICE,
-      });
+      const feeder = handFeeder(sCtx, sApi, 200_000);
       assert.deepEqual(await feeder(batchId), { outcome: 'done', fed: 230 });
       const ids: string[] = await sApi.db('validations').where({ batch_id: batchId }).orderBy('id').pluck('id');
       const deps = { db: sApi.db, redis, queue: sApi.queue, sliceQueue: sApi.sliceQueue, rowQueue: sApi.rowQueue };
@@ -160,9 +164,7 @@ describe('batch rows in slice jobs', () => {
       const batchId = await submit(sCtx, sApi, key, accounts(150));
       const redis = sCtx.redis;
       const maxWaiting = 1000;
-      const feeder = createBatchFeeder({
-        db: sApi.db, redis, sliceQueue: sApi.sliceQueue, rowQueue: sApi.rowQueue, fairShare: createFairShare(redis, sApi.sliceQueue), logger: sCtx.logger, maxWaiting, sliceRows: SLICE,
-      });
+      const feeder = handFeeder(sCtx, sApi, maxWaiting);
       const parked = Array.from({ length: maxWaiting }, (_, i) => ({ validationId: `val_PARKED${String(i).padStart(20, '0')}`, delayMs: 600_000, priority: 1 }));
       await enqueueHandoffs(redis, sApi.rowQueue, parked);
       assert.deepEqual(await feeder(batchId), { outcome: 'no-room', fed: 0 });
