@@ -30,7 +30,7 @@ after(async () => {
 async function insertProcessing(n: number): Promise<string[]> {
   const now = new Date();
   const ids = Array.from({ length: n }, () => newId('val'));
-  await db('validations').insert(ids.map((id) => ({ id, tenant_id: tenantId, type: 'bank_account', rail: 'imps', status: 'processing', livemode: false, created_at: now, updated_at: now, partner_followup: 'pending', failure_code: 'partner.timeout' })));
+  await db('validations').insert(ids.map((id) => ({ id, tenant_id: tenantId, type: 'bank_account', rail: 'imps', status: 'processing', livemode: false, created_at: now, updated_at: now, partner_followup: 'pending', partner_hold_until: now, failure_code: 'partner.timeout', failure_message: 'The partner did not answer in time.' })));
   return ids;
 }
 
@@ -73,7 +73,10 @@ describe('grouped completion UPDATE', () => {
       assert.equal(Boolean(row.cached), r.reusedFrom !== null);
       assert.equal(row.reused_from, r.reusedFrom);
       assert.equal(row.partner_followup, null);
+      assert.equal(row.partner_hold_until, null);
       assert.equal(row.failure_code, null);
+      assert.equal(row.failure_message, null);
+      assert.equal(new Date(row.updated_at).getTime(), now.getTime());
       assert.equal(new Date(row.completed_at).getTime(), now.getTime());
     }
     const untouched = await db('validations').where({ id: outside }).first();

@@ -34,6 +34,8 @@ async function submit(ctx: TestContext, api: Runtime, apiKey: string, list: stri
 const handFeeder = (sCtx: TestContext, sApi: Runtime, maxWaiting: number) =>
   createBatchFeeder({
     db: sApi.db, redis: sCtx.redis, sliceQueue: sApi.sliceQueue, rowQueue: sApi.rowQueue, fairShare: createFairShare(sCtx.redis, sApi.sliceQueue), logger: sCtx.logger, maxWaiting, sliceRows: SLICE,
+    // No time slice: on a slow machine a page could take longer than the default second and yield.
+    runMs: Number.POSITIVE_INFINITY,
   });
 
 describe('batch rows in slice jobs', () => {
