@@ -17,7 +17,7 @@ import { startValidationWorker, type ValidationWorker } from '../workers/validat
 import { enqueueHandoffs, VALIDATION_QUEUE, VALIDATION_ROW_QUEUE } from './platform/queues.js';
 import { sliceSlots, startValidationSliceWorker, type ValidationSliceWorker } from '../workers/validation-slice-worker.js';
 import { createSliceProcessor } from './validations/process-slice.js';
-import { createRowLimiter, rowLimiterMetrics } from './platform/row-limiter.js';
+import { attemptGateMetrics, createAttemptGates, defaultClaimsAhead } from './platform/row-limiter.js';
 import { startWebhookWorker, type WebhookWorker } from '../workers/webhook-worker.js';
 import { startBatchFeedWorker, type BatchFeedWorker } from '../workers/batch-feed-worker.js';
 
@@ -66,11 +66,14 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
       : null,
     singleFlightPollMs: config.reuse.singleFlight.pollMs,
   });
-  // WORKER_CONCURRENCY bounds the validations in flight in this process: single validations' jobs
-  // and the rows of batch slices share it, singles first.
-  const rows = createRowLimiter(config.worker.concurrency);
-  rowLimiterMetrics(rows, c.metrics);
-  const perRow = { prefix, rows, concurrency: config.worker.concurrency, lockMs: config.worker.lockMs, stalledIntervalMs: config.worker.stalledIntervalMs, retry: config.worker.retry };
+  // WORKER_CONCURRENCY bounds the partner calls in flight in this process, and half of it the rows
+  // claimed ahead of a call place. Single validations' jobs and batch slices' rows share both,
+  // singles first.
+  const claimsAhead = defaultClaimsAhead(config.worker.concurrency);
+  const gates = createAttemptGates(config.worker.concurrency, claimsAhead);
+  attemptGateMetrics(gates, c.metrics);
+  // Each queue's worker takes as many jobs as can be at the partner or claimed ahead at once.
+  const perRow = { prefix, gates, concurrency: config.worker.concurrency + claimsAhead, lockMs: config.worker.lockMs, stalledIntervalMs: config.worker.stalledIntervalMs, retry: config.worker.retry };
   const worker = startValidationWorker(c.redis('worker', 'worker'), processor, logger, { ...perRow, queueName: VALIDATION_QUEUE });
   const rowWorker = startValidationWorker(c.redis('worker', 'row-worker'), processor, logger, { ...perRow, queueName: VALIDATION_ROW_QUEUE });
   // Batch rows arrive a slice per job (decision 0027).
@@ -78,7 +81,7 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
     processor,
     handOff: (handoffs) => enqueueHandoffs(c.producerRedis, c.rowQueue, handoffs),
     closing: () => Boolean(sliceWorker.closing),
-    rows,
+    gates,
     attempts: config.worker.attempts,
     retry: config.worker.retry,
     logger,

@@ -5,7 +5,7 @@ import type { Logger } from '../src/platform/logger.js';
 import { VALIDATION_QUEUE, type VALIDATION_ROW_QUEUE, type ValidationJobData } from '../src/platform/queues.js';
 import { retryDelayMs, type RetryPolicy } from '../src/validations/retry-policy.js';
 import type { ValidationProcessor } from '../src/validations/process-validation.js';
-import type { RowLimiter } from '../src/platform/row-limiter.js';
+import type { AttemptGates } from '../src/platform/row-limiter.js';
 
 export type ValidationWorker = Worker<ValidationJobData, void, 'validate'>;
 
@@ -15,10 +15,10 @@ export interface ValidationWorkerOptions {
   lockMs: number;
   stalledIntervalMs: number;
   retry: RetryPolicy;
-  /** Validations in flight in this process, shared with the batch slices (platform/row-limiter.ts). */
-  rows: RowLimiter;
+  /** Claim and partner-call places in this process, shared with the batch slices (platform/row-limiter.ts). */
+  gates: AttemptGates;
   /**
-   * VALIDATION_QUEUE: single validations, which go ahead of waiting batch rows in the limiter.
+   * VALIDATION_QUEUE: single validations, which go ahead of waiting batch rows for every place.
    * VALIDATION_ROW_QUEUE: batch rows with a job of their own, which wait their turn.
    */
   queueName: typeof VALIDATION_QUEUE | typeof VALIDATION_ROW_QUEUE;
@@ -67,7 +67,8 @@ export function startValidationWorker(connection: Redis, processor: ValidationPr
     async (job: Job<ValidationJobData, void, 'validate'>, token?: string) => {
       const attempts = job.opts.attempts ?? 1;
       const finalAttempt = job.attemptsMade + 1 >= attempts;
-      const outcome = await opts.rows.run(() => processor.process(job.data.validationId, { finalAttempt }), urgent);
+      const places = await opts.gates.enter(urgent);
+      const outcome = await processor.process(job.data.validationId, { finalAttempt, places }).finally(() => places.leave());
       // Parked, not failed: waiting for a partner to recover (or a pending check, or another
       // validation's call of the same payee) never exhausts the retries.
       if (outcome.kind === 'wait') await parkJob(job, outcome.delayMs, token);

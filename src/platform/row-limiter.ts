@@ -1,12 +1,14 @@
 import { Gauge, type Registry } from 'prom-client';
 
 /**
- * A per-process bound on validations in flight (WORKER_CONCURRENCY), shared by batch rows and the
- * validations' own jobs: `run` starts `task` once fewer than `capacity` are running. Waiters start in
- * arrival order, urgent ones (single validations, which a person may be waiting on) before the rest,
- * so a single never waits behind queued batch rows, only for a place to free up.
+ * A per-process bound: `acquire` resolves with a release once fewer than `capacity` places are
+ * taken. Waiters get a place in arrival order, urgent ones (single validations, which a person may
+ * be waiting on) before the rest, so a single never waits behind queued batch rows, only for a place
+ * to free up.
  */
 export interface RowLimiter {
+  /** Resolves with the function that gives the place back (once; later calls do nothing). */
+  acquire(urgent?: boolean): Promise<() => void>;
   run<T>(task: () => Promise<T>, urgent?: boolean): Promise<T>;
   stats(): { running: number; waiting: number };
 }
@@ -40,23 +42,93 @@ export function createRowLimiter(capacity: number): RowLimiter {
     if (next) next();
     else running--;
   };
+  const releaseOnce = (): (() => void) => {
+    let held = true;
+    return () => {
+      if (held) (held = false), release();
+    };
+  };
+
+  async function acquire(urgent = false): Promise<() => void> {
+    if (running < capacity) running++;
+    else await new Promise<void>((resolve) => (urgent ? urgentWaiting : waiting).push(resolve));
+    return releaseOnce();
+  }
 
   return {
+    acquire,
     async run<T>(task: () => Promise<T>, urgent = false): Promise<T> {
-      if (running < capacity) running++;
-      else await new Promise<void>((resolve) => (urgent ? urgentWaiting : waiting).push(resolve));
+      const done = await acquire(urgent);
       try {
         return await task();
       } finally {
-        release();
+        done();
       }
     },
     stats: () => ({ running, waiting: urgentWaiting.size() + waiting.size() }),
   };
 }
 
-/** `payval_worker_validations_in_flight` and `_waiting`: places taken, and work waiting for one. */
-export function rowLimiterMetrics(limiter: RowLimiter, registry: Registry): void {
-  new Gauge({ name: 'payval_worker_validations_in_flight', help: 'Validations this worker process is working on (WORKER_CONCURRENCY bounds it)', registers: [registry], collect() { this.set(limiter.stats().running); } });
-  new Gauge({ name: 'payval_worker_validations_waiting', help: 'Validations this worker process has taken from the queues and not started yet', registers: [registry], collect() { this.set(limiter.stats().waiting); } });
+/**
+ * The places one attempt passes through. `claim` is a place among the attempts allowed to claim
+ * their rows ahead of a partner call; `toCall` waits for one of the WORKER_CONCURRENCY places at the
+ * partner and gives the claim place back; `leave` gives back whatever is still held.
+ */
+export interface AttemptPlaces {
+  toCall(): Promise<void>;
+  leave(): void;
+}
+
+export interface AttemptGates {
+  enter(urgent?: boolean): Promise<AttemptPlaces>;
+  stats(): { calling: number; claiming: number; waiting: number };
+}
+
+/**
+ * WORKER_CONCURRENCY partner calls at once, and at most `claimsAhead` attempts claiming their rows
+ * (or claimed and waiting for a call place) meanwhile: the next rows are claimed while the current
+ * ones are at the partner, so a freed call place is taken at once instead of after a claim
+ * transaction. See docs/decisions/0028-claim-ahead.md.
+ */
+export function createAttemptGates(calls: number, claimsAhead: number): AttemptGates {
+  const claimGate = createRowLimiter(claimsAhead);
+  const callGate = createRowLimiter(calls);
+  return {
+    async enter(urgent = false): Promise<AttemptPlaces> {
+      let claim: (() => void) | null = await claimGate.acquire(urgent);
+      let call: (() => void) | null = null;
+      return {
+        async toCall() {
+          if (call) return;
+          call = await callGate.acquire(urgent);
+          claim?.();
+          claim = null;
+        },
+        leave() {
+          claim?.();
+          call?.();
+          claim = call = null;
+        },
+      };
+    },
+    stats: () => {
+      // An attempt waiting for a call place still holds its claim place: it counts as claiming.
+      const a = claimGate.stats();
+      return { calling: callGate.stats().running, claiming: a.running, waiting: a.waiting };
+    },
+  };
+}
+
+/** Claim places by default: enough rows claimed ahead to keep the call places busy, not so many that a claim waits long. */
+export const defaultClaimsAhead = (concurrency: number): number => Math.max(4, Math.ceil(concurrency / 2));
+
+/**
+ * `payval_worker_partner_calls_in_flight` (call places taken, at most WORKER_CONCURRENCY),
+ * `payval_worker_validations_in_flight` (claiming, claimed ahead or at a partner) and `_waiting` (taken
+ * from the queues, waiting for a claim place).
+ */
+export function attemptGateMetrics(gates: AttemptGates, registry: Registry): void {
+  new Gauge({ name: 'payval_worker_partner_calls_in_flight', help: 'Validations this worker process has at a partner (WORKER_CONCURRENCY bounds them)', registers: [registry], collect() { this.set(gates.stats().calling); } });
+  new Gauge({ name: 'payval_worker_validations_in_flight', help: 'Validations this worker process is claiming, has claimed ahead of a partner call, or has at a partner', registers: [registry], collect() { const s = gates.stats(); this.set(s.calling + s.claiming); } });
+  new Gauge({ name: 'payval_worker_validations_waiting', help: 'Validations this worker process has taken from the queues and not started yet', registers: [registry], collect() { this.set(gates.stats().waiting); } });
 }

@@ -1,5 +1,5 @@
 // One slice job: the rows of a batch's fair-share slice, each through the same attempt a row's own job
-// runs (process-validation.ts), at most `rows` capacity at once across the process. A row the slice
+// runs (process-validation.ts), through the process's claim and partner-call places. A row the slice
 // cannot finish now — parked (partner outage, rate limit, pending answer, another call of the same
 // payee), failed retryably, or not started when the process stops — is handed to a job of its own in
 // the row queue, which waits, retries and backs off as any validation's job does. See
@@ -7,7 +7,7 @@
 
 import type { Logger } from '../platform/logger.js';
 import type { RowHandoff } from '../platform/queues.js';
-import type { RowLimiter } from '../platform/row-limiter.js';
+import type { AttemptGates, AttemptPlaces } from '../platform/row-limiter.js';
 import { retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import type { ValidationProcessor } from './process-validation.js';
 
@@ -17,8 +17,8 @@ export interface SliceProcessorDeps {
   handOff: (rows: readonly RowHandoff[]) => Promise<void>;
   /** True once the slice worker is closing: rows not started yet are handed off at once. */
   closing: () => boolean;
-  /** Validations in flight in this process (WORKER_CONCURRENCY), shared by the slices and the per-row jobs. */
-  rows: RowLimiter;
+  /** Claim and partner-call places in this process (WORKER_CONCURRENCY), shared by the slices and the per-row jobs. */
+  gates: AttemptGates;
   /** JOB_ATTEMPTS: a row's attempts in all, the slice's counting as the first. */
   attempts: number;
   retry: RetryPolicy;
@@ -35,12 +35,12 @@ export function createSliceProcessor(deps: SliceProcessorDeps) {
   // The slice is a row's first attempt: with a single attempt allowed, a retryable failure is final.
   const finalAttempt = deps.attempts <= 1;
 
-  async function runRow(id: string, priority: number): Promise<RowHandoff | null> {
+  async function runRow(id: string, priority: number, places: AttemptPlaces): Promise<RowHandoff | null> {
     // A stopping process finishes the rows it has started and gives the others back: the slice then
     // ends within one partner call, not after every row of it.
     if (deps.closing()) return { validationId: id, delayMs: 0, priority };
     try {
-      const outcome = await processor.process(id, { finalAttempt });
+      const outcome = await processor.process(id, { finalAttempt, places });
       // Parking spends no attempt, as it does for a row's own job.
       return outcome.kind === 'wait' ? { validationId: id, delayMs: outcome.delayMs, priority } : null;
     } catch (err) {
@@ -81,8 +81,8 @@ export function createSliceProcessor(deps: SliceProcessorDeps) {
     };
     await Promise.all(
       ids.map((id) =>
-        deps.rows.run(async () => {
-          const h = await runRow(id, priority);
+        deps.gates.enter().then(async (places) => {
+          const h = await runRow(id, priority, places).finally(() => places.leave());
           if (h) handOffSoon(h);
         }),
       ),

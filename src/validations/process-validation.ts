@@ -11,7 +11,8 @@ import { pendingPollDelayMs } from '../partners/retry-after-bounds.js';
 import { NO_TELEMETRY, type PartnerTelemetry, type PartnerWaitReason } from '../partners/partner-telemetry.js';
 import type { TenantSettingsStore } from '../tenants/tenant-settings.js';
 import type { SingleFlight } from './single-flight.js';
-import { endAttempt, refundAttempt } from './validation-store.js';
+import { endAttempt, refundAttempt, renewAttempt } from './validation-store.js';
+import type { AttemptPlaces } from '../platform/row-limiter.js';
 import type { Validation } from './validation-types.js';
 import { accountAad } from './new-validation.js';
 import type { CompletionPublisher } from './completion-notifier.js';
@@ -20,6 +21,13 @@ import type { StatusChangeHook } from './status-change-hook.js';
 import { callPartners } from './partner-round.js';
 
 export { combineHooks, type StatusChangeHook } from './status-change-hook.js';
+
+/** What the caller knows about one attempt: whether it is the job's last, and the places it holds (row-limiter.ts). */
+export interface AttemptContext {
+  finalAttempt: boolean;
+  /** Without places the attempt calls at once (tests, tools); the worker always passes them. */
+  places?: AttemptPlaces;
+}
 
 export type ProcessOutcome =
   | StepOutcome
@@ -65,10 +73,14 @@ export interface ProcessorDeps {
   singleFlightPollMs: number;
 }
 
+type ClaimedRow = Extract<Claim, { kind: 'claimed' }>;
+
 export function createValidationProcessor(deps: ProcessorDeps) {
   const { db, cipher, logger } = deps;
   const telemetry = deps.telemetry ?? NO_TELEMETRY;
   const steps = createValidationSteps(deps);
+  // A twentieth of the lease, at most a second: the lease's margin over the longest call absorbs it.
+  const renewAfterMs = Math.min(1000, deps.attemptLeaseMs / 20);
   const wait = (delayMs: number, reason: PartnerWaitReason): ProcessOutcome => {
     telemetry.wait(reason);
     return { kind: 'wait', delayMs, reason };
@@ -90,9 +102,11 @@ export function createValidationProcessor(deps: ProcessorDeps) {
    * One attempt. Idempotent: a job delivered twice finds the row final and does nothing.
    * `finalAttempt` tells whether a retryable failure should fail the row now.
    */
-  async function attempt(id: string, ctx: { finalAttempt: boolean }): Promise<ProcessOutcome> {
-    const claimed = await steps.claim(id);
-    switch (claimed.kind) {
+  async function attempt(id: string, ctx: AttemptContext): Promise<ProcessOutcome> {
+    const claim = await steps.claim(id);
+    // Only a claimed row goes on to the partner: any other outcome gives its claim place back now.
+    if (claim.kind !== 'claimed') ctx.places?.leave();
+    switch (claim.kind) {
       case 'missing':
         logger.warn({ validationId: id }, 'job for a validation that does not exist');
         return { kind: 'skipped' };
@@ -101,14 +115,14 @@ export function createValidationProcessor(deps: ProcessorDeps) {
       case 'exhausted':
         return steps.fail(id, 'validation.attempts_exhausted', null);
       case 'rate_limited':
-        return steps.fail(id, 'partner.rate_limited', claimed.partner);
+        return steps.fail(id, 'partner.rate_limited', claim.partner);
       case 'wait':
-        return wait(claimed.waitMs, claimed.reason);
+        return wait(claim.waitMs, claim.reason);
       case 'reuse': {
-        const s = claimed.source;
+        const s = claim.source;
         const answer = { accountStatus: s.accountStatus!, statusReason: s.statusReason, registeredName: s.registeredName, partnerReference: s.partnerReference! };
         const verifiedAt = s.verifiedAt ?? s.completedAt!;
-        const outcome = await steps.complete(claimed.row, s.partner!, answer, { from: s.id, verifiedAt });
+        const outcome = await steps.complete(claim.row, s.partner!, answer, { from: s.id, verifiedAt });
         // An answer given after this validation was created came from a concurrent call (single-flight).
         if (outcome.row) telemetry.saved(verifiedAt.getTime() >= outcome.row.createdAt.getTime() ? 'single_flight' : 'reuse');
         return { kind: outcome.kind };
@@ -116,8 +130,12 @@ export function createValidationProcessor(deps: ProcessorDeps) {
       case 'claimed':
         break;
     }
+    let claimed: ClaimedRow = claim;
     let outcome: ProcessOutcome | null = null;
     try {
+      const ready = await readyToCall(claimed, ctx);
+      if (!ready) return (outcome = wait(Math.round(750 + Math.random() * 500), 'in_flight'));
+      claimed = ready;
       outcome = await callAndSettle(claimed, ctx);
       return outcome;
     } finally {
@@ -126,12 +144,28 @@ export function createValidationProcessor(deps: ProcessorDeps) {
     }
   }
 
+  /**
+   * Waits for a place at the partner. The claim's lease (attemptLeaseMs) bounds one attempt from its
+   * claim, so an attempt that waited more than a small part of it moves the lease to now before it
+   * calls: another job finding the row then still waits the whole call out. Null when the row is no
+   * longer this attempt's (it cannot be within the lease; checked all the same).
+   */
+  async function readyToCall(claimed: ClaimedRow, ctx: AttemptContext): Promise<ClaimedRow | null> {
+    if (!ctx.places) return claimed;
+    await ctx.places.toCall();
+    const now = new Date();
+    if (now.getTime() - claimed.claimedAt.getTime() <= renewAfterMs) return claimed;
+    if (!(await renewAttempt(db, claimed.row.id, claimed.claimedAt, now))) return null;
+    return { ...claimed, claimedAt: now, row: { ...claimed.row, processingStartedAt: now } };
+  }
+
   /** The partner side of a claimed attempt, and what becomes of the row after it. */
-  async function callAndSettle(claimed: Extract<Claim, { kind: 'claimed' }>, ctx: { finalAttempt: boolean }): Promise<ProcessOutcome> {
+  async function callAndSettle(claimed: ClaimedRow, ctx: AttemptContext): Promise<ProcessOutcome> {
     const { row, candidates, held, free: claimedFree } = claimed;
     const { id } = row;
     const router = routerFor(deps.routers, row);
-    const round = await callPartners({ db, router, telemetry, logger }, row, partnerRequest(row), candidates);
+    // The call place is given back as soon as the partners have answered: the final step holds none.
+    const round = await callPartners({ db, router, telemetry, logger }, row, partnerRequest(row), candidates).finally(() => ctx.places?.leave());
     switch (round.kind) {
       case 'answered':
         return { kind: (await steps.complete(row, round.partner, round.result)).kind };
@@ -173,7 +207,7 @@ export function createValidationProcessor(deps: ProcessorDeps) {
 
   return {
     /** A MySQL error leaves without its statement or values: BullMQ logs and stores what is thrown. */
-    process: (id: string, ctx: { finalAttempt: boolean }): Promise<ProcessOutcome> =>
+    process: (id: string, ctx: AttemptContext): Promise<ProcessOutcome> =>
       attempt(id, ctx).catch((err: unknown) => {
         throw withoutSql(err);
       }),

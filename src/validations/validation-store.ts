@@ -138,6 +138,15 @@ export async function endAttempt(db: Db | Trx, id: string, claimedAt: Date): Pro
   await db('validations').where({ id, processing_started_at: claimedAt }).update({ processing_started_at: null });
 }
 
+/**
+ * Moves the lease of the attempt that claimed the row at `claimedAt` to `now`, for an attempt that
+ * waited for a place at the partner after its claim. False when the row is no longer that attempt's.
+ */
+export async function renewAttempt(db: Db | Trx, id: string, claimedAt: Date, now: Date): Promise<boolean> {
+  const n = await db('validations').where({ id, status: 'processing', processing_started_at: claimedAt }).update({ processing_started_at: now });
+  return Number(n) === 1;
+}
+
 /** Gives back the attempt a claim counted when no partner processed anything (an outage, not a try). */
 export async function refundAttempt(db: Db | Trx, id: string, now = new Date()): Promise<void> {
   await db('validations')

@@ -14,6 +14,7 @@ import { createBatchFeeder } from '../../src/batches/batch-feeder.js';
 import { requeueLost } from '../../src/validations/requeue-lost.js';
 import { findBatchById } from '../../src/batches/batch-store.js';
 import { createTestContext, eventually, bankAccount, type TestContext } from '../helpers/test-stack.js';
+import { defaultClaimsAhead } from '../../src/platform/row-limiter.js';
 
 const T = { timeout: 180_000 };
 const SLICE = 100;
@@ -86,23 +87,31 @@ describe('batch rows in slice jobs', () => {
     assert.equal((await api.queue.getJobs([...states])).length, 0, 'a batch row had a job in the single validations’ queue');
   });
 
-  it('keeps a slow batch’s rows in flight within WORKER_CONCURRENCY, and reports them', T, async () => {
+  it('keeps a slow batch’s partner calls within WORKER_CONCURRENCY, claims half as many ahead, and reports them', T, async () => {
     const gauge = async (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(await worker.metrics.metrics())?.[1] ?? Number.NaN);
     const places = worker.config.worker.concurrency;
+    const ahead = defaultClaimsAhead(places);
     ctx.sim.setLatency(150);
     try {
       const batchId = await submit(ctx, api, apiKey, accounts(2 * SLICE));
-      let peak = 0;
+      let calls = 0;
+      let atPartner = 0;
+      let inFlight = 0;
       let sawWaiting = false;
       await eventually(async () => {
-        peak = Math.max(peak, await gauge('payval_worker_validations_in_flight'));
+        calls = Math.max(calls, await gauge('payval_worker_partner_calls_in_flight'));
+        atPartner = Math.max(atPartner, ctx.sim.inFlight());
+        inFlight = Math.max(inFlight, await gauge('payval_worker_validations_in_flight'));
         sawWaiting ||= (await gauge('payval_worker_validations_waiting')) > 0;
         return (await findBatchById(api.db, batchId))?.status === 'completed';
       }, 'the slow batch to complete', 120_000);
-      // Two slices (200 rows) taken at once, `places` of them worked on at a time, the rest waiting.
-      assert.equal(peak, places, `at most ${peak} in flight of ${places} places`);
+      // Two slices (200 rows) taken at once: `places` at the partner, `ahead` more claimed, the rest waiting.
+      assert.equal(calls, places, `at most ${calls} partner calls of ${places} places`);
+      assert.ok(atPartner <= places, `${atPartner} calls at the partner at once, ${places} places`);
+      assert.equal(inFlight, places + ahead, `${inFlight} in flight, ${places} call and ${ahead} claim places`);
       assert.ok(sawWaiting, 'the slices’ other rows never waited for a place');
       assert.equal(await gauge('payval_worker_validations_in_flight'), 0);
+      assert.equal(await gauge('payval_worker_partner_calls_in_flight'), 0);
     } finally {
       ctx.sim.setLatency(0);
     }

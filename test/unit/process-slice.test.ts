@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRowLimiter } from '../../src/platform/row-limiter.js';
+import { createAttemptGates, createRowLimiter } from '../../src/platform/row-limiter.js';
 import { createSliceProcessor } from '../../src/validations/process-slice.js';
 import { RetryableValidationError, type ProcessOutcome, type ValidationProcessor } from '../../src/validations/process-validation.js';
 import type { RowHandoff } from '../../src/platform/queues.js';
@@ -85,7 +85,7 @@ describe('slice processor', () => {
       e: new Error('MySQL gone'),
     });
     const { handOff, added } = fakeHandOff();
-    const process = createSliceProcessor({ processor, handOff, closing: () => false, rows: createRowLimiter(2), attempts: 5, retry: RETRY, logger: silent });
+    const process = createSliceProcessor({ processor, handOff, closing: () => false, gates: createAttemptGates(2, 2), attempts: 5, retry: RETRY, logger: silent });
     const out = await process(['a', 'b', 'c', 'd', 'e', 'f'], 7);
     assert.deepEqual(out, { rows: 6, handedOff: 4 });
     assert.deepEqual(calls.map((c) => c.id).sort(), ['a', 'b', 'c', 'd', 'e', 'f']);
@@ -102,14 +102,14 @@ describe('slice processor', () => {
   it('with one attempt allowed, the slice’s attempt is the last', async () => {
     const { processor, calls } = scripted({});
     const { handOff } = fakeHandOff();
-    await createSliceProcessor({ processor, handOff, closing: () => false, rows: createRowLimiter(4), attempts: 1, retry: RETRY, logger: silent })(['a'], 1);
+    await createSliceProcessor({ processor, handOff, closing: () => false, gates: createAttemptGates(4, 4), attempts: 1, retry: RETRY, logger: silent })(['a'], 1);
     assert.deepEqual(calls, [{ id: 'a', finalAttempt: true }]);
   });
 
   it('fails the slice job when the handoff cannot be enqueued, so BullMQ retries it', async () => {
     const { processor } = scripted({ a: { kind: 'wait', delayMs: 100, reason: 'single_flight' } });
     const { handOff } = fakeHandOff(true);
-    await assert.rejects(createSliceProcessor({ processor, handOff, closing: () => false, rows: createRowLimiter(4), attempts: 5, retry: RETRY, logger: silent })(['a', 'b'], 3), /Redis unavailable/);
+    await assert.rejects(createSliceProcessor({ processor, handOff, closing: () => false, gates: createAttemptGates(4, 4), attempts: 5, retry: RETRY, logger: silent })(['a', 'b'], 3), /Redis unavailable/);
   });
 
   it('hands back the rows it has not started once the worker is closing, and finishes the started ones', async () => {
@@ -124,7 +124,7 @@ describe('slice processor', () => {
       },
     };
     const { handOff, added } = fakeHandOff();
-    const run = createSliceProcessor({ processor, handOff, closing: () => closing, rows: createRowLimiter(2), attempts: 5, retry: RETRY, logger: silent })(['a', 'b', 'c', 'd', 'e'], 4);
+    const run = createSliceProcessor({ processor, handOff, closing: () => closing, gates: createAttemptGates(2, 2), attempts: 5, retry: RETRY, logger: silent })(['a', 'b', 'c', 'd', 'e'], 4);
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(started, ['a', 'b']);
     closing = true;
@@ -146,9 +146,9 @@ describe('slice processor', () => {
         return { kind: 'completed' };
       },
     };
-    const rows = createRowLimiter(3);
+    const gates = createAttemptGates(3, 3);
     const { handOff } = fakeHandOff();
-    const process = createSliceProcessor({ processor, handOff, closing: () => false, rows, attempts: 5, retry: RETRY, logger: silent });
+    const process = createSliceProcessor({ processor, handOff, closing: () => false, gates, attempts: 5, retry: RETRY, logger: silent });
     const ids = (p: string) => Array.from({ length: 20 }, (_, i) => `${p}${i}`);
     await Promise.all([process(ids('x'), 1), process(ids('y'), 2)]);
     assert.equal(peak, 3);
@@ -167,6 +167,64 @@ describe('row limiter, urgent work', () => {
     await Promise.all([first, ...rows, single]);
     assert.deepEqual(order, ['single', 'r1', 'r2']);
     assert.deepEqual(limiter.stats(), { running: 0, waiting: 0 });
+  });
+});
+
+describe('attempt gates: claims ahead of the partner-call places', () => {
+  const turn = () => new Promise((r) => setImmediate(r));
+
+  it('lets `claimsAhead` attempts claim while the call places are full, and hands a claim place on when its attempt reaches a call place', async () => {
+    const gates = createAttemptGates(2, 3);
+    const places = await Promise.all([gates.enter(), gates.enter(), gates.enter()]);
+    // Three claimed at once; a fourth waits for a claim place.
+    let fourthIn = false;
+    const fourth = gates.enter().then((p) => ((fourthIn = true), p));
+    await turn();
+    assert.equal(fourthIn, false);
+    assert.deepEqual(gates.stats(), { calling: 0, claiming: 3, waiting: 1 });
+    // Two reach the partner: their claim places go to the fourth attempt.
+    await places[0]!.toCall();
+    await places[1]!.toCall();
+    const p4 = await fourth;
+    assert.deepEqual(gates.stats(), { calling: 2, claiming: 2, waiting: 0 });
+    // The third waits for a call place, still holding its claim place.
+    let thirdCalling = false;
+    const third = places[2]!.toCall().then(() => (thirdCalling = true));
+    await turn();
+    assert.equal(thirdCalling, false);
+    places[0]!.leave();
+    await third;
+    assert.deepEqual(gates.stats(), { calling: 2, claiming: 1, waiting: 0 });
+    // Leaving twice, or after the call, gives nothing back twice.
+    places[0]!.leave();
+    places[1]!.leave();
+    places[2]!.leave();
+    p4.leave();
+    p4.leave();
+    assert.deepEqual(gates.stats(), { calling: 0, claiming: 0, waiting: 0 });
+  });
+
+  it('puts a single validation first at both gates', async () => {
+    const gates = createAttemptGates(1, 1);
+    const first = await gates.enter();
+    const order: string[] = [];
+    const row = gates.enter().then(async (p) => {
+      order.push('row claims');
+      await p.toCall();
+      order.push('row calls');
+      p.leave();
+    });
+    const single = gates.enter(true).then(async (p) => {
+      order.push('single claims');
+      await p.toCall();
+      order.push('single calls');
+      p.leave();
+    });
+    await first.toCall();
+    await turn();
+    first.leave();
+    await Promise.all([row, single]);
+    assert.deepEqual(order, ['single claims', 'single calls', 'row claims', 'row calls']);
   });
 });
 
@@ -196,7 +254,7 @@ describe('slice processor, early handoffs', () => {
       },
     };
     const { handOff, added } = fakeHandOff();
-    const run = createSliceProcessor({ processor, handOff, closing: () => false, rows: createRowLimiter(4), attempts: 5, retry: RETRY, logger: silent })(['slow', 'p1', 'p2'], 2);
+    const run = createSliceProcessor({ processor, handOff, closing: () => false, gates: createAttemptGates(4, 4), attempts: 5, retry: RETRY, logger: silent })(['slow', 'p1', 'p2'], 2);
     for (let i = 0; i < 5 && added.length < 2; i++) await new Promise((r) => setImmediate(r));
     assert.deepEqual(added.map((h) => h.validationId).sort(), ['p1', 'p2'], 'the parked rows waited for the slowest row');
     slow.resolve();
