@@ -1,5 +1,4 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { memoiseRouteRegexps } from './platform/route-regexp-cache.js';
 import type { Redis } from 'ioredis';
@@ -33,6 +32,11 @@ import { settingsRoutes } from './tenants/settings-routes.js';
 import { nameMatchRoute } from './name-match/name-match-route.js';
 import './platform/http-context.js';
 import { admissionMetrics, createAdmission } from './platform/admission.js';
+import { securityHeaders } from './platform/security-headers.js';
+import { onPaths, V1_PATHS } from './platform/path-guard.js';
+
+/** The batches collection: JSON batches get the larger body limit, and CSV uploads their own route. */
+const JSON_BATCH_PATH = /^\/v1\/batches\/*$/i;
 
 // Not compiled: read from the project folder whether the sources or the build run.
 export const OPENAPI_PATH = projectFile('openapi.yaml');
@@ -63,45 +67,44 @@ export function buildApp(deps: AppDeps): Express {
   app.use(requestId);
   app.use(accessLog(logger));
   app.use(earlyAnswerDrain({ maxBytes: config.http.drainMaxBytes, timeoutMs: config.http.drainTimeoutMs }));
-  app.use(helmet());
+  app.use(securityHeaders());
 
-  app.use(healthRoutes(deps.db, deps.healthRedis));
-  app.use(metricsRoute(deps.metrics, config.metricsToken));
-  app.use('/v1', noStore);
+  // Routers and middlewares for a few paths are guarded instead of mounted (platform/path-guard.ts).
+  app.use(onPaths(/^\/(?:healthz|readyz)\/?$/i, healthRoutes(deps.db, deps.healthRedis)));
+  app.use(onPaths(/^\/metrics\/?$/i, metricsRoute(deps.metrics, config.metricsToken)));
+  app.use(onPaths(V1_PATHS, noStore));
   // Authentication and the tenant's rate limit come before any byte of a body is read.
   const authFailures = createAuthFailureThrottle(deps.rateLimitRedis, {
     ...config.authFailures,
     keyPrefix: `${config.redis.queuePrefix}:authfail`,
   });
   const findKey = cachedKeyLookup((hash) => findActiveKeyByHash(deps.db, hash), { ttlMs: config.http.keyCacheMs });
-  app.use('/v1', authMiddleware(findKey, authFailures));
+  app.use(onPaths(V1_PATHS, authMiddleware(findKey, authFailures)));
   app.use(
-    '/v1',
-    rateLimitMiddleware(deps.rateLimitRedis, {
+    onPaths(V1_PATHS, rateLimitMiddleware(deps.rateLimitRedis, {
       points: config.rateLimit.points,
       windowSeconds: config.rateLimit.windowSeconds,
       keyPrefix: `${config.redis.queuePrefix}:ratelimit`,
-    }),
+    })),
   );
   // JSON batches carry up to BATCH_JSON_MAX_ITEMS payees; everything else keeps the small limit.
-  const isJsonBatch = (req: express.Request) => `${req.baseUrl}${req.path}`.replace(/\/+$/, '') === '/v1/batches';
+  const isJsonBatch = (req: express.Request) => JSON_BATCH_PATH.test(req.path);
   const maxItems = config.batches.jsonMaxItems;
   const tooManyItems = { max: maxItems, refuse: () => new AppError('batch.too_large', `A JSON batch may hold at most ${maxItems.toLocaleString('en')} items; upload larger sets as CSV.`) };
   app.use(
-    '/v1',
-    jsonBody({
+    onPaths(V1_PATHS, jsonBody({
       smallLimitBytes: config.http.bodyLimitBytes,
       limitFor: (req) => (isJsonBatch(req) ? config.batches.jsonLimitBytes : config.http.bodyLimitBytes),
       arrayCapFor: (req) => (isJsonBatch(req) ? tooManyItems : null),
       slots: createBodySlots(config.http.largeBodyConcurrency),
       readTimeoutMs: config.http.bodyReadTimeoutMs,
-    }),
+    })),
   );
-  app.use(csvUploadRoute(deps.batches, deps.webhooks, { maxBytes: config.batches.maxBytes }));
+  app.use(onPaths(JSON_BATCH_PATH, csvUploadRoute(deps.batches, deps.webhooks, { maxBytes: config.batches.maxBytes })));
   // Past here the work is CPU: a bounded number of starts per event-loop turn keeps the turns short.
   const admission = createAdmission({ perTurn: config.http.admitPerTurn, maxActive: config.http.maxActiveRequests, maxWaitMs: config.http.queueTimeoutMs, maxQueued: config.http.maxQueuedRequests });
   admissionMetrics(admission, deps.metrics);
-  app.use('/v1', admission.middleware);
+  app.use(onPaths(V1_PATHS, admission.middleware));
   memoiseRouteRegexps();
   app.use(
     OpenApiValidator.middleware({

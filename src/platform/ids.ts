@@ -3,13 +3,20 @@ import { randomBytesPooled } from './random-pool.js';
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const BODY = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 
-// 128 bits → 26 base32 chars; the leading 2 spare bits are zero, so the first char is 0-7.
+// 128 bits → 26 base32 chars; the leading 2 spare bits are zero, so the first char is 0-7. Five bits
+// at a time from the front, with small integers only (no BigInt, no intermediate strings per digit).
 function encodeBase32(bytes: Buffer): string {
-  let value = BigInt('0x' + bytes.toString('hex'));
   let out = '';
-  for (let i = 0; i < 26; i++) {
-    out = CROCKFORD.charAt(Number(value & 31n)) + out;
-    value >>= 5n;
+  let acc = 0;
+  let bits = 2;
+  for (let i = 0; i < bytes.length; i++) {
+    acc = (acc << 8) | bytes[i]!;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += CROCKFORD[(acc >> bits) & 31];
+    }
+    acc &= (1 << bits) - 1;
   }
   return out;
 }
