@@ -68,7 +68,7 @@ export function startValidationWorker(connection: Redis, processor: ValidationPr
       const attempts = job.opts.attempts ?? 1;
       const finalAttempt = job.attemptsMade + 1 >= attempts;
       const places = await opts.gates.enter(urgent);
-      const outcome = await processor.process(job.data.validationId, { finalAttempt, places }).finally(() => places.leave());
+      const outcome = await processor.process(job.data.validationId, { finalAttempt, places, stopping: () => Boolean(worker.closing) }).finally(() => places.leave());
       // Parked, not failed: waiting for a partner to recover (or a pending check, or another
       // validation's call of the same payee) never exhausts the retries.
       if (outcome.kind === 'wait') await parkJob(job, outcome.delayMs, token);

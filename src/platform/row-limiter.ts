@@ -119,8 +119,11 @@ export function createAttemptGates(calls: number, claimsAhead: number): AttemptG
   };
 }
 
-/** Claim places by default: enough rows claimed ahead to keep the call places busy, not so many that a claim waits long. */
-export const defaultClaimsAhead = (concurrency: number): number => Math.max(4, Math.ceil(concurrency / 2));
+/**
+ * Claim places by default: half the call places, at least 4 but never more than the call places (a
+ * row claimed ahead then waits at most about one call).
+ */
+export const defaultClaimsAhead = (concurrency: number): number => Math.min(concurrency, Math.max(4, Math.ceil(concurrency / 2)));
 
 /**
  * `payval_worker_partner_calls_in_flight` (call places taken, at most WORKER_CONCURRENCY),

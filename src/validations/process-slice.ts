@@ -15,7 +15,7 @@ export interface SliceProcessorDeps {
   processor: ValidationProcessor;
   /** Gives rows their own jobs in the row queue (enqueueHandoffs in platform/queues.ts). */
   handOff: (rows: readonly RowHandoff[]) => Promise<void>;
-  /** True once the slice worker is closing: rows not started yet are handed off at once. */
+  /** True once the slice worker is closing: rows not started yet, or claimed but not at a partner yet, are handed off at once. */
   closing: () => boolean;
   /** Claim and partner-call places in this process (WORKER_CONCURRENCY), shared by the slices and the per-row jobs. */
   gates: AttemptGates;
@@ -40,7 +40,7 @@ export function createSliceProcessor(deps: SliceProcessorDeps) {
     // ends within one partner call, not after every row of it.
     if (deps.closing()) return { validationId: id, delayMs: 0, priority };
     try {
-      const outcome = await processor.process(id, { finalAttempt, places });
+      const outcome = await processor.process(id, { finalAttempt, places, stopping: deps.closing });
       // Parking spends no attempt, as it does for a row's own job.
       return outcome.kind === 'wait' ? { validationId: id, delayMs: outcome.delayMs, priority } : null;
     } catch (err) {

@@ -11,12 +11,13 @@ import { pendingPollDelayMs } from '../partners/retry-after-bounds.js';
 import { NO_TELEMETRY, type PartnerTelemetry, type PartnerWaitReason } from '../partners/partner-telemetry.js';
 import type { TenantSettingsStore } from '../tenants/tenant-settings.js';
 import type { SingleFlight } from './single-flight.js';
-import { endAttempt, refundAttempt, renewAttempt } from './validation-store.js';
+import { endAttempt, refundAttempt } from './validation-store.js';
+import { takeCallPlace, type ClaimedRow } from './call-place.js';
 import type { AttemptPlaces } from '../platform/row-limiter.js';
 import type { Validation } from './validation-types.js';
 import { accountAad } from './new-validation.js';
 import type { CompletionPublisher } from './completion-notifier.js';
-import { createValidationSteps, routerFor, type Claim, type ModeRouters, type StepOutcome } from './validation-steps.js';
+import { createValidationSteps, routerFor, type ModeRouters, type StepOutcome } from './validation-steps.js';
 import type { StatusChangeHook } from './status-change-hook.js';
 import { callPartners } from './partner-round.js';
 
@@ -27,7 +28,11 @@ export interface AttemptContext {
   finalAttempt: boolean;
   /** Without places the attempt calls at once (tests, tools); the worker always passes them. */
   places?: AttemptPlaces;
+  /** True once the worker is closing: a row claimed ahead is then handed back instead of called. */
+  stopping?: () => boolean;
 }
+
+const notStopping = (): boolean => false;
 
 export type ProcessOutcome =
   | StepOutcome
@@ -72,8 +77,6 @@ export interface ProcessorDeps {
   /** How long a validation waiting for another one's call of the same payee sleeps before looking again. */
   singleFlightPollMs: number;
 }
-
-type ClaimedRow = Extract<Claim, { kind: 'claimed' }>;
 
 export function createValidationProcessor(deps: ProcessorDeps) {
   const { db, cipher, logger } = deps;
@@ -133,30 +136,20 @@ export function createValidationProcessor(deps: ProcessorDeps) {
     let claimed: ClaimedRow = claim;
     let outcome: ProcessOutcome | null = null;
     try {
-      const ready = await readyToCall(claimed, ctx);
-      if (!ready) return (outcome = wait(Math.round(750 + Math.random() * 500), 'in_flight'));
-      claimed = ready;
+      const place = await takeCallPlace(db, renewAfterMs, claimed, ctx.places, ctx.stopping ?? notStopping);
+      claimed = place.claimed;
+      if (place.kind === 'give_up') {
+        // No partner was called: the claim's attempt is given back, and the row waits (or, when the
+        // worker stops, goes back to the queue at once).
+        if (!claimed.free) await refundAttempt(db, id);
+        return (outcome = wait(place.why === 'stopping' ? 0 : Math.round(750 + Math.random() * 500), 'in_flight'));
+      }
       outcome = await callAndSettle(claimed, ctx);
       return outcome;
     } finally {
       // Not final: the next job may claim the row at once instead of waiting out this attempt's lease.
       if (outcome?.kind !== 'completed' && outcome?.kind !== 'failed') await endAttempt(db, id, claimed.claimedAt).catch(() => undefined);
     }
-  }
-
-  /**
-   * Waits for a place at the partner. The claim's lease (attemptLeaseMs) bounds one attempt from its
-   * claim, so an attempt that waited more than a small part of it moves the lease to now before it
-   * calls: another job finding the row then still waits the whole call out. Null when the row is no
-   * longer this attempt's (it cannot be within the lease; checked all the same).
-   */
-  async function readyToCall(claimed: ClaimedRow, ctx: AttemptContext): Promise<ClaimedRow | null> {
-    if (!ctx.places) return claimed;
-    await ctx.places.toCall();
-    const now = new Date();
-    if (now.getTime() - claimed.claimedAt.getTime() <= renewAfterMs) return claimed;
-    if (!(await renewAttempt(db, claimed.row.id, claimed.claimedAt, now))) return null;
-    return { ...claimed, claimedAt: now, row: { ...claimed.row, processingStartedAt: now } };
   }
 
   /** The partner side of a claimed attempt, and what becomes of the row after it. */

@@ -15,11 +15,14 @@ before(async () => {
   // One call place, 1.5 s calls; the lease is the sweeper threshold (10 s), so an attempt renews after 500 ms.
   ctx = await createTestContext({ PARTNER_CALL_TIMEOUT_MS: '5000', SWEEPER_STUCK_AFTER_MS: '10000', WORKER_CONCURRENCY: '1' });
   rt = await ctx.start();
+  reader = await ctx.start({ ROLE: 'api' });
 });
 after(() => ctx.close());
 
 const account = (last4: string) => `${randomInt(10_000_000, 99_999_999)}${last4}`;
-const row = (id: string) => rt.db('validations').where({ id }).first('status', 'attempts', 'processing_started_at');
+// Rows are read through `reader`: the runtime under test is stopped in the last test.
+let reader: Runtime;
+const row = (id: string) => reader.db('validations').where({ id }).first('status', 'attempts', 'processing_started_at');
 
 async function submit(apiKey: string, last4: string): Promise<string> {
   const res = await ctx
@@ -67,10 +70,13 @@ describe('rows claimed ahead of a partner-call place', () => {
     const first = await submit(apiKey, '4562');
     await eventually(async () => ctx.sim.callsFor(first) >= 1, 'the first call to start', 20_000);
     const second = await submit(apiKey, '4563');
-    await eventually(async () => (await row(second)).status === 'processing', 'the second row claimed ahead', 20_000);
+    const claimedAt = await eventually(async () => {
+      const r = await row(second);
+      return r.status === 'processing' && (r.processing_started_at as Date);
+    }, 'the second row claimed ahead', 20_000);
     // Another attempt claims the row now (as a redelivered job would once a lease ran out): its lease runs 10 s.
-    const takenAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-    await rt.db('validations').where({ id: second }).update({ processing_started_at: takenAt });
+    const takenAt = new Date(claimedAt.getTime() + 1);
+    await reader.db('validations').where({ id: second }).update({ processing_started_at: takenAt });
     await eventually(async () => (await row(first)).status === 'completed', 'the first row to complete', 20_000);
     // The waiting attempt got the call place but not the row: no call within the other attempt's lease.
     await new Promise((r) => setTimeout(r, 3000));
@@ -79,6 +85,30 @@ describe('rows claimed ahead of a partner-call place', () => {
     // Once that lease has run out, the row's job claims it again and it completes with one call.
     ctx.sim.provider('sandbox').setFaults({ latency: { kind: 'fixed', ms: 0 } });
     await eventually(async () => (await row(second)).status === 'completed', 'completion after the other lease', 30_000);
+    assert.equal(ctx.sim.callsFor(second), 1);
+    // The attempt that gave the row up called nobody, so it gave its attempt back.
+    assert.equal((await row(second)).attempts, 1);
+  });
+
+  it('a stopping worker hands a row claimed ahead back instead of calling for it', { timeout: 60_000 }, async () => {
+    ctx.sim.provider('sandbox').setFaults({ latency: { kind: 'fixed', ms: 1500 } });
+    const { apiKey } = await ctx.createTenant();
+    const first = await submit(apiKey, '4562');
+    await eventually(async () => ctx.sim.callsFor(first) >= 1, 'the first call to start', 20_000);
+    const second = await submit(apiKey, '4563');
+    await eventually(async () => (await row(second)).status === 'processing', 'the second row claimed ahead', 20_000);
+    // Stop the worker: the first call ends, and the second row gets its call place while closing.
+    await rt.stop();
+    ctx.runtimes.splice(ctx.runtimes.indexOf(rt), 1);
+    assert.equal(ctx.sim.callsFor(second), 0, 'a closing worker called for a row it had not started');
+    assert.equal((await row(first)).status, 'completed');
+    const back = await row(second);
+    assert.equal(back.attempts, 0, 'the attempt it never made was not given back');
+    assert.equal(back.processing_started_at, null, 'the lease was left on the row');
+    // Another worker takes it at once and calls once.
+    ctx.sim.provider('sandbox').setFaults({ latency: { kind: 'fixed', ms: 0 } });
+    rt = await ctx.start({ ROLE: 'worker' });
+    await eventually(async () => (await row(second)).status === 'completed', 'completion on the next worker', 30_000);
     assert.equal(ctx.sim.callsFor(second), 1);
   });
 });
