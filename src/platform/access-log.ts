@@ -6,9 +6,9 @@ import './http-context.js';
 /**
  * One log line per request, when its answer has been sent (or the client went away): request id,
  * method, masked path (never the query string), status and time taken. Written to the shared logger's
- * destination without its redaction pass: nothing in the line comes from the request but the masked path. A plain middleware rather than pino-http: no
- * child logger and no serializers per request (decision 0025 measured pino-http at ~1/4 of the API's
- * allocations per request).
+ * destination without its redaction pass: nothing in the line comes from the request but the masked
+ * path. A plain middleware rather than pino-http: no child logger and no serializers per request
+ * (decision 0025 measured pino-http at ~1/4 of the API's allocations per request).
  */
 export function accessLog(base: Logger): RequestHandler {
   // Every field below is built here; the URL is masked before it is logged.

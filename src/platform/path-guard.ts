@@ -10,7 +10,7 @@ export const V1_PATHS = /^\/v1(?:\/|$)/i;
  * pass). The handler sees the full path (`req.baseUrl` is empty), so it must not rely on a mount.
  */
 export function onPaths(pattern: RegExp, handler: RequestHandler): RequestHandler {
-  if (pattern.global || pattern.sticky) throw new Error('a path guard must not keep state between tests');
+  if (pattern.global || pattern.sticky) throw new Error('a path guard pattern must not be global or sticky: it would keep state between requests');
   const guard: RequestHandler = (req, res, next) => (pattern.test(req.path) ? handler(req, res, next) : next());
   // A guarded router still lists its routes to whoever walks the app's stack (the contract test does).
   const { stack } = handler as { stack?: unknown };

@@ -28,7 +28,7 @@ describe('path guards', () => {
   });
 
   it('refuses a stateful pattern', () => {
-    assert.throws(() => onPaths(/^\/v1/g, (_q, _s, next) => next()), /state/);
+    assert.throws(() => onPaths(/^\/v1/g, (_q, _s, next) => next()), /global or sticky/);
   });
 });
 
