@@ -18,18 +18,25 @@ export function memoiseRouteRegexps(): void {
   const fromValidator = createRequire(createRequire(import.meta.url).resolve('express-openapi-validator'));
   const mod = fromValidator('path-to-regexp') as { pathToRegexp: Compile };
   const compile = mod.pathToRegexp;
-  const cache = new Map<string, unknown>();
+  // Per path, the compiled forms by the three booleans (bit 0 sensitive, 1 strict, 2 `end: false`).
+  const cache = new Map<string, unknown[]>();
+  const EMPTY: Record<string, unknown> = {};
   mod.pathToRegexp = (path, options) => {
-    const opts = options ?? {};
-    const plain = typeof path === 'string' && Object.entries(opts).every(([k, v]) => (k === 'sensitive' || k === 'strict' || k === 'end') && (v === undefined || typeof v === 'boolean'));
-    if (!plain) return compile(path, options);
-    const key = `${opts.sensitive ? 1 : 0}${opts.strict ? 1 : 0}${opts.end === false ? 0 : 1}${path as string}`;
-    let compiled = cache.get(key);
-    if (compiled === undefined) {
-      compiled = compile(path, options);
+    if (typeof path !== 'string') return compile(path, options);
+    const opts = options ?? EMPTY;
+    // Checked without allocating: this runs for every documented route on every request.
+    for (const k in opts) if (k !== 'sensitive' && k !== 'strict' && k !== 'end') return compile(path, options);
+    const { sensitive, strict, end } = opts;
+    if (!isFlag(sensitive) || !isFlag(strict) || !isFlag(end)) return compile(path, options);
+    const bits = (sensitive ? 1 : 0) | (strict ? 2 : 0) | (end === false ? 4 : 0);
+    let forms = cache.get(path);
+    if (forms === undefined) {
       if (cache.size >= MAX_ENTRIES) cache.clear();
-      cache.set(key, compiled);
+      forms = [];
+      cache.set(path, forms);
     }
-    return compiled;
+    return (forms[bits] ??= compile(path, options));
   };
 }
+
+const isFlag = (v: unknown): boolean => v === undefined || typeof v === 'boolean';
