@@ -34,6 +34,7 @@ import './platform/http-context.js';
 import { admissionMetrics, createAdmission } from './platform/admission.js';
 import { securityHeaders } from './platform/security-headers.js';
 import { onPaths, V1_PATHS } from './platform/path-guard.js';
+import { docsRoutes } from './docs/docs-routes.js';
 
 /** The batches collection: JSON batches get the larger body limit, and CSV uploads their own route. */
 const JSON_BATCH_PATH = /^\/v1\/batches\/*$/i;
@@ -72,6 +73,7 @@ export function buildApp(deps: AppDeps): Express {
   // Routers and middlewares for a few paths are guarded instead of mounted (platform/path-guard.ts).
   app.use(onPaths(/^\/(?:healthz|readyz)\/?$/i, healthRoutes(deps.db, deps.healthRedis)));
   app.use(onPaths(/^\/metrics\/?$/i, metricsRoute(deps.metrics, config.metricsToken)));
+  app.use(onPaths(/^\/(?:openapi\.yaml|docs(?:\/.*)?)$/i, docsRoutes(OPENAPI_PATH)));
   app.use(onPaths(V1_PATHS, noStore));
   // Authentication and the tenant's rate limit come before any byte of a body is read.
   const authFailures = createAuthFailureThrottle(deps.rateLimitRedis, {
