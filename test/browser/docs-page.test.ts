@@ -61,6 +61,22 @@ describe('developer docs', () => {
     await page.close();
   });
 
+  it('serves Redoc gzipped to a client that accepts it, and plain to one that does not', async () => {
+    const url = `${rt.url}/docs/assets/redoc.standalone.js`;
+    const zipped = await ctx.http(rt).get('/docs/assets/redoc.standalone.js').set('Accept-Encoding', 'gzip').buffer(true).parse((res, cb) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => cb(null, Buffer.concat(parts)));
+    });
+    assert.equal(zipped.headers['content-encoding'], 'gzip');
+    assert.match(String(zipped.headers.vary), /Accept-Encoding/i);
+    const plain = await fetch(url, { headers: { 'Accept-Encoding': 'identity' } });
+    assert.equal(plain.headers.get('content-encoding'), null);
+    const text = await plain.text();
+    assert.ok(text.length > 500_000 && text.includes('Redoc'));
+    assert.ok(!text.includes('cdn.redoc.ly'), 'the bundle still names the CDN');
+  });
+
   it('an unknown asset is a 404 with the error envelope', async () => {
     const res = await fetch(`${rt.url}/docs/assets/nope.js`);
     assert.equal(res.status, 404);
