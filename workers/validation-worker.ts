@@ -62,13 +62,13 @@ export function validationWorkerSettings(
 /** Thin BullMQ processor: the use case owns the decisions. */
 export function startValidationWorker(connection: Redis, processor: ValidationProcessor, logger: Logger, opts: ValidationWorkerOptions): ValidationWorker {
   const urgent = opts.queueName === VALIDATION_QUEUE;
+  const stopping = (): boolean => Boolean(worker.closing);
   const worker = new Worker<ValidationJobData, void, 'validate'>(
     opts.queueName,
     async (job: Job<ValidationJobData, void, 'validate'>, token?: string) => {
       const attempts = job.opts.attempts ?? 1;
       const finalAttempt = job.attemptsMade + 1 >= attempts;
-      const places = await opts.gates.enter(urgent);
-      const outcome = await processor.process(job.data.validationId, { finalAttempt, places, stopping: () => Boolean(worker.closing) }).finally(() => places.leave());
+      const outcome = await opts.gates.run((places) => processor.process(job.data.validationId, { finalAttempt, places, stopping }), urgent);
       // Parked, not failed: waiting for a partner to recover (or a pending check, or another
       // validation's call of the same payee) never exhausts the retries.
       if (outcome.kind === 'wait') await parkJob(job, outcome.delayMs, token);

@@ -8,9 +8,6 @@ import { gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { Router, type Response } from 'express';
 
-/** The documented asset names (`/docs/assets/{name}`); anything else is a 404. */
-export const DOCS_ASSETS = ['redoc.standalone.js', 'docs.js'] as const;
-
 const PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -45,15 +42,24 @@ export function withoutRemoteImages(bundle: string): string {
   return bundle.replaceAll('https://cdn.redoc.ly/redoc/logo-mini.svg', 'data:,');
 }
 
-/** The contract and its rendering; `openapiPath` is read once, at start-up. */
+/** A script as served: plain, and gzipped for the clients that accept it. */
+interface Asset { plain: Buffer; gzipped: Buffer }
+
+const asAsset = (plain: Buffer): Asset => ({ plain, gzipped: gzipSync(plain, { level: 9 }) });
+
+/**
+ * The contract and its rendering. `openapiPath` is read once, at start-up. The scripts (Redoc is about
+ * 1.1 MB, 0.3 MB gzipped) are read, rewritten and compressed on their first request, not at every
+ * API start-up.
+ */
 export function docsRoutes(openapiPath: string): Router {
   const spec = readFileSync(openapiPath);
-  const assets: Record<(typeof DOCS_ASSETS)[number], Buffer> = {
-    'redoc.standalone.js': Buffer.from(withoutRemoteImages(readFileSync(createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js'), 'utf8'))),
-    'docs.js': Buffer.from(INIT),
+  // The documented asset names (`/docs/assets/{name}`); anything else is a 404.
+  const load: Record<string, () => Buffer> = {
+    'redoc.standalone.js': () => Buffer.from(withoutRemoteImages(readFileSync(createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js'), 'utf8'))),
+    'docs.js': () => Buffer.from(INIT),
   };
-  // Redoc is about 1.1 MB, 0.3 MB gzipped: compressed once here for the clients that accept it.
-  const gzipped = new Map(Object.entries(assets).map(([name, body]) => [name, gzipSync(body, { level: 9 })]));
+  const assets = new Map<string, Asset>();
   const page = Buffer.from(PAGE);
   // Revalidated on every use: a deployment may change the contract or the page under the same URL.
   const send = (res: Response, type: string, body: Buffer) => void res.type(type).set('Cache-Control', 'no-cache').send(body);
@@ -62,14 +68,14 @@ export function docsRoutes(openapiPath: string): Router {
   router.get('/openapi.yaml', (_req, res) => send(res, 'application/yaml', spec));
   router.get('/docs', (_req, res) => send(res, 'text/html; charset=utf-8', page));
   router.get('/docs/assets/:name', (req, res, next) => {
-    const body = assets[req.params.name as (typeof DOCS_ASSETS)[number]];
-    if (!Object.hasOwn(assets, req.params.name) || !body) return next();
+    const { name } = req.params;
+    if (!Object.hasOwn(load, name)) return next();
+    let asset = assets.get(name);
+    if (!asset) assets.set(name, (asset = asAsset(load[name]!())));
     res.vary('Accept-Encoding');
-    if (req.acceptsEncodings('gzip', 'identity') === 'gzip') {
-      res.set('Content-Encoding', 'gzip');
-      return send(res, 'text/javascript; charset=utf-8', gzipped.get(req.params.name)!);
-    }
-    send(res, 'text/javascript; charset=utf-8', body);
+    const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
+    if (gzip) res.set('Content-Encoding', 'gzip');
+    send(res, 'text/javascript; charset=utf-8', gzip ? asset.gzipped : asset.plain);
   });
   return router;
 }

@@ -81,6 +81,8 @@ export interface AttemptPlaces {
 
 export interface AttemptGates {
   enter(urgent?: boolean): Promise<AttemptPlaces>;
+  /** Enters, runs `task` with the places, and gives back whatever it still holds when `task` ends. */
+  run<T>(task: (places: AttemptPlaces) => Promise<T>, urgent?: boolean): Promise<T>;
   stats(): { calling: number; claiming: number; waiting: number };
 }
 
@@ -93,23 +95,32 @@ export interface AttemptGates {
 export function createAttemptGates(calls: number, claimsAhead: number): AttemptGates {
   const claimGate = createRowLimiter(claimsAhead);
   const callGate = createRowLimiter(calls);
+  async function enter(urgent = false): Promise<AttemptPlaces> {
+    let claim: (() => void) | null = await claimGate.acquire(urgent);
+    let call: (() => void) | null = null;
+    return {
+      async toCall() {
+        if (call) return;
+        call = await callGate.acquire(urgent);
+        claim?.();
+        claim = null;
+      },
+      leave() {
+        claim?.();
+        call?.();
+        claim = call = null;
+      },
+    };
+  }
   return {
-    async enter(urgent = false): Promise<AttemptPlaces> {
-      let claim: (() => void) | null = await claimGate.acquire(urgent);
-      let call: (() => void) | null = null;
-      return {
-        async toCall() {
-          if (call) return;
-          call = await callGate.acquire(urgent);
-          claim?.();
-          claim = null;
-        },
-        leave() {
-          claim?.();
-          call?.();
-          claim = call = null;
-        },
-      };
+    enter,
+    async run<T>(task: (places: AttemptPlaces) => Promise<T>, urgent = false): Promise<T> {
+      const places = await enter(urgent);
+      try {
+        return await task(places);
+      } finally {
+        places.leave();
+      }
     },
     stats: () => {
       // An attempt waiting for a call place still holds its claim place: it counts as claiming.

@@ -81,8 +81,8 @@ export function createSliceProcessor(deps: SliceProcessorDeps) {
     };
     await Promise.all(
       ids.map((id) =>
-        deps.gates.enter().then(async (places) => {
-          const h = await runRow(id, priority, places).finally(() => places.leave());
+        deps.gates.run(async (places) => {
+          const h = await runRow(id, priority, places);
           if (h) handOffSoon(h);
         }),
       ),

@@ -34,20 +34,26 @@ async function submit(apiKey: string, last4: string): Promise<string> {
   return res.body.id as string;
 }
 
+/** A slow (1.5 s) call for one row holds the only call place, and a second row is claimed ahead behind it. */
+async function secondBehindFirst(): Promise<{ first: string; second: string; claimedAt: Date }> {
+  ctx.sim.provider('sandbox').setFaults({ latency: { kind: 'fixed', ms: 1500 } });
+  const { apiKey } = await ctx.createTenant();
+  const first = await submit(apiKey, '4562');
+  await eventually(async () => ctx.sim.callsFor(first) >= 1, 'the first call to start', 20_000);
+  const second = await submit(apiKey, '4563');
+  // Claimed while the first row holds the only call place.
+  const claimedAt = await eventually(async () => {
+    const r = await row(second);
+    return r.status === 'processing' && ctx.sim.callsFor(second) === 0 && (r.processing_started_at as Date);
+  }, 'the second row claimed ahead', 20_000);
+  return { first, second, claimedAt };
+}
+
 describe('rows claimed ahead of a partner-call place', () => {
   it('claims the next row while the call place is taken, renews its lease when it gets the place, and calls once', { timeout: 60_000 }, async () => {
-    ctx.sim.provider('sandbox').setFaults({ latency: { kind: 'fixed', ms: 1500 } });
-    const { apiKey } = await ctx.createTenant();
-    const first = await submit(apiKey, '4562');
-    await eventually(async () => ctx.sim.callsFor(first) >= 1, 'the first call to start', 20_000);
-    const second = await submit(apiKey, '4563');
-    // Claimed while the first row holds the only call place.
-    const claimed = await eventually(async () => {
-      const r = await row(second);
-      return r.status === 'processing' && ctx.sim.callsFor(second) === 0 && (r.processing_started_at as Date);
-    }, 'the second row claimed ahead', 20_000);
+    const { first, second, claimedAt } = await secondBehindFirst();
     let peak = 0;
-    const leases = new Set<number>([(claimed as Date).getTime()]);
+    const leases = new Set<number>([claimedAt.getTime()]);
     await eventually(async () => {
       peak = Math.max(peak, ctx.sim.inFlight());
       const r = await row(second);
@@ -65,21 +71,14 @@ describe('rows claimed ahead of a partner-call place', () => {
   });
 
   it('does not call for a row another attempt took while it waited for the call place', { timeout: 60_000 }, async () => {
-    ctx.sim.provider('sandbox').setFaults({ latency: { kind: 'fixed', ms: 1500 } });
-    const { apiKey } = await ctx.createTenant();
-    const first = await submit(apiKey, '4562');
-    await eventually(async () => ctx.sim.callsFor(first) >= 1, 'the first call to start', 20_000);
-    const second = await submit(apiKey, '4563');
-    const claimedAt = await eventually(async () => {
-      const r = await row(second);
-      return r.status === 'processing' && (r.processing_started_at as Date);
-    }, 'the second row claimed ahead', 20_000);
+    const { first, second, claimedAt } = await secondBehindFirst();
     // Another attempt claims the row now (as a redelivered job would once a lease ran out): its lease runs 10 s.
     const takenAt = new Date(claimedAt.getTime() + 1);
     await reader.db('validations').where({ id: second }).update({ processing_started_at: takenAt });
     await eventually(async () => (await row(first)).status === 'completed', 'the first row to complete', 20_000);
-    // The waiting attempt got the call place but not the row: no call within the other attempt's lease.
-    await new Promise((r) => setTimeout(r, 3000));
+    // The waiting attempt got the call place but not the row: it gives the attempt its claim counted
+    // back (attempts 1 → 0) and calls nobody within the other attempt's lease.
+    await eventually(async () => (await row(second)).attempts === 0, 'the waiting attempt to give the row up', 20_000);
     assert.equal(ctx.sim.callsFor(second), 0, 'called for a row another attempt held');
     assert.equal((await row(second)).status, 'processing');
     // Once that lease has run out, the row's job claims it again and it completes with one call.
@@ -91,12 +90,7 @@ describe('rows claimed ahead of a partner-call place', () => {
   });
 
   it('a stopping worker hands a row claimed ahead back instead of calling for it', { timeout: 60_000 }, async () => {
-    ctx.sim.provider('sandbox').setFaults({ latency: { kind: 'fixed', ms: 1500 } });
-    const { apiKey } = await ctx.createTenant();
-    const first = await submit(apiKey, '4562');
-    await eventually(async () => ctx.sim.callsFor(first) >= 1, 'the first call to start', 20_000);
-    const second = await submit(apiKey, '4563');
-    await eventually(async () => (await row(second)).status === 'processing', 'the second row claimed ahead', 20_000);
+    const { first, second } = await secondBehindFirst();
     // Stop the worker: the first call ends, and the second row gets its call place while closing.
     await rt.stop();
     ctx.runtimes.splice(ctx.runtimes.indexOf(rt), 1);
