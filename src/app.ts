@@ -35,6 +35,10 @@ import { admissionMetrics, createAdmission } from './platform/admission.js';
 import { securityHeaders } from './platform/security-headers.js';
 import { onPaths, V1_PATHS } from './platform/path-guard.js';
 import { docsRoutes } from './docs/docs-routes.js';
+import { consoleRoutes, type ConsoleDeps } from './console/console-routes.js';
+
+/** The operations console: session cookies, its own error pages, never the API key middlewares. */
+const CONSOLE_PATHS = /^\/console(?:\/|$)/i;
 
 /** The batches collection: JSON batches get the larger body limit, and CSV uploads their own route. */
 const JSON_BATCH_PATH = /^\/v1\/batches\/*$/i;
@@ -54,6 +58,8 @@ export interface AppDeps {
   webhooks: WebhookService;
   settings: TenantSettingsStore;
   metrics: Registry;
+  /** The operations console's services (src/console/console-routes.ts). */
+  console: Omit<ConsoleDeps, 'db' | 'logger' | 'validations' | 'batches' | 'webhooks' | 'settings' | 'secureCookies' | 'maxUploadBytes'>;
 }
 
 /** Builds the Express app from its dependencies; no globals, so tests build as many as they like. */
@@ -74,6 +80,10 @@ export function buildApp(deps: AppDeps): Express {
   app.use(onPaths(/^\/(?:healthz|readyz)\/?$/i, healthRoutes(deps.db, deps.healthRedis)));
   app.use(onPaths(/^\/metrics\/?$/i, metricsRoute(deps.metrics, config.metricsToken)));
   app.use(onPaths(/^\/(?:openapi\.yaml|docs(?:\/.*)?)$/i, docsRoutes(OPENAPI_PATH)));
+  app.use(onPaths(CONSOLE_PATHS, consoleRoutes({
+    ...deps.console, db: deps.db, logger, validations: deps.validations, batches: deps.batches, webhooks: deps.webhooks, settings: deps.settings,
+    secureCookies: config.console.secureCookies, maxUploadBytes: config.batches.maxBytes,
+  })));
   app.use(onPaths(V1_PATHS, noStore));
   // Authentication and the tenant's rate limit come before any byte of a body is read.
   const authFailures = createAuthFailureThrottle(deps.rateLimitRedis, {

@@ -105,6 +105,14 @@ export const envSchema = z.object({
   WEBHOOK_ENDPOINT_CONCURRENCY: int(1, 100).default(4),
   WEBHOOK_MAX_ENDPOINTS: int(1, 1000).default(20),
 
+  CONSOLE_SESSION_IDLE_MINUTES: int(1, 24 * 60).default(30),
+  CONSOLE_SESSION_MAX_HOURS: int(1, 30 * 24).default(12),
+  CONSOLE_COOKIE_SECURE: bool.optional(),
+  CONSOLE_INVITATION_HOURS: int(1, 30 * 24).default(72),
+  CONSOLE_SIGN_IN_ACCOUNT_LIMIT: int(1, 1000).default(5),
+  CONSOLE_SIGN_IN_ADDRESS_LIMIT: int(1, 100_000).default(30),
+  CONSOLE_SIGN_IN_WINDOW_SECONDS: int(1, 86_400).default(900),
+
   SHUTDOWN_TIMEOUT_MS: int(1000, 120_000).default(25_000),
   VALIDATE_RESPONSES: bool.default(false),
 });

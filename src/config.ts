@@ -65,6 +65,14 @@ export interface Config {
   partners: PartnersConfig;
   /** Bearer token required by GET /metrics; null leaves it open (bind the port privately). */
   metricsToken: string | null;
+  console: {
+    idleMs: number;
+    absoluteMs: number;
+    /** `Secure` on the session cookie: on by default in production. */
+    secureCookies: boolean;
+    invitationMs: number;
+    signIn: { accountLimit: number; addressLimit: number; windowSeconds: number };
+  };
   batches: { maxRows: number; maxBytes: number; jsonMaxItems: number; jsonLimitBytes: number; feedMaxWaiting: number; fairSliceRows: number; abandonedAfterMs: number };
   reuse: {
     /** Default `max_age` (seconds) for tenants that set none; 0 turns reuse off. */
@@ -256,6 +264,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       concurrency: e.WEBHOOK_CONCURRENCY,
       endpointConcurrency: e.WEBHOOK_ENDPOINT_CONCURRENCY,
       maxEndpoints: e.WEBHOOK_MAX_ENDPOINTS,
+    },
+    console: {
+      idleMs: e.CONSOLE_SESSION_IDLE_MINUTES * 60_000,
+      absoluteMs: e.CONSOLE_SESSION_MAX_HOURS * 3_600_000,
+      secureCookies: e.CONSOLE_COOKIE_SECURE ?? e.NODE_ENV === 'production',
+      invitationMs: e.CONSOLE_INVITATION_HOURS * 3_600_000,
+      signIn: { accountLimit: e.CONSOLE_SIGN_IN_ACCOUNT_LIMIT, addressLimit: e.CONSOLE_SIGN_IN_ADDRESS_LIMIT, windowSeconds: e.CONSOLE_SIGN_IN_WINDOW_SECONDS },
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });

@@ -7,6 +7,7 @@ import { createBatchService } from './batches/batch-service.js';
 import { createValidationService } from './validations/validation-service.js';
 import { createCompletionListener, type CompletionListener } from './validations/completion-notifier.js';
 import { createWebhookService } from './webhooks/webhook-service.js';
+import { createConsoleServices } from './console/console-services.js';
 
 /** The API role: services over the shared clients, and the Express app that serves them. */
 export async function startApiRole(c: SharedClients): Promise<{ app: Express; completions: CompletionListener }> {
@@ -29,6 +30,10 @@ export async function startApiRole(c: SharedClients): Promise<{ app: Express; co
   const groupCommit = { maxItems: 200, maxInFlight: Math.max(1, Math.floor(config.database.poolMax / 2)) };
   const validations = createValidationService({ db, cipher, blindIndex, idempotency, queue: c.queue, completions, logger, checkWebhookUrl: webhooks.checkOneOffUrl, settings, groupCommit });
   const batches = createBatchService({ db, cipher, blindIndex, idempotency, feedQueue: c.feedQueue, logger, maxRows: config.batches.maxRows, onBatchCompleted: c.recorder.batchCompleted, settings });
-  const app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: c.producerRedis, validations, batches, webhooks, settings, metrics: c.metrics });
+  const consoleDeps = createConsoleServices({
+    config, db, cipher, failFastRedis: rateLimitRedis, redis: c.producerRedis, batches,
+    queues: [c.queue, c.sliceQueue, c.rowQueue, c.feedQueue, c.webhookQueue],
+  });
+  const app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: c.producerRedis, validations, batches, webhooks, settings, metrics: c.metrics, console: consoleDeps });
   return { app, completions };
 }

@@ -1,5 +1,7 @@
 import type { SharedClients } from './runtime-shared.js';
 import { startPartners, type PartnerSetup } from './partners/partner-setup.js';
+import { partnerHealthKey, startPartnerHealthReports } from './partners/partner-health-board.js';
+import { newId } from './platform/ids.js';
 import { createBatchFeeder } from './batches/batch-feeder.js';
 import { createFairShare } from './platform/fair-share-redis.js';
 import { batchCountersHook } from './batches/batch-counters.js';
@@ -31,6 +33,8 @@ export interface WorkerRole {
   sweeper: ValidationSweeper | null;
   /** Closes what this role opened besides its workers (the webhook sender's connections). */
   closeSender(): Promise<void>;
+  /** Stops reporting partner circuits for the console. */
+  stopHealthReports(): void;
 }
 
 /** The worker role: partners, the validation, webhook and batch-feed workers, and the sweeper. */
@@ -41,6 +45,8 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
   // and how old a `processing` row must be before the sweeper may think its job lost.
   const attemptBoundMs = inFlightBoundMs([...config.partners.enabled, config.partners.testMode].map((p) => p.callTimeoutMs), config.sweeper.stuckAfterMs);
   const partners = await startPartners(config, logger, { onBreakerStateChange: c.partnerMetrics.breakerTransition });
+  // The console's home page shows these circuits (src/partners/partner-health-board.ts).
+  const stopHealthReports = startPartnerHealthReports(c.producerRedis, partnerHealthKey(prefix), newId('wkr'), partners.partners);
   const batchCompletion = createBatchCompletion({ db, logger, onCompleted: recorder.batchCompleted });
   const processor = createValidationProcessor({
     db,
@@ -138,5 +144,5 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
     });
     sweeper.start();
   }
-  return { partners, worker, sliceWorker, rowWorker, webhookWorker, feedWorker, sweeper, closeSender: () => sender.close() };
+  return { partners, worker, sliceWorker, rowWorker, webhookWorker, feedWorker, sweeper, closeSender: () => sender.close(), stopHealthReports };
 }

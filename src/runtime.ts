@@ -112,6 +112,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
   }
   if (workers) {
     // The validation workers together: a slice hands the rows it cannot finish to the row queue.
+    closers.push(async () => workers.stopHealthReports());
     closers.push(() => Promise.all([workers.worker.close(), workers.sliceWorker.close(), workers.rowWorker.close()]), () => workers.feedWorker.close(), () => workers.webhookWorker.close(), () => workers.closeSender());
     if (workers.sweeper) closers.push(() => workers.sweeper!.stop());
     closers.push(() => workers.partners.close());

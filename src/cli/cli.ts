@@ -5,6 +5,7 @@ import { createLogger } from '../platform/logger.js';
 import { MIGRATIONS_FROM } from '../platform/migration-source.js';
 import { ApiKeyNotFoundError, createTenantService, TenantNotFoundError } from '../tenants/tenant-service.js';
 import { PARTNER_SIM_USAGE, PartnerSimUsageError } from './partner-sim-command.js';
+import { USERS_USAGE, UsersUsageError } from './users-command.js';
 
 const USAGE = `Usage: payval <command> [options]
 
@@ -16,6 +17,7 @@ Commands:
   keys create --tenant ID [--live] [--json]
                                       Create another API key for a tenant (shown once)
   keys revoke KEY_ID [--json]         Revoke an API key; it stops working within AUTH_KEY_CACHE_MS (1 s)
+${USERS_USAGE}
   upload FILE.csv [--wait] [--out results.csv] [--reference-id ID] [--url URL] [--json]
                                       Upload a CSV batch to a running payval (key from PAYVAL_API_KEY)
 ${PARTNER_SIM_USAGE}
@@ -98,6 +100,11 @@ export async function runCli(argv: string[]): Promise<void> {
         }
         throw new UsageError('expected: keys create|revoke');
       }
+      case 'users': {
+        const { usersCommand } = await import('./users-command.js');
+        await usersCommand([sub ?? '', ...rest], config(), withDb);
+        return;
+      }
       case 'upload': {
         const { uploadCommand } = await import('./upload-command.js');
         await uploadCommand(argv.slice(1));
@@ -118,7 +125,7 @@ export async function runCli(argv: string[]): Promise<void> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof PartnerSimUsageError) {
+    if (err instanceof UsageError || err instanceof PartnerSimUsageError || err instanceof UsersUsageError) {
       process.stderr.write(`payval: ${err.message}\n\n${USAGE}`);
       process.exit(64);
     }

@@ -58,3 +58,9 @@ export class DatabaseError extends Error {
 export function withoutSql(err: unknown): unknown {
   return isDbError(err) ? new DatabaseError(dbErrorSummary(err)) : err;
 }
+
+/** A unique index refused the row (MySQL and MariaDB: ER_DUP_ENTRY, errno 1062). */
+export function isDuplicateKey(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number } | null;
+  return !!e && (e.code === 'ER_DUP_ENTRY' || e.errno === 1062);
+}

@@ -1,6 +1,13 @@
 import type { KeyMode } from '../tenants/api-key.js';
 
-export interface AuthContext { tenantId: string; keyId: string; mode: KeyMode }
+export interface AuthContext {
+  tenantId: string;
+  /** The API key, or '' for a console user. */
+  keyId: string;
+  mode: KeyMode;
+  /** Who the audit log names: `api_key:<id>` or `user:<id>`. */
+  actor: string;
+}
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -29,6 +29,16 @@ export function newId(prefix: string): string {
   return `${prefix}_${encodeBase32(bytes)}`;
 }
 
+/**
+ * The smallest id a `prefix` object created at `at` can have (timestamp, then zero bits): `id >= idAtTime(t)`
+ * holds exactly for ids created at or after `t`, so a time range is a keyset range on any (…, id) index.
+ */
+export function idAtTime(prefix: string, at: Date): string {
+  const bytes = Buffer.alloc(16);
+  bytes.writeUIntBE(Math.min(Math.max(0, at.getTime()), 2 ** 48 - 1), 0, 6);
+  return `${prefix}_${encodeBase32(bytes)}`;
+}
+
 export function isId(prefix: string, value: string): boolean {
   return value.startsWith(`${prefix}_`) && BODY.test(value.slice(prefix.length + 1));
 }

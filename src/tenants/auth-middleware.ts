@@ -32,7 +32,7 @@ export function authMiddleware(findKey: KeyLookup, throttle: AuthFailureThrottle
       if (!header) throw new AppError('auth.missing_key', 'Send your API key as "Authorization: Bearer <key>".');
       throw new AppError('auth.invalid_key', 'The API key is not valid.');
     }
-    req.auth = { tenantId: key.tenantId, keyId: key.keyId, mode: key.mode };
+    req.auth = { tenantId: key.tenantId, keyId: key.keyId, mode: key.mode, actor: key.actor };
     next();
   };
 }

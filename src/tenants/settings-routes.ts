@@ -40,7 +40,7 @@ export function settingsRoutes(settings: TenantSettingsStore, db: Db): Router {
     const updated = await settings.update(auth.tenantId, patch);
     await appendAudit(db, {
       tenantId: auth.tenantId,
-      actor: `api_key:${auth.keyId}`,
+      actor: auth.actor,
       action: 'settings.updated',
       targetType: 'tenant',
       targetId: auth.tenantId,

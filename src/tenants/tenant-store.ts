@@ -10,7 +10,7 @@ export interface ApiKeyRecord {
   createdAt: Date;
   revokedAt: Date | null;
 }
-export interface AuthenticatedKey { keyId: string; tenantId: string; mode: KeyMode }
+export interface AuthenticatedKey { keyId: string; tenantId: string; mode: KeyMode; actor: string }
 
 export async function insertTenant(db: Db | Trx, t: { id: string; name: string }): Promise<void> {
   await db('tenants').insert({ id: t.id, name: t.name, status: 'active', created_at: new Date() });
@@ -54,6 +54,16 @@ export async function revokeApiKey(db: Db | Trx, id: string): Promise<boolean> {
   return n > 0;
 }
 
+/** `last_used_at` is kept to the minute: written only when a lookup (a key-cache miss) finds it older. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+function noteKeyUse(db: Db, keyId: string, lastUsedAt: Date | null): void {
+  const now = Date.now();
+  if (lastUsedAt && now - lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+  // Off the request's path: a lost write only makes "last used" a minute older.
+  void db('api_keys').where({ id: keyId }).update({ last_used_at: new Date(now) }).catch(() => undefined);
+}
+
 /** Looks a presented key up by its hash; only active keys of active tenants authenticate. */
 export async function findActiveKeyByHash(db: Db, keyHash: string): Promise<AuthenticatedKey | undefined> {
   const row = await db('api_keys as k')
@@ -61,8 +71,10 @@ export async function findActiveKeyByHash(db: Db, keyHash: string): Promise<Auth
     .where('k.key_hash', keyHash)
     .whereNull('k.revoked_at')
     .where('t.status', 'active')
-    .first('k.id as key_id', 'k.tenant_id', 'k.mode');
-  return row ? { keyId: row.key_id, tenantId: row.tenant_id, mode: row.mode } : undefined;
+    .first('k.id as key_id', 'k.tenant_id', 'k.mode', 'k.last_used_at');
+  if (!row) return undefined;
+  noteKeyUse(db, row.key_id, row.last_used_at);
+  return { keyId: row.key_id, tenantId: row.tenant_id, mode: row.mode, actor: `api_key:${row.key_id}` };
 }
 
 /** Row lock on the tenant: serialises per-tenant limits (count, then insert) inside a transaction. */

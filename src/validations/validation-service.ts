@@ -5,6 +5,7 @@ import type { IdempotencyStore, StoredResponse } from '../platform/idempotency.j
 import type { AuthContext } from '../platform/http-context.js';
 import { scopeOf, type ModeScope } from '../platform/mode-scope.js';
 import { AppError } from '../platform/app-error.js';
+import { idAtTime } from '../platform/ids.js';
 import { decodeIdCursor, toPage } from '../platform/pagination.js';
 import { newId } from '../platform/ids.js';
 import { precheckPayee, type PayeeInput } from './payee-precheck.js';
@@ -76,7 +77,7 @@ export function createValidationService(deps: ServiceDeps) {
         createdAt,
         audit: {
           tenantId: auth.tenantId,
-          actor: `api_key:${auth.keyId}`,
+          actor: auth.actor,
           action: 'validation.created',
           targetType: 'validation',
           targetId: id,
@@ -113,9 +114,13 @@ export function createValidationService(deps: ServiceDeps) {
     }
   }
 
-  async function list(q: { scope: ModeScope; status?: ValidationStatus; referenceId?: string; batchId?: string; cursor?: string; limit: number }) {
-    const beforeId = q.cursor ? decodeIdCursor(q.cursor, 'val') : undefined;
-    const rows = await listValidations(db, { scope: q.scope, status: q.status, referenceId: q.referenceId, batchId: q.batchId, beforeId, limit: q.limit + 1 });
+  /** Newest first. `createdFrom` / `createdTo` bound creation time (inclusive / exclusive) through the id. */
+  async function list(q: { scope: ModeScope; status?: ValidationStatus; referenceId?: string; batchId?: string; accountLast4?: string; createdFrom?: Date; createdTo?: Date; cursor?: string; limit: number }) {
+    const cursorId = q.cursor ? decodeIdCursor(q.cursor, 'val') : undefined;
+    const toId = q.createdTo ? idAtTime('val', q.createdTo) : undefined;
+    const beforeId = cursorId !== undefined && toId !== undefined ? (cursorId < toId ? cursorId : toId) : (cursorId ?? toId);
+    const fromId = q.createdFrom ? idAtTime('val', q.createdFrom) : undefined;
+    const rows = await listValidations(db, { scope: q.scope, status: q.status, referenceId: q.referenceId, batchId: q.batchId, accountLast4: q.accountLast4, fromId, beforeId, limit: q.limit + 1 });
     return toPage(rows, q.limit, (v) => v.id);
   }
 

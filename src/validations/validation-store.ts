@@ -99,7 +99,17 @@ export async function findValidation(db: Db | Trx, scope: ModeScope, id: string)
   return row ? fromRow(row) : undefined;
 }
 
-export interface ListQuery { scope: ModeScope; status?: ValidationStatus; referenceId?: string; batchId?: string; beforeId?: string; limit: number }
+export interface ListQuery {
+  scope: ModeScope;
+  status?: ValidationStatus;
+  referenceId?: string;
+  batchId?: string;
+  accountLast4?: string;
+  /** Keyset bounds on the time-ordered id: `fromId <= id < beforeId`. */
+  fromId?: string;
+  beforeId?: string;
+  limit: number;
+}
 
 /** Newest first; ids are time-ordered so `id < cursor` is a stable keyset page. */
 export async function listValidations(db: Db, q: ListQuery): Promise<Validation[]> {
@@ -107,6 +117,8 @@ export async function listValidations(db: Db, q: ListQuery): Promise<Validation[
   if (q.status) query.where('status', q.status);
   if (q.referenceId) query.where('reference_id', q.referenceId);
   if (q.batchId) query.where('batch_id', q.batchId);
+  if (q.accountLast4) query.where('account_last4', q.accountLast4);
+  if (q.fromId) query.where('id', '>=', q.fromId);
   if (q.beforeId) query.where('id', '<', q.beforeId);
   const rows = await query.orderBy('id', 'desc').limit(q.limit);
   return rows.map(fromRow);

@@ -24,7 +24,7 @@ import type { WebhookEndpoint } from './webhook-types.js';
 import type { WebhookServiceDeps } from './webhook-service.js';
 
 const REPLAY_LIMIT = 10_000;
-export const webhookActor = (auth: AuthContext) => `api_key:${auth.keyId}`;
+export const webhookActor = (auth: AuthContext) => auth.actor;
 const actor = webhookActor;
 
 /** The delivery log and the ways to send again: list, read, retry one delivery, replay an endpoint. */

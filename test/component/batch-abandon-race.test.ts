@@ -101,7 +101,7 @@ describe('a batch activated while its upload is given up on', () => {
     }) as Logger['info'];
     const service = createBatchService({ ...deps(), logger });
     await assert.rejects(
-      service.ingest({ tenantId, keyId, mode: 'test' }, 'csv', { referenceId: null, metadata: null }, payees(), { requestId: 'req_abandon_race' }),
+      service.ingest({ tenantId, keyId, mode: 'test', actor: `api_key:${keyId}` }, 'csv', { referenceId: null, metadata: null }, payees(), { requestId: 'req_abandon_race' }),
       /connection lost after the commit/,
     );
     const batch = await api.db('batches').where({ tenant_id: tenantId }).orderBy('id', 'desc').first();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import supertest from 'supertest';
 import { createRedis, waitForRedis } from '../../src/platform/redis.js';
 import { createDb } from '../../src/platform/db.js';
+import { createConsoleServices } from '../../src/console/console-services.js';
 import { buildApp } from '../../src/app.js';
 import { createMetricsRegistry } from '../../src/platform/metrics.js';
 import { createValidationService } from '../../src/validations/validation-service.js';
@@ -64,7 +65,8 @@ async function appWith(opts: { queueRedisUrl?: string; limiterRedisUrl?: string;
   const settings = createTenantSettings(db, { reuseMaxAgeSeconds: config.reuse.defaultMaxAgeSeconds, nameMatch: config.nameMatch });
   const validations = createValidationService({ ...shared, queue, completions: null, checkWebhookUrl: webhooks.checkOneOffUrl, settings });
   const batches = createBatchService({ ...shared, feedQueue, maxRows: config.batches.maxRows, settings });
-  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches, webhooks, settings, metrics: createMetricsRegistry('api') });
+  const console = createConsoleServices({ config, db, cipher: shared.cipher, failFastRedis: limiterRedis, redis: limiterRedis, batches, queues: [queue, webhookQueue] });
+  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches, webhooks, settings, metrics: createMetricsRegistry('api'), console });
   return {
     http: supertest(app),
     async close() {

@@ -29,7 +29,7 @@ before(async () => {
 after(() => ctx.close());
 
 const cipher = () => createFieldCipher({ keys: rt.config.crypto.keys, activeKeyId: rt.config.crypto.activeKeyId });
-const auth = () => ({ tenantId, keyId: 'key_stall', mode: 'test' as const });
+const auth = () => ({ tenantId, keyId: 'key_stall', mode: 'test' as const, actor: 'api_key:key_stall' });
 
 /** Until the stalled request's lock is older than the lock timeout, so a retry may take the key over. */
 const staleKey = (key: string) =>

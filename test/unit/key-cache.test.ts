@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { cachedKeyLookup } from '../../src/tenants/key-cache.js';
 import type { AuthenticatedKey } from '../../src/tenants/tenant-store.js';
 
-const key: AuthenticatedKey = { keyId: 'key_1', tenantId: 'ten_1', mode: 'live' };
+const key: AuthenticatedKey = { keyId: 'key_1', tenantId: 'ten_1', mode: 'live', actor: 'api_key:key_1' };
 
 function harness(ttlMs: number) {
   let clock = 1_000;

@@ -1,0 +1,72 @@
+// The operations console under /console: same process, port and services as the API, its own
+// authentication (session cookies, never API keys). It reads top to bottom: assets and the pages
+// before sign-in, then the session, the body, the CSRF check, and the pages by area.
+// See docs/decisions/0030-console.md.
+import { readFileSync } from 'node:fs';
+import { Router } from 'express';
+import type { Db } from '../platform/db.js';
+import type { Logger } from '../platform/logger.js';
+import { projectFile } from '../platform/project-root.js';
+import { noStore } from '../platform/response-headers.js';
+import { AppError } from '../platform/app-error.js';
+import type { BatchService } from '../batches/batch-service.js';
+import type { ValidationService } from '../validations/validation-service.js';
+import type { WebhookService } from '../webhooks/webhook-service.js';
+import type { TenantSettingsStore } from '../tenants/tenant-settings.js';
+import type { SessionService } from '../users/session-service.js';
+import type { TeamService } from '../users/team-service.js';
+import { cookieNames, csrfGuard, requireSession } from './console-session.js';
+import { consoleErrors } from './console-errors.js';
+import { formBody } from './forms.js';
+import type { ConsoleOverview } from './console-overview.js';
+import { signInPages } from './pages/sign-in-pages.js';
+import { accountPages } from './pages/account-pages.js';
+import { homePage } from './pages/home-page.js';
+
+export interface ConsoleDeps {
+  db: Db;
+  logger: Logger;
+  sessions: SessionService;
+  team: TeamService;
+  validations: ValidationService;
+  batches: BatchService;
+  webhooks: WebhookService;
+  settings: TenantSettingsStore;
+  overview: ConsoleOverview;
+  secureCookies: boolean;
+  /** The CSV upload limit (BATCH_MAX_BYTES). */
+  maxUploadBytes: number;
+}
+
+/** The console's own files: read once, served from this origin (the CSP allows nothing else). */
+const ASSETS: Record<string, string> = { 'console.css': 'text/css; charset=utf-8', 'console.js': 'text/javascript; charset=utf-8' };
+
+function assetRoutes(): Router {
+  const files = new Map(Object.keys(ASSETS).map((name) => [name, readFileSync(projectFile(`console-assets/${name}`))]));
+  const router = Router();
+  router.get('/console/assets/:name', (req, res, next) => {
+    const body = files.get(String(req.params.name));
+    if (!body) return next();
+    res.type(ASSETS[String(req.params.name)]!).set('Cache-Control', 'no-cache').send(body);
+  });
+  return router;
+}
+
+export function consoleRoutes(d: ConsoleDeps): Router {
+  const cookies = cookieNames(d.secureCookies);
+  const router = Router();
+  router.use(noStore);
+  router.use(assetRoutes());
+  router.use(signInPages({ sessions: d.sessions, team: d.team, cookies, secure: d.secureCookies }));
+  // Everything below needs a signed-in user; the body is read only after the session is known.
+  router.use(requireSession(d.sessions, cookies));
+  router.use(formBody);
+  router.use(csrfGuard);
+  router.use(homePage({ db: d.db, batches: d.batches, overview: d.overview }));
+  router.use(accountPages({ sessions: d.sessions, team: d.team, cookies, secure: d.secureCookies }));
+  router.use(() => {
+    throw new AppError('route.not_found', 'There is no console page here.');
+  });
+  router.use(consoleErrors(d.logger));
+  return router;
+}

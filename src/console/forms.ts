@@ -1,0 +1,27 @@
+// Reading console forms: bounded url-encoded bodies, one string per field, and the hidden CSRF field.
+import express, { type Request } from 'express';
+import { AppError } from '../platform/app-error.js';
+import { html, type Html } from './html.js';
+
+/** Console forms are small; uploads take their own streamed route. */
+export const formBody = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 64 });
+
+/** A field as one trimmed string (a repeated field is refused), at most `max` characters. */
+export function field(req: Request, name: string, opts: { max?: number; required?: boolean; trim?: boolean } = {}): string {
+  const v = (req.body as Record<string, unknown> | undefined)?.[name];
+  if (v !== undefined && typeof v !== 'string') throw new AppError('console.invalid_input', `The field ${name} was sent more than once.`);
+  const s = opts.trim === false ? (v ?? '') : (v ?? '').trim();
+  if (opts.required && s === '') throw new AppError('console.invalid_input', `Fill in ${name.replaceAll('_', ' ')}.`);
+  if (s.length > (opts.max ?? 200)) throw new AppError('console.invalid_input', `${name.replaceAll('_', ' ')} is too long.`);
+  return s;
+}
+
+/** A query parameter as one string, or '' (repeated or over-long values are refused). */
+export function queryParam(req: Request, name: string, max = 100): string {
+  const v = (req.query as Record<string, unknown>)[name];
+  if (v === undefined) return '';
+  if (typeof v !== 'string' || v.length > max) throw new AppError('console.invalid_input', `The ${name} filter is not valid.`);
+  return v.trim();
+}
+
+export const csrfField = (csrf: string): Html => html`<input type="hidden" name="_csrf" value="${csrf}">`;

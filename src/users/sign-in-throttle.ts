@@ -1,0 +1,43 @@
+// Failed sign-ins, counted per account and per client address in Redis (every replica shares them).
+// Like the API's failed-key throttle it fails closed: with Redis down, signing in answers 503.
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { AppError } from '../platform/app-error.js';
+
+export interface SignInThrottle {
+  /** Throws 429 console.too_many_sign_ins while the account or the address is over its budget. */
+  check(email: string, address: string): Promise<void>;
+  /** One failed password or code against both. */
+  fail(email: string, address: string): Promise<void>;
+  /** A full sign-in clears the account's count (not the address's: one good account must not launder guesses). */
+  succeed(email: string): Promise<void>;
+}
+
+// The address is hashed into the key: Redis holds no e-mail address.
+const accountKey = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 32);
+
+const unavailable = (cause: unknown) =>
+  new AppError('service.unavailable', 'The service is temporarily unavailable; retry shortly.', { retryAfterSeconds: 5, cause });
+
+export function createSignInThrottle(redis: Redis, opts: { accountLimit: number; addressLimit: number; windowSeconds: number; keyPrefix: string }): SignInThrottle {
+  const accounts = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${opts.keyPrefix}:acct`, points: opts.accountLimit, duration: opts.windowSeconds });
+  const addresses = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${opts.keyPrefix}:addr`, points: opts.addressLimit, duration: opts.windowSeconds });
+  return {
+    async check(email, address) {
+      const [a, b] = await Promise.all([accounts.get(accountKey(email)), addresses.get(address)]).catch((err: unknown) => {
+        throw unavailable(err);
+      });
+      const over = [a && a.consumedPoints >= opts.accountLimit ? a : null, b && b.consumedPoints >= opts.addressLimit ? b : null].filter((x) => x !== null);
+      if (over.length === 0) return;
+      const retryAfter = Math.max(1, Math.ceil(Math.max(...over.map((x) => x.msBeforeNext)) / 1000));
+      throw new AppError('console.too_many_sign_ins', `Too many failed sign-ins; try again in ${Math.ceil(retryAfter / 60)} minute(s).`, { retryAfterSeconds: retryAfter });
+    },
+    async fail(email, address) {
+      await Promise.all([accounts.penalty(accountKey(email), 1), addresses.penalty(address, 1)]).catch(() => undefined);
+    },
+    async succeed(email) {
+      await accounts.delete(accountKey(email)).catch(() => undefined);
+    },
+  };
+}
