@@ -22,6 +22,13 @@ import type { ConsoleOverview } from './console-overview.js';
 import { signInPages } from './pages/sign-in-pages.js';
 import { accountPages } from './pages/account-pages.js';
 import { homePage } from './pages/home-page.js';
+import { validationPages } from './pages/validation-pages.js';
+import { batchPages } from './pages/batch-pages.js';
+import { webhookPages } from './pages/webhook-pages.js';
+import { keyPages } from './pages/key-pages.js';
+import { teamPages } from './pages/team-pages.js';
+import { settingsPages } from './pages/settings-pages.js';
+import { auditPages } from './pages/audit-pages.js';
 
 export interface ConsoleDeps {
   db: Db;
@@ -64,6 +71,13 @@ export function consoleRoutes(d: ConsoleDeps): Router {
   router.use(csrfGuard);
   router.use(homePage({ db: d.db, batches: d.batches, overview: d.overview }));
   router.use(accountPages({ sessions: d.sessions, team: d.team, cookies, secure: d.secureCookies }));
+  router.use(validationPages(d));
+  router.use(batchPages(d));
+  router.use(webhookPages(d));
+  router.use(keyPages(d));
+  router.use(teamPages(d));
+  router.use(settingsPages(d));
+  router.use(auditPages(d));
   router.use(() => {
     throw new AppError('route.not_found', 'There is no console page here.');
   });

@@ -1,0 +1,7 @@
+import { Router } from 'express';
+import type { ConsoleDeps } from '../console-routes.js';
+
+export function webhookPages(_d: ConsoleDeps): Router {
+  const router = Router();
+  return router;
+}
