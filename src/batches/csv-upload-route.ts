@@ -28,14 +28,19 @@ export function csvUploadRoute(service: BatchService, webhooks: WebhookService, 
       next();
       return;
     }
-    try {
-      await uploadCsv(req, res, service, webhooks, limits);
-    } finally {
-      // Answered before the body was read to its end (an error, or a replay that failed its check).
-      drainAfterEarlyAnswer(req, res);
-    }
+    await handleCsvUpload(req, res, service, webhooks, limits);
   });
   return router;
+}
+
+/** One CSV upload by the authenticated caller (`req.auth`): the API's route and the console's share it. */
+export async function handleCsvUpload(req: Request, res: Response, service: BatchService, webhooks: WebhookService, limits: { maxBytes: number }): Promise<void> {
+  try {
+    await uploadCsv(req, res, service, webhooks, limits);
+  } finally {
+    // Answered before the body was read to its end (an error, or a replay that failed its check).
+    drainAfterEarlyAnswer(req, res);
+  }
 }
 
 async function uploadCsv(req: Request, res: Response, service: BatchService, webhooks: WebhookService, limits: { maxBytes: number }): Promise<void> {

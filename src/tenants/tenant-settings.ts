@@ -1,5 +1,8 @@
 import type { Db } from '../platform/db.js';
+import { AppError } from '../platform/app-error.js';
+import { appendAudit } from '../platform/audit-store.js';
 import type { NameMatchThresholds } from '../name-match/name-matcher.js';
+import type { KeyMode } from './api-key.js';
 
 export interface TenantSettings {
   /** Default `max_age` for new validations: how old a reused partner answer may be. 0 disables reuse. */
@@ -52,3 +55,59 @@ export function createTenantSettings(db: Db, defaults: TenantSettings, cacheMs =
 }
 
 export type TenantSettingsStore = ReturnType<typeof createTenantSettings>;
+
+/** `MaxAge` in openapi.yaml: 30 days. */
+export const REUSE_MAX_AGE_LIMIT_SECONDS = 2_592_000;
+
+/** Who changes settings: an API key (`PATCH /v1/settings`) or a console user. Only the refusal's wording differs. */
+export interface SettingsActor {
+  tenantId: string;
+  mode: KeyMode;
+  /** `api_key:<id>` or `user:<id>`. */
+  actor: string;
+  via: 'api' | 'console';
+}
+
+const LIVE_ONLY: Record<SettingsActor['via'], string> = {
+  api: 'Settings apply to live payouts: change them with a live key (pv_live_…).',
+  console: 'Settings apply to live payouts: switch to live data to change them.',
+};
+
+const invalid = (message: string, field: string) => new AppError('request.invalid', message, { details: { field } });
+
+const isInt = (v: unknown, max: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+
+/**
+ * The rules every change of settings obeys, whoever asks. Settings steer live payouts (a match
+ * threshold of 0, reuse of week-old answers), and test keys live in developers' laptops and CI: only
+ * live mode may change them; both modes may read them. The range checks repeat openapi.yaml's for
+ * callers the request validator does not see (the console's form).
+ */
+export function checkSettingsChange(who: SettingsActor, patch: TenantSettingsPatch): void {
+  if (who.mode !== 'live') throw new AppError('settings.live_key_required', LIVE_ONLY[who.via]);
+  const age = patch.reuseMaxAgeSeconds;
+  if (age !== undefined && age !== null && !isInt(age, REUSE_MAX_AGE_LIMIT_SECONDS)) {
+    throw invalid(`reuse_max_age_seconds must be a whole number of seconds from 0 to ${REUSE_MAX_AGE_LIMIT_SECONDS}.`, 'reuse_max_age_seconds');
+  }
+  const nm = patch.nameMatch;
+  if (!nm) return;
+  if (!isInt(nm.match, 100)) throw invalid('match_threshold must be a whole number from 0 to 100.', 'name_match.match_threshold');
+  if (!isInt(nm.closeMatch, 100)) throw invalid('close_match_threshold must be a whole number from 0 to 100.', 'name_match.close_match_threshold');
+  if (nm.closeMatch > nm.match) throw invalid('close_match_threshold must not exceed match_threshold.', 'name_match.close_match_threshold');
+}
+
+/** Checks, stores and audits a change; the settings now in force. */
+export async function changeSettings(store: TenantSettingsStore, db: Db, who: SettingsActor, patch: TenantSettingsPatch, requestId: string): Promise<TenantSettings> {
+  checkSettingsChange(who, patch);
+  const updated = await store.update(who.tenantId, patch);
+  await appendAudit(db, {
+    tenantId: who.tenantId,
+    actor: who.actor,
+    action: 'settings.updated',
+    targetType: 'tenant',
+    targetId: who.tenantId,
+    requestId,
+    details: { reuse_max_age_seconds: updated.reuseMaxAgeSeconds, match_threshold: updated.nameMatch.match, close_match_threshold: updated.nameMatch.closeMatch },
+  });
+  return updated;
+}

@@ -9,6 +9,8 @@ export interface ApiKeyRecord {
   mode: KeyMode;
   createdAt: Date;
   revokedAt: Date | null;
+  /** To the minute; null until the key is first used. */
+  lastUsedAt: Date | null;
 }
 export interface AuthenticatedKey { keyId: string; tenantId: string; mode: KeyMode; actor: string }
 
@@ -35,17 +37,31 @@ export async function insertApiKey(
   });
 }
 
-export async function findApiKey(db: Db | Trx, id: string): Promise<ApiKeyRecord | undefined> {
-  const row = await db('api_keys').where({ id }).first();
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    displayPrefix: row.display_prefix,
-    mode: row.mode,
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
-  };
+type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const toApiKey = (row: Row): ApiKeyRecord => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  displayPrefix: row.display_prefix,
+  mode: row.mode,
+  createdAt: row.created_at,
+  revokedAt: row.revoked_at,
+  lastUsedAt: row.last_used_at ?? null,
+});
+
+const KEY_COLUMNS = ['id', 'tenant_id', 'display_prefix', 'mode', 'created_at', 'revoked_at', 'last_used_at'];
+
+/** A key by id; with `tenantId`, only that tenant's key (another tenant's id is not found). */
+export async function findApiKey(db: Db | Trx, id: string, tenantId?: string): Promise<ApiKeyRecord | undefined> {
+  const row = await db('api_keys').where({ id, ...(tenantId !== undefined ? { tenant_id: tenantId } : {}) }).first(KEY_COLUMNS);
+  return row ? toApiKey(row) : undefined;
+}
+
+/** A tenant's keys of both modes, newest first; `beforeId` continues a page. Never the hash. */
+export async function listApiKeys(db: Db | Trx, q: { tenantId: string; beforeId?: string; limit: number }): Promise<ApiKeyRecord[]> {
+  const query = db('api_keys').where({ tenant_id: q.tenantId }).orderBy('id', 'desc').limit(q.limit).select(KEY_COLUMNS);
+  if (q.beforeId) query.where('id', '<', q.beforeId);
+  return (await query).map(toApiKey);
 }
 
 /** Returns true if the key was active and is now revoked. */
