@@ -59,11 +59,23 @@ export const csrfFor = (token: string): string => createHmac('sha256', token).up
 export const newPreAuthToken = (): string => randomBytes(24).toString('base64url');
 
 function sameToken(a: unknown, b: string): boolean {
-  if (typeof a !== 'string' || a.length !== b.length) return false;
-  return timingSafeEqual(Buffer.from(a), Buffer.from(b));
+  // Byte lengths (a non-ASCII string of the same length would make timingSafeEqual throw); an empty
+  // expected token matches nothing.
+  if (typeof a !== 'string' || b.length === 0) return false;
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The host of an Origin header, or null for `null` and anything that is not a URL. */
+function originHost(origin: string): string | null {
+  try {
+    return origin === 'null' ? null : new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Refuses a state-changing request that another site could have sent: a cross-site Origin or
@@ -71,11 +83,14 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function checkCsrf(req: Request, expected: string): void {
   if (SAFE.has(req.method)) return;
+  // Sec-Fetch-Site is set by every current browser and a page cannot forge it. Browsers send
+  // `Origin: null` on same-origin form posts under `Referrer-Policy: no-referrer` (helmet's default), so
+  // `null` passes only with `Sec-Fetch-Site: same-origin`; any other Origin must name this host.
   const site = req.get('sec-fetch-site');
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw csrfError();
   const origin = req.get('origin');
-  if (origin !== undefined && origin !== 'null' && new URL(origin).host !== req.get('host')) throw csrfError();
-  if (origin === 'null') throw csrfError();
+  const sameOriginNull = origin === 'null' && site === 'same-origin';
+  if (origin !== undefined && !sameOriginNull && originHost(origin) !== req.get('host')) throw csrfError();
   const sent = req.get('x-csrf-token') ?? (req.body as Record<string, unknown> | undefined)?._csrf;
   if (!sameToken(sent, expected)) throw csrfError();
 }

@@ -26,6 +26,8 @@ export function toAppError(err: unknown): { error: AppError; unexpected: boolean
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return { error: new AppError('request.unsupported_media_type', 'Unsupported body encoding.'), unexpected: false };
   }
+  // Express's router: a path parameter whose percent-escapes do not decode (`/x/%E0%A4%A`).
+  if (err instanceof URIError && e.status === 400) return { error: new AppError('request.invalid', 'The URL has a percent-escape that does not decode.'), unexpected: false };
   // express-openapi-validator (request side; a response-validation failure is a 500 = our bug). Its texts
   // quote what was sent (an unknown query parameter's name, a path segment): digit runs that could be an
   // account number are masked, like in the logs.

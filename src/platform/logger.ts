@@ -43,8 +43,11 @@ export function scrubUrlPath(url: string): string {
   } catch {
     // Malformed escapes: mask the raw form.
   }
-  return maskDigitRuns(path);
+  return maskDigitRuns(path).replace(BEARER_PATH, '$1[token]');
 }
+
+/** Paths that carry a bearer secret: a console invitation link (`/console/invitations/<token>`). */
+const BEARER_PATH = /^(\/console\/invitations\/).+/i;
 
 /** Every run of 9+ digits (spaces or dashes between them allowed) as X's and its last four digits. */
 export function maskDigitRuns(text: string): string {

@@ -52,12 +52,14 @@ export function createSessionService(deps: { db: Db; cipher: FieldCipher; thrott
       // Unknown addresses verify against a decoy so both failures take as long and read the same.
       const ok = await verifyPassword(user?.passwordHash ?? (await decoyHash()), password);
       if (!user || !ok || user.status !== 'active') {
-        await throttle.fail(email, address);
         if (user) await appendAudit(db, { tenantId: user.tenantId, actor: userActor(user.id), action: 'user.sign_in_failed', targetType: 'user', targetId: user.id, requestId });
         throw new AppError('console.sign_in_failed', 'The e-mail address or password is not right.');
       }
-      if (user.totpEnabled) return open(user, 'password', requestId);
-      await throttle.succeed(email);
+      if (user.totpEnabled) {
+        await throttle.succeed(email, address, false);
+        return open(user, 'password', requestId);
+      }
+      await throttle.succeed(email, address, true);
       void deleteDeadSessions(db, new Date(Date.now() - 86_400_000), 200).catch(() => undefined);
       return open(user, 'active', requestId);
     },
@@ -74,7 +76,6 @@ export function createSessionService(deps: { db: Db; cipher: FieldCipher; thrott
       const secret = cipher.decrypt(user.totpCiphertext, totpAad(user.id));
       const step = await checkTotp(secret, code.trim(), user.totpLastStep);
       if (step === null) {
-        await throttle.fail(user.email, address);
         await appendAudit(db, { tenantId: user.tenantId, actor: userActor(user.id), action: 'user.totp_failed', targetType: 'user', targetId: user.id, requestId });
         throw new AppError('console.totp_failed', 'That code is not right or was already used.');
       }
@@ -82,7 +83,7 @@ export function createSessionService(deps: { db: Db; cipher: FieldCipher; thrott
       const claimed = await db('users').where({ id: user.id }).where((q) => q.whereNull('totp_last_step').orWhere('totp_last_step', '<', step)).update({ totp_last_step: step });
       if (claimed === 0) throw new AppError('console.totp_failed', 'That code is not right or was already used.');
       await updateSession(db, tokenHash(token), { revoked_at: new Date() });
-      await throttle.succeed(user.email);
+      await throttle.succeed(user.email, address, true);
       return open(user, 'active', requestId);
     },
 

@@ -50,7 +50,7 @@ export async function revokeUserSessions(db: Db | Trx, userId: string, now: Date
   return db('user_sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: now });
 }
 
-/** Expired or revoked sessions older than a day are deleted in bounded batches (housekeeping). */
+/** Sessions past their absolute expiry (`before` is usually a day ago; revoked ones too, once expired) are deleted in bounded batches. */
 export async function deleteDeadSessions(db: Db, before: Date, limit = 1000): Promise<number> {
   const ids = await db('user_sessions').where('expires_at', '<', before).limit(limit).pluck('token_hash');
   if (ids.length === 0) return 0;

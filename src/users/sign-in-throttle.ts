@@ -6,12 +6,18 @@ import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { AppError } from '../platform/app-error.js';
 
 export interface SignInThrottle {
-  /** Throws 429 console.too_many_sign_ins while the account or the address is over its budget. */
+  /**
+   * Counts one attempt against the account and the address before its password or code is checked,
+   * so parallel guesses cannot all pass a check made before any of them failed. While either is over
+   * its budget, throws 429 console.too_many_sign_ins and counts nothing. A failed attempt needs no
+   * more: its point stays.
+   */
   check(email: string, address: string): Promise<void>;
-  /** One failed password or code against both. */
-  fail(email: string, address: string): Promise<void>;
-  /** A full sign-in clears the account's count (not the address's: one good account must not launder guesses). */
-  succeed(email: string): Promise<void>;
+  /**
+   * The attempt was right: its points are handed back. A full sign-in (`complete`) also clears the
+   * account's count (not the address's: one good account must not launder guesses).
+   */
+  succeed(email: string, address: string, complete: boolean): Promise<void>;
 }
 
 // The address is hashed into the key: Redis holds no e-mail address.
@@ -25,19 +31,20 @@ export function createSignInThrottle(redis: Redis, opts: { accountLimit: number;
   const addresses = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${opts.keyPrefix}:addr`, points: opts.addressLimit, duration: opts.windowSeconds });
   return {
     async check(email, address) {
-      const [a, b] = await Promise.all([accounts.get(accountKey(email)), addresses.get(address)]).catch((err: unknown) => {
+      const [a, b] = await Promise.all([accounts.penalty(accountKey(email), 1), addresses.penalty(address, 1)]).catch((err: unknown) => {
         throw unavailable(err);
       });
-      const over = [a && a.consumedPoints >= opts.accountLimit ? a : null, b && b.consumedPoints >= opts.addressLimit ? b : null].filter((x) => x !== null);
+      const over = [a.consumedPoints > opts.accountLimit ? a : null, b.consumedPoints > opts.addressLimit ? b : null].filter((x) => x !== null);
       if (over.length === 0) return;
+      await Promise.all([accounts.reward(accountKey(email), 1), addresses.reward(address, 1)]).catch(() => undefined);
       const retryAfter = Math.max(1, Math.ceil(Math.max(...over.map((x) => x.msBeforeNext)) / 1000));
       throw new AppError('console.too_many_sign_ins', `Too many failed sign-ins; try again in ${Math.ceil(retryAfter / 60)} minute(s).`, { retryAfterSeconds: retryAfter });
     },
-    async fail(email, address) {
-      await Promise.all([accounts.penalty(accountKey(email), 1), addresses.penalty(address, 1)]).catch(() => undefined);
-    },
-    async succeed(email) {
-      await accounts.delete(accountKey(email)).catch(() => undefined);
+    async succeed(email, address, complete) {
+      await Promise.all([
+        complete ? accounts.delete(accountKey(email)) : accounts.reward(accountKey(email), 1),
+        addresses.reward(address, 1),
+      ]).catch(() => undefined);
     },
   };
 }

@@ -78,6 +78,7 @@ export function createTeamService(deps: { db: Db; cipher: FieldCipher; invitatio
       if (!EMAIL.test(normalised) || normalised.length > 254) throw new AppError('console.invalid_input', 'Enter a valid e-mail address.');
       const by = 'cli' in actor ? 'cli' : userActor(actor.id);
       if (!('cli' in actor) && !canManageMember(actor.role, role, role)) throw new AppError('console.forbidden', 'Your role cannot invite with this role.');
+      if ('cli' in actor && !(await findTenant(db, actor.tenantId))) throw new AppError('console.invalid_input', `No tenant ${actor.tenantId}.`);
       if (await findUserByEmail(db, normalised)) throw new AppError('console.email_taken', 'A user with this e-mail address already exists.');
       const { token, hash } = newToken();
       const now = new Date();
@@ -152,7 +153,12 @@ export function createTeamService(deps: { db: Db; cipher: FieldCipher; invitatio
       await appendAudit(db, { tenantId: user.tenantId, actor: userActor(user.id), action: 'user.totp_enabled', targetType: 'user', targetId: user.id, requestId });
     },
 
-    async disableTotp(user: User, requestId: string): Promise<void> {
+    /** Needs a current code: a stolen session alone cannot remove the second factor. */
+    async disableTotp(user: User, code: string, requestId: string): Promise<void> {
+      const fresh = await findUser(db, user.tenantId, user.id);
+      if (!fresh?.totpEnabled || !fresh.totpCiphertext) throw new AppError('console.invalid_input', 'Two-step sign-in is already off.');
+      const step = await checkTotp(cipher.decrypt(fresh.totpCiphertext, totpAad(user.id)), code.trim(), fresh.totpLastStep);
+      if (step === null) throw new AppError('console.totp_failed', 'That code is not right or was already used.');
       await updateUser(db, user.tenantId, user.id, { totp_enabled: false, totp_ciphertext: null, totp_last_step: null });
       await appendAudit(db, { tenantId: user.tenantId, actor: userActor(user.id), action: 'user.totp_disabled', targetType: 'user', targetId: user.id, requestId });
     },

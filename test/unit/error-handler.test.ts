@@ -63,6 +63,15 @@ describe('toAppError', () => {
     assert.ok(!other.message.includes('123456789012'), other.message);
   });
 
+  it("maps the router's undecodable percent-escape (URIError, status 400) to 400 request.invalid, not a 500", () => {
+    const err = Object.assign(new URIError("Failed to decode param '%E0%A4%A'"), { status: 400, statusCode: 400 });
+    const { error, unexpected } = toAppError(err);
+    assert.equal(unexpected, false);
+    assert.equal(error.status, 400);
+    assert.equal(error.code, 'request.invalid');
+    assert.ok(!error.message.includes('%E0'));
+  });
+
   it('treats a response-validation failure (status 500 from the validator) as our bug', () => {
     const { error, unexpected } = toAppError(Object.assign(new Error('/response must NOT have additional properties'), { status: 500, errors: [] }));
     assert.equal(unexpected, true);

@@ -32,6 +32,12 @@ describe('logger', () => {
     assert.ok(out.includes('XXXXXXXXXXX6783'));
   });
 
+  it('scrubUrlPath hides the token of a console invitation link', () => {
+    assert.equal(scrubUrlPath('/console/invitations/Zm9vYmFyLXNlY3JldC10b2tlbi0xMjM0NQ'), '/console/invitations/[token]');
+    assert.equal(scrubUrlPath('/CONSOLE/Invitations/abc%2Fdef'), '/CONSOLE/Invitations/[token]');
+    assert.equal(scrubUrlPath('/console/invitations'), '/console/invitations');
+  });
+
   it('scrubUrlPath drops the query string and fragment and masks account-number-like runs, spaced, dashed or encoded', () => {
     assert.equal(scrubUrlPath('/v1/validations?api_key=pv_test_x&account=501000123456789'), '/v1/validations');
     assert.equal(scrubUrlPath('/v1/validations/501000123456789#frag'), '/v1/validations/XXXXXXXXXXX6789');

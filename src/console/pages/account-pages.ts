@@ -8,6 +8,7 @@ import { csrfField, field, queryParam } from '../forms.js';
 import { html } from '../html.js';
 import { page, redirect, sendHtml } from '../layout.js';
 import { totpQrSvg } from '../qr.js';
+import { formFailure } from '../form-errors.js';
 
 const NOTICES: Record<string, string> = {
   'totp-on': 'Two-step sign-in is on: you will be asked for a code at every sign-in.',
@@ -49,7 +50,10 @@ export function accountPages(d: { sessions: SessionService; team: TeamService; c
 </dl>
 <h2>Two-step sign-in (TOTP)</h2>
 ${user.totpEnabled
-  ? html`<form method="post" action="/console/account/totp/disable">${csrfField(ctx.csrf)}<button type="submit" class="danger">Turn off two-step sign-in</button></form>`
+  ? html`<form method="post" action="/console/account/totp/disable" class="stack">${csrfField(ctx.csrf)}
+  <label for="off-code">Current 6-digit code (needed to turn it off)</label>
+  <input id="off-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+  <button type="submit" class="danger">Turn off two-step sign-in</button></form>`
   : html`<form method="post" action="/console/account/totp/setup">${csrfField(ctx.csrf)}<button type="submit">Set up two-step sign-in</button></form>`}
 <h2>Sessions</h2>
 <form method="post" action="/console/account/sign-out-everywhere">${csrfField(ctx.csrf)}<button type="submit">Sign out everywhere</button></form>`));
@@ -83,7 +87,15 @@ ${user.totpEnabled
   });
 
   router.post('/console/account/totp/disable', async (req, res) => {
-    await d.team.disableTotp(consoleOf(req).user, req.requestId);
+    const ctx = consoleOf(req);
+    try {
+      await d.team.disableTotp(ctx.user, field(req, 'code', { max: 12 }), req.requestId);
+    } catch (err) {
+      const message = formFailure(res, err);
+      if (message === null) throw err;
+      sendHtml(res, page(ctx, { title: 'Your account', error: message }, html`<p><a href="/console/account">Back to your account</a></p>`), res.statusCode);
+      return;
+    }
     redirect(res, '/console/account?notice=totp-off');
   });
 

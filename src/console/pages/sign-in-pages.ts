@@ -27,7 +27,8 @@ function preAuth(res: Response, d: PublicDeps): string {
   return t;
 }
 
-const checkPreAuth = (req: Request, d: PublicDeps) => checkCsrf(req, readCookie(req, d.cookies.preAuth) ?? '\u0000no-pre-auth-cookie');
+// Without the cookie nothing can match (an empty expected token matches nothing).
+const checkPreAuth = (req: Request, d: PublicDeps) => checkCsrf(req, readCookie(req, d.cookies.preAuth) ?? '');
 
 function signInForm(res: Response, d: PublicDeps, o: { next: string; email?: string; error?: string | null; notice?: string | null }, status = 200) {
   const pre = preAuth(res, d);
