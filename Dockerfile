@@ -34,6 +34,7 @@ COPY --from=deps --chown=root:root /app/scripts/stubs scripts/stubs
 # package.json makes dist/*.js ES modules and marks the folder openapi.yaml is read from.
 COPY --from=build --chown=root:root /app/package.json ./
 COPY --chown=root:root openapi.yaml ./
+COPY --chown=root:root console-assets console-assets
 COPY --from=build --chown=root:root /app/bin bin
 COPY --from=build --chown=root:root /app/dist dist
 # Code is owned by root and read-only to the service user.

@@ -17,6 +17,7 @@ import type { SessionService } from '../users/session-service.js';
 import type { TeamService } from '../users/team-service.js';
 import { cookieNames, csrfGuard, requireSession } from './console-session.js';
 import { consoleErrors } from './console-errors.js';
+import { methodGuard } from './method-guard.js';
 import { formBody } from './forms.js';
 import type { ConsoleOverview } from './console-overview.js';
 import { signInPages } from './pages/sign-in-pages.js';
@@ -63,6 +64,8 @@ export function consoleRoutes(d: ConsoleDeps): Router {
   const cookies = cookieNames(d.secureCookies);
   const router = Router();
   router.use(noStore);
+  // Before anything else, as on /v1 after its checks: a known path with another method is a 405.
+  router.use(methodGuard(router));
   router.use(assetRoutes());
   router.use(signInPages({ sessions: d.sessions, team: d.team, cookies, secure: d.secureCookies }));
   // Everything below needs a signed-in user; the body is read only after the session is known.

@@ -42,6 +42,7 @@ const MISSING: Array<[RegExp, string]> = [
   [/^\/v1\/batches/, 'bat_00000000000000000000000000'],
   [/^\/v1\/webhook-endpoints/, 'whe_00000000000000000000000000'],
   [/^\/v1\/webhook-deliveries/, 'whd_00000000000000000000000000'],
+  [/^\/console\//, 'obj_00000000000000000000000000'],
 ];
 const concrete = (template: string, id?: string) =>
   template.includes('{id}') ? template.replace('{id}', id ?? MISSING.find(([re]) => re.test(template))![1]) : template;

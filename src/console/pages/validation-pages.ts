@@ -18,9 +18,6 @@ import { validationDetail } from './validation-detail.js';
 /** How long the form waits for the answer before showing the validation's page anyway (it refreshes). */
 const WAIT_SECONDS = 5;
 
-/** No '%': ids never need encoding, and a malformed escape must not reach the router's decoder (a 500). */
-const DETAIL_PATH = /^\/console\/validations\/([^/%]+)\/?$/;
-
 const notFound = () => new AppError('validation.not_found', 'No validation with this id exists for this tenant.');
 
 export function validationPages(d: ConsoleDeps): Router {
@@ -67,9 +64,10 @@ ${resultsTable(found.data.map(toValidationView))}
 ${pager(req, found.nextCursor)}`));
   });
 
-  router.get(DETAIL_PATH, requirePermission('validations.read'), async (req, res) => {
+  // A malformed percent-escape in the id is a 400 from the router's decoder (platform/error-handler.ts).
+  router.get('/console/validations/:id', requirePermission('validations.read'), async (req, res) => {
     const ctx = consoleOf(req);
-    const id = String((req.params as Record<string, string>)[0]);
+    const id = String(req.params.id);
     if (!isId('val', id)) throw notFound();
     const v = toValidationView(await d.validations.get(ctx.scope, id));
     sendHtml(res, page(ctx, { title: 'Validation', section: '/console/validations' }, validationDetail(v)));
