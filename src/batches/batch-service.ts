@@ -91,7 +91,7 @@ export function createBatchService(deps: BatchServiceDeps) {
           await insertBatch(trx, { id: batchId, ...scope, source, referenceId: meta.referenceId, metadata: meta.metadata, webhookUrl: meta.webhookUrl ?? null });
           await appendAudit(trx, {
             tenantId: auth.tenantId,
-            actor: `api_key:${auth.keyId}`,
+            actor: auth.actor,
             action: 'batch.created',
             targetType: 'batch',
             targetId: batchId,

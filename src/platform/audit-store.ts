@@ -2,7 +2,7 @@ import type { Db, Trx } from './db.js';
 
 export interface AuditEntry {
   tenantId: string | null;
-  /** `api_key:<id>`, `cli`, or `system` — never a secret. */
+  /** `api_key:<id>`, `user:<id>` (the console), `cli`, or `system` — never a secret. */
   actor: string;
   action: string;
   targetType: string;

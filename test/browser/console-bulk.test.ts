@@ -96,6 +96,8 @@ describe('console bulk upload in chromium', () => {
     const b = await rt.db('batches').where({ id: batchId, tenant_id: tenantId }).first();
     assert.equal(b.status, 'completed');
     assert.equal(b.reference_id, 'november-vendors');
+    const audit = await rt.db('audit_log').where({ tenant_id: tenantId, action: 'batch.created', target_id: batchId }).first();
+    assert.equal(audit.actor, `user:${operator.id}`);
     assert.deepEqual(w.problems, []);
     await w.close();
   });
