@@ -18,8 +18,10 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('users', (t) => {
     t.string('id', 32).primary();
     t.string('tenant_id', 32).notNullable().references('id').inTable('tenants');
-    // Lower-cased; unique across tenants, so signing in needs only an address and a password.
-    t.string('email', 254).notNullable().unique();
+    // Lower-cased; unique across tenants, so signing in needs only an address and a password. A binary
+    // collation: an accent- or case-folding one would let `álice@…` find `alice@…` while the sign-in
+    // throttle counts them apart.
+    t.specificType('email', 'VARCHAR(254) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin').notNullable().unique();
     t.string('name', 200).notNullable();
     t.string('password_hash', 255).notNullable();
     t.string('role', 16).notNullable();

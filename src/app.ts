@@ -59,7 +59,7 @@ export interface AppDeps {
   settings: TenantSettingsStore;
   metrics: Registry;
   /** The operations console's services (src/console/console-routes.ts). */
-  console: Omit<ConsoleDeps, 'db' | 'logger' | 'validations' | 'batches' | 'webhooks' | 'settings' | 'secureCookies' | 'maxUploadBytes'>;
+  console: Omit<ConsoleDeps, 'db' | 'logger' | 'validations' | 'batches' | 'webhooks' | 'settings' | 'secureCookies' | 'maxUploadBytes' | 'tenantRateLimit'>;
 }
 
 /** Builds the Express app from its dependencies; no globals, so tests build as many as they like. */
@@ -80,9 +80,12 @@ export function buildApp(deps: AppDeps): Express {
   app.use(onPaths(/^\/(?:healthz|readyz)\/?$/i, healthRoutes(deps.db, deps.healthRedis)));
   app.use(onPaths(/^\/metrics\/?$/i, metricsRoute(deps.metrics, config.metricsToken)));
   app.use(onPaths(/^\/(?:openapi\.yaml|docs(?:\/.*)?)$/i, docsRoutes(OPENAPI_PATH)));
+  const tenantRateLimit = { points: config.rateLimit.points, windowSeconds: config.rateLimit.windowSeconds, keyPrefix: `${config.redis.queuePrefix}:ratelimit` };
   app.use(onPaths(CONSOLE_PATHS, consoleRoutes({
     ...deps.console, db: deps.db, logger, validations: deps.validations, batches: deps.batches, webhooks: deps.webhooks, settings: deps.settings,
     secureCookies: config.console.secureCookies, maxUploadBytes: config.batches.maxBytes,
+    // Console validations and uploads spend the tenant's API budget: a person is no way around it.
+    tenantRateLimit: rateLimitMiddleware(deps.rateLimitRedis, { ...tenantRateLimit, headers: false }),
   })));
   app.use(onPaths(V1_PATHS, noStore));
   // Authentication and the tenant's rate limit come before any byte of a body is read.
@@ -93,11 +96,7 @@ export function buildApp(deps: AppDeps): Express {
   const findKey = cachedKeyLookup((hash) => findActiveKeyByHash(deps.db, hash), { ttlMs: config.http.keyCacheMs });
   app.use(onPaths(V1_PATHS, authMiddleware(findKey, authFailures)));
   app.use(
-    onPaths(V1_PATHS, rateLimitMiddleware(deps.rateLimitRedis, {
-      points: config.rateLimit.points,
-      windowSeconds: config.rateLimit.windowSeconds,
-      keyPrefix: `${config.redis.queuePrefix}:ratelimit`,
-    })),
+    onPaths(V1_PATHS, rateLimitMiddleware(deps.rateLimitRedis, tenantRateLimit)),
   );
   // JSON batches carry up to BATCH_JSON_MAX_ITEMS payees; everything else keeps the small limit.
   const isJsonBatch = (req: express.Request) => JSON_BATCH_PATH.test(req.path);

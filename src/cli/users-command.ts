@@ -34,7 +34,7 @@ function roleOf(value: string | undefined, fallback?: Role): Role {
 }
 
 const team = (config: Config, db: Db) =>
-  createTeamService({ db, cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }), invitationMs: config.console.invitationMs });
+  createTeamService({ db, invitationMs: config.console.invitationMs });
 
 export async function usersCommand(args: string[], config: Config, withDb: <T>(work: (db: Db) => Promise<T>) => Promise<T>): Promise<void> {
   const [sub, ...rest] = args;

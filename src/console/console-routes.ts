@@ -3,7 +3,7 @@
 // before sign-in, then the session, the body, the CSRF check, and the pages by area.
 // See docs/decisions/0030-console.md.
 import { readFileSync } from 'node:fs';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { projectFile } from '../platform/project-root.js';
@@ -15,6 +15,7 @@ import type { WebhookService } from '../webhooks/webhook-service.js';
 import type { TenantSettingsStore } from '../tenants/tenant-settings.js';
 import type { SessionService } from '../users/session-service.js';
 import type { TeamService } from '../users/team-service.js';
+import type { TotpService } from '../users/totp-service.js';
 import { cookieNames, csrfGuard, requireSession } from './console-session.js';
 import { consoleErrors } from './console-errors.js';
 import { methodGuard } from './method-guard.js';
@@ -36,6 +37,7 @@ export interface ConsoleDeps {
   logger: Logger;
   sessions: SessionService;
   team: TeamService;
+  totp: TotpService;
   validations: ValidationService;
   batches: BatchService;
   webhooks: WebhookService;
@@ -44,6 +46,8 @@ export interface ConsoleDeps {
   secureCookies: boolean;
   /** The CSV upload limit (BATCH_MAX_BYTES). */
   maxUploadBytes: number;
+  /** The tenant's API rate limit, for the routes that make partner calls (after `actAsTenant`). */
+  tenantRateLimit: RequestHandler;
 }
 
 /** The console's own files: read once, served from this origin (the CSP allows nothing else). */
@@ -73,7 +77,7 @@ export function consoleRoutes(d: ConsoleDeps): Router {
   router.use(formBody);
   router.use(csrfGuard);
   router.use(homePage({ db: d.db, batches: d.batches, overview: d.overview }));
-  router.use(accountPages({ sessions: d.sessions, team: d.team, cookies, secure: d.secureCookies }));
+  router.use(accountPages({ sessions: d.sessions, totp: d.totp, cookies, secure: d.secureCookies }));
   router.use(validationPages(d));
   router.use(batchPages(d));
   router.use(webhookPages(d));

@@ -130,3 +130,9 @@ export const requirePermission = (p: Permission): RequestHandler => (req, _res, 
   if (!can(consoleOf(req).user.role, p)) throw new AppError('console.forbidden', 'Your role does not allow this.');
   next();
 };
+
+/** For the shared API middlewares that read `req.auth` (the tenant rate limit): the session's user, as the tenant. */
+export const actAsTenant: RequestHandler = (req, _res, next) => {
+  req.auth = consoleOf(req).auth;
+  next();
+};

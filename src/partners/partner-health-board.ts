@@ -25,12 +25,18 @@ export function startPartnerHealthReports(redis: Redis, key: string, workerId: s
   report();
   const timer = setInterval(report, REPORT_EVERY_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    // A stopped worker's fields go with it (one that died is pruned by the readers).
+    const fields = partners.map((p) => `${p.name}|${workerId}`);
+    if (fields.length > 0) redis.hdel(key, ...fields).catch(() => undefined);
+  };
 }
 
 export async function readPartnerHealth(redis: Redis, key: string, now = Date.now()): Promise<PartnerHealth[]> {
   const all = await redis.hgetall(key);
   const best = new Map<string, PartnerHealth>();
+  const stale: string[] = [];
   for (const [field, value] of Object.entries(all)) {
     const partner = field.split('|')[0]!;
     let parsed: { state?: unknown; at?: unknown };
@@ -40,12 +46,18 @@ export async function readPartnerHealth(redis: Redis, key: string, now = Date.no
       continue;
     }
     const state = parsed.state as BreakerState;
-    if (typeof parsed.at !== 'number' || !(state in SEVERITY) || now - parsed.at > FRESH_MS) continue;
+    if (typeof parsed.at !== 'number' || !(state in SEVERITY)) continue;
+    if (now - parsed.at > FRESH_MS) {
+      // A worker that died without saying so: its field would stay while others keep the hash alive.
+      stale.push(field);
+      continue;
+    }
     const seen = best.get(partner);
     const ageSeconds = Math.max(0, Math.round((now - parsed.at) / 1000));
     if (!seen || SEVERITY[state] > SEVERITY[seen.state] || (SEVERITY[state] === SEVERITY[seen.state] && ageSeconds < seen.ageSeconds)) {
       best.set(partner, { partner, state, ageSeconds });
     }
   }
+  if (stale.length > 0) await redis.hdel(key, ...stale).catch(() => undefined);
   return [...best.values()].sort((a, b) => a.partner.localeCompare(b.partner));
 }

@@ -36,6 +36,9 @@ export interface AuditPage {
 /** Rows a filtered page looks at before it stops and offers "Older" to look further. */
 export const SCAN_WINDOW = 5000;
 
+/** `(tenant_id, id)`, as migrations/20261121000001_foundation.ts names it. */
+const TENANT_ID_INDEX = 'audit_log_tenant_id_id_index';
+
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const CURSOR = /^[1-9]\d{0,18}$/;
 
@@ -99,8 +102,12 @@ export async function queryAudit(db: Db, tenantId: string, filter: AuditFilter, 
   const lower = from ? (await lastIdBefore(db, tenantId, from)) + 1n : null; // inclusive
   if (upper !== null && lower !== null && upper <= lower) return { entries: [], next: null, partial: false };
 
+  // FORCE INDEX: for `id < cursor ORDER BY id DESC LIMIT n`, MariaDB 10.11 otherwise takes a `ref` on
+  // tenant_id alone and reads every newer entry of the tenant before reaching the cursor (a page deep in
+  // the log cost ~1 ms per 1,000 newer entries), and for a filtered stretch it may range-scan the primary
+  // key across every tenant's entries. The hint keeps each page one range of this tenant's index.
   const range = () => {
-    const q = db('audit_log').where({ tenant_id: tenantId });
+    const q = db.from(db.raw('?? FORCE INDEX (??)', ['audit_log', TENANT_ID_INDEX])).where({ tenant_id: tenantId });
     if (upper !== null) q.where('id', '<', upper.toString());
     if (lower !== null) q.where('id', '>=', lower.toString());
     return q;

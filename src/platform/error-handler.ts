@@ -26,6 +26,12 @@ export function toAppError(err: unknown): { error: AppError; unexpected: boolean
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return { error: new AppError('request.unsupported_media_type', 'Unsupported body encoding.'), unexpected: false };
   }
+  // body-parser's other client errors (the console's forms): too many fields, a body that does not
+  // inflate, a client that hung up mid-body. None is a bug, none is logged as one.
+  if (e?.type === 'parameters.too.many') return { error: new AppError('request.invalid', 'The form has too many fields.'), unexpected: false };
+  if (e?.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return { error: new AppError('request.invalid', 'The request body could not be read.'), unexpected: false };
+  }
   // Express's router: a path parameter whose percent-escapes do not decode (`/x/%E0%A4%A`).
   if (err instanceof URIError && e.status === 400) return { error: new AppError('request.invalid', 'The URL has a percent-escape that does not decode.'), unexpected: false };
   // express-openapi-validator (request side; a response-validation failure is a 500 = our bug). Its texts

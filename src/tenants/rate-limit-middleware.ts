@@ -16,11 +16,13 @@ export function setRateLimitHeaders(res: Response, policy: { points: number; win
 }
 
 /**
- * Per-tenant request budget shared by every API replica through Redis. There is deliberately no
+ * Per-tenant request budget shared by every API replica through Redis (and by the console's validations
+ * and uploads, which draw on the same budget without the headers: `headers: false`). There is deliberately no
  * in-memory insurance limiter: while Redis is down the API answers 503 rather than admitting
  * unmetered traffic that would turn into paid partner calls later.
  */
-export function rateLimitMiddleware(redis: Redis, opts: { points: number; windowSeconds: number; keyPrefix: string }): RequestHandler {
+export function rateLimitMiddleware(redis: Redis, opts: { points: number; windowSeconds: number; keyPrefix: string; headers?: boolean }): RequestHandler {
+  const report = opts.headers === false ? () => undefined : setRateLimitHeaders;
   const limiter = new RateLimiterRedis({
     storeClient: redis,
     keyPrefix: opts.keyPrefix,
@@ -31,12 +33,12 @@ export function rateLimitMiddleware(redis: Redis, opts: { points: number; window
     const { tenantId } = requireAuth(req);
     try {
       const r = await limiter.consume(tenantId, 1);
-      setRateLimitHeaders(res, opts, r.remainingPoints, r.msBeforeNext);
+      report(res, opts, r.remainingPoints, r.msBeforeNext);
       next();
     } catch (err) {
       if (err instanceof RateLimiterRes) {
         const retryAfter = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-        setRateLimitHeaders(res, opts, 0, err.msBeforeNext);
+        report(res, opts, 0, err.msBeforeNext);
         throw new AppError('rate_limit.exceeded', `Too many requests; retry after ${retryAfter} s.`, { retryAfterSeconds: retryAfter });
       }
       throw new AppError('service.unavailable', 'The service is temporarily unavailable; retry shortly.', { retryAfterSeconds: 5, cause: err });

@@ -60,10 +60,12 @@ export function createTenantService(db: Db, actor = 'cli') {
     },
 
     /** One tenant's key only: another tenant's key id is `api_key.not_found`, exactly like an unknown one. */
-    async revokeTenantKey(tenantId: string, keyId: string, requestId?: string): Promise<{ revoked: boolean }> {
+    /** `mayRevoke` decides by the key's mode (a console role may be limited to test keys). */
+    async revokeTenantKey(tenantId: string, keyId: string, requestId?: string, mayRevoke: (mode: KeyMode) => boolean = () => true): Promise<{ revoked: boolean }> {
       return db.transaction(async (trx) => {
         const key = await findApiKey(trx, keyId, tenantId);
         if (!key) throw new AppError('api_key.not_found', 'No API key with this id exists for this organisation.');
+        if (!mayRevoke(key.mode)) throw new AppError('console.forbidden', `Your role cannot revoke ${key.mode} keys.`);
         return revokeFound(trx, key, requestId);
       });
     },

@@ -11,6 +11,8 @@ export type Permission =
   | 'validations.create'
   | 'batches.download'
   | 'keys.manage'
+  /** Live keys reach the bank partners and can change settings: owners and admins only. */
+  | 'keys.live'
   | 'webhooks.read'
   | 'webhooks.manage'
   | 'team.read'
@@ -20,7 +22,7 @@ export type Permission =
   | 'audit.read';
 
 const ALL: readonly Permission[] = [
-  'validations.read', 'validations.create', 'batches.download', 'keys.manage', 'webhooks.read', 'webhooks.manage',
+  'validations.read', 'validations.create', 'batches.download', 'keys.manage', 'keys.live', 'webhooks.read', 'webhooks.manage',
   'team.read', 'team.manage', 'settings.read', 'settings.manage', 'audit.read',
 ];
 
@@ -30,7 +32,9 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   // Payout teams: validate, upload, download; they see the team and settings but change neither.
   operator: new Set(['validations.read', 'validations.create', 'batches.download', 'webhooks.read', 'team.read', 'settings.read']),
   viewer: new Set(['validations.read', 'webhooks.read', 'team.read', 'settings.read']),
-  // Integrators: keys and webhooks, and read access to what their integration produced.
+  // Integrators: test keys and webhooks, and read access to what their integration produced. A live key
+  // can do everything the API can (paid validations, settings), so only owners and admins make or
+  // revoke one.
   developer: new Set(['validations.read', 'keys.manage', 'webhooks.read', 'webhooks.manage', 'team.read', 'settings.read']),
 };
 
@@ -51,8 +55,8 @@ export function canManageMember(actor: Role, target: Role, to: Role | null): boo
 /** What the roles table in the README and the team page say about each role. */
 export const ROLE_SUMMARY: Record<Role, string> = {
   owner: 'Everything, including making and removing other owners',
-  admin: 'Team (except owners), API keys, webhooks, settings, audit log; validate and upload',
+  admin: 'Team (except owners), API keys (live too), webhooks, settings, audit log; validate and upload',
   operator: 'Validate, upload CSV batches, download results; read everything else',
   viewer: 'Read only: validations, batches, webhooks, team, settings',
-  developer: 'API keys and webhooks; read validations and batches',
+  developer: 'Test API keys and webhooks; read validations and batches',
 };

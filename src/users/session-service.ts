@@ -51,7 +51,7 @@ export function createSessionService(deps: { db: Db; cipher: FieldCipher; thrott
       const user = await findUserByEmail(db, email);
       // Unknown addresses verify against a decoy so both failures take as long and read the same.
       const ok = await verifyPassword(user?.passwordHash ?? (await decoyHash()), password);
-      if (!user || !ok || user.status !== 'active') {
+      if (!user || !ok || user.status !== 'active' || !user.tenantActive) {
         if (user) await appendAudit(db, { tenantId: user.tenantId, actor: userActor(user.id), action: 'user.sign_in_failed', targetType: 'user', targetId: user.id, requestId });
         throw new AppError('console.sign_in_failed', 'The e-mail address or password is not right.');
       }
@@ -71,7 +71,7 @@ export function createSessionService(deps: { db: Db; cipher: FieldCipher; thrott
         throw new AppError('console.sign_in_required', 'Sign in again.');
       }
       const user = await findUser(db, half.tenantId, half.userId);
-      if (!user || user.status !== 'active' || !user.totpEnabled || !user.totpCiphertext) throw new AppError('console.sign_in_required', 'Sign in again.');
+      if (!user || user.status !== 'active' || !user.tenantActive || !user.totpEnabled || !user.totpCiphertext) throw new AppError('console.sign_in_required', 'Sign in again.');
       await throttle.check(user.email, address);
       const secret = cipher.decrypt(user.totpCiphertext, totpAad(user.id));
       const step = await checkTotp(secret, code.trim(), user.totpLastStep);
@@ -98,7 +98,8 @@ export function createSessionService(deps: { db: Db; cipher: FieldCipher; thrott
       if (!session || session.revokedAt || session.expiresAt.getTime() <= now) return null;
       if (session.stage === 'active' && now - session.lastSeenAt.getTime() > policy.idleMs) return null;
       const user = await findUser(db, session.tenantId, session.userId);
-      if (!user || user.status !== 'active') return null;
+      // A removed user or a disabled organisation: every session ends at once.
+      if (!user || user.status !== 'active' || !user.tenantActive) return null;
       if (session.stage === 'active' && now - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
         await updateSession(db, hash, { last_seen_at: new Date(now) });
       }

@@ -1,9 +1,10 @@
 // Failed sign-ins, counted per account and per client address in Redis (every replica shares them).
 // Like the API's failed-key throttle it fails closed: with Redis down, signing in answers 503.
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { AppError } from '../platform/app-error.js';
+import { normaliseEmail } from './user-store.js';
 
 export interface SignInThrottle {
   /**
@@ -20,13 +21,20 @@ export interface SignInThrottle {
   succeed(email: string, address: string, complete: boolean): Promise<void>;
 }
 
-// The address is hashed into the key: Redis holds no e-mail address.
-const accountKey = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 32);
+/**
+ * The account's bucket: an HMAC of the normalised address under a server secret, so Redis holds no
+ * e-mail address and a guessed one cannot be confirmed from a Redis dump. Normalised exactly as the
+ * users table compares addresses (lower-cased, trimmed, binary collation), so no spelling of one
+ * address gets a bucket of its own.
+ */
+export const accountBucket = (secret: Buffer, email: string): string => createHmac('sha256', secret).update(normaliseEmail(email)).digest('hex').slice(0, 32);
+
 
 const unavailable = (cause: unknown) =>
   new AppError('service.unavailable', 'The service is temporarily unavailable; retry shortly.', { retryAfterSeconds: 5, cause });
 
-export function createSignInThrottle(redis: Redis, opts: { accountLimit: number; addressLimit: number; windowSeconds: number; keyPrefix: string }): SignInThrottle {
+export function createSignInThrottle(redis: Redis, opts: { accountLimit: number; addressLimit: number; windowSeconds: number; keyPrefix: string; secret: Buffer }): SignInThrottle {
+  const accountKey = (email: string) => accountBucket(opts.secret, email);
   const accounts = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${opts.keyPrefix}:acct`, points: opts.accountLimit, duration: opts.windowSeconds });
   const addresses = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${opts.keyPrefix}:addr`, points: opts.addressLimit, duration: opts.windowSeconds });
   return {

@@ -1,17 +1,15 @@
-// Members of an organisation: the first owner (CLI), invitations, role changes, removal, and a
-// member's own second factor. Every change is audited with the acting user (or `cli`) as actor; rules
+// Members of an organisation: the first owner (CLI), invitations, role changes and removal. Every change is audited with the acting user (or `cli`) as actor; rules
 // about who may do what come from roles.ts.
 import type { Db, Trx } from '../platform/db.js';
-import type { FieldCipher } from '../platform/field-cipher.js';
 import { newId } from '../platform/ids.js';
 import { AppError } from '../platform/app-error.js';
 import { appendAudit } from '../platform/audit-store.js';
 import { isDuplicateKey } from '../platform/db-errors.js';
 import { findTenant } from '../tenants/tenant-store.js';
 import { canManageMember, type Role } from './roles.js';
-import { checkTotp, hashPassword, newToken, newTotpSecret, passwordProblem, tokenHash, totpUri } from './credentials.js';
+import { hashPassword, newToken, passwordProblem, tokenHash } from './credentials.js';
 import { revokeUserSessions } from './session-store.js';
-import { totpAad, userActor } from './session-service.js';
+import { userActor } from './session-service.js';
 import {
   findInvitationByToken, findUser, findUserByEmail, insertInvitation, insertUser, listOpenInvitations, listUsers, lockOwners,
   markInvitation, normaliseEmail, updateUser, type User,
@@ -28,8 +26,8 @@ function checkMember(email: string, name: string, password: string): void {
 
 const invalidInvitation = () => new AppError('console.invitation_invalid', 'This invitation link is not valid: it was used, revoked or has expired.');
 
-export function createTeamService(deps: { db: Db; cipher: FieldCipher; invitationMs: number }) {
-  const { db, cipher } = deps;
+export function createTeamService(deps: { db: Db; invitationMs: number }) {
+  const { db } = deps;
 
   async function addUser(trx: Trx, tenantId: string, input: { email: string; name: string; password: string; role: Role }): Promise<User> {
     const email = normaliseEmail(input.email);
@@ -46,21 +44,33 @@ export function createTeamService(deps: { db: Db; cipher: FieldCipher; invitatio
 
   /** The acting member, re-read and checked against what they ask to do to `target`. */
   async function guard(trx: Trx, actor: User, targetId: string, to: Role | null): Promise<User> {
+    // The owners' rows first, then the target's: one lock order, so two owners demoting each other
+    // queue instead of deadlocking, and the last-owner count cannot change under the decision.
+    const owners = await lockOwners(trx, actor.tenantId);
     const target = await findUser(trx, actor.tenantId, targetId, true);
     if (!target || target.status !== 'active') throw new AppError('user.not_found', 'No such user in this organisation.');
     if (!canManageMember(actor.role, target.role, to)) throw new AppError('console.forbidden', 'Your role cannot make this change.');
-    if (target.role === 'owner' && to !== 'owner') {
-      const owners = await lockOwners(trx, actor.tenantId);
-      if (owners.length <= 1) throw new AppError('console.last_owner', 'An organisation keeps at least one owner.');
-    }
+    if (target.role === 'owner' && to !== 'owner' && owners.length <= 1) throw new AppError('console.last_owner', 'An organisation keeps at least one owner.');
     return target;
+  }
+
+  /** Invitations a member made stop working when they leave or their role changes. */
+  const revokeInvitationsBy = (trx: Trx, tenantId: string, userId: string) =>
+    trx('user_invitations').where({ tenant_id: tenantId, created_by: userActor(userId) }).whereNull('accepted_at').whereNull('revoked_at').update({ revoked_at: new Date() });
+
+  /** The organisation must be active for anyone to join it. */
+  async function activeTenant(q: Db | Trx, tenantId: string) {
+    const tenant = await findTenant(q, tenantId);
+    if (!tenant) throw new AppError('console.invalid_input', `No tenant ${tenantId}.`);
+    if (tenant.status !== 'active') throw new AppError('console.forbidden', 'This organisation is disabled.');
+    return tenant;
   }
 
   return {
     /** `payval users create`: any role, usually the first owner. */
     async createUser(tenantId: string, input: { email: string; name: string; password: string; role: Role }, actor = 'cli'): Promise<User> {
       return db.transaction(async (trx) => {
-        if (!(await findTenant(trx, tenantId))) throw new AppError('console.invalid_input', `No tenant ${tenantId}.`);
+        await activeTenant(trx, tenantId);
         const user = await addUser(trx, tenantId, input);
         await appendAudit(trx, { tenantId, actor, action: 'user.created', targetType: 'user', targetId: user.id, details: { role: user.role } });
         return user;
@@ -78,8 +88,11 @@ export function createTeamService(deps: { db: Db; cipher: FieldCipher; invitatio
       if (!EMAIL.test(normalised) || normalised.length > 254) throw new AppError('console.invalid_input', 'Enter a valid e-mail address.');
       const by = 'cli' in actor ? 'cli' : userActor(actor.id);
       if (!('cli' in actor) && !canManageMember(actor.role, role, role)) throw new AppError('console.forbidden', 'Your role cannot invite with this role.');
-      if ('cli' in actor && !(await findTenant(db, actor.tenantId))) throw new AppError('console.invalid_input', `No tenant ${actor.tenantId}.`);
-      if (await findUserByEmail(db, normalised)) throw new AppError('console.email_taken', 'A user with this e-mail address already exists.');
+      await activeTenant(db, actor.tenantId);
+      // Only a member of this organisation is named: whether an address belongs to another one is not
+      // for this organisation to learn (accepting such an invitation fails for the invitee alone).
+      const existing = await findUserByEmail(db, normalised);
+      if (existing?.tenantId === actor.tenantId) throw new AppError('console.email_taken', 'A member with this e-mail address already exists.');
       const { token, hash } = newToken();
       const now = new Date();
       const invitation = { id: newId('inv'), tenantId: actor.tenantId, email: normalised, role, createdBy: by, createdAt: now, expiresAt: new Date(now.getTime() + deps.invitationMs) };
@@ -95,13 +108,20 @@ export function createTeamService(deps: { db: Db; cipher: FieldCipher; invitatio
       const inv = await findInvitationByToken(db, tokenHash(token));
       if (!inv || inv.acceptedAt || inv.revokedAt || inv.expiresAt <= new Date()) throw invalidInvitation();
       const tenant = await findTenant(db, inv.tenantId);
-      return { invitation: inv, organisation: tenant?.name ?? '' };
+      if (tenant?.status !== 'active') throw invalidInvitation();
+      return { invitation: inv, organisation: tenant.name };
     },
 
     async acceptInvitation(token: string, input: { name: string; password: string }, requestId: string): Promise<User> {
       return db.transaction(async (trx) => {
         const inv = await findInvitationByToken(trx, tokenHash(token), true);
         if (!inv || inv.acceptedAt || inv.revokedAt || inv.expiresAt <= new Date()) throw invalidInvitation();
+        await activeTenant(trx, inv.tenantId);
+        // The inviter must still be a member who may grant this role (an invitation outlives no one's rights).
+        if (inv.createdBy.startsWith('user:')) {
+          const inviter = await findUser(trx, inv.tenantId, inv.createdBy.slice('user:'.length));
+          if (!inviter || inviter.status !== 'active' || !canManageMember(inviter.role, inv.role, inv.role)) throw invalidInvitation();
+        }
         const user = await addUser(trx, inv.tenantId, { email: inv.email, name: input.name, password: input.password, role: inv.role });
         await markInvitation(trx, inv.tenantId, inv.id, 'accepted_at');
         await appendAudit(trx, { tenantId: inv.tenantId, actor: userActor(user.id), action: 'invitation.accepted', targetType: 'invitation', targetId: inv.id, requestId, details: { role: inv.role, user_id: user.id } });
@@ -110,9 +130,13 @@ export function createTeamService(deps: { db: Db; cipher: FieldCipher; invitatio
     },
 
     async revokeInvitation(actor: User, id: string, requestId: string): Promise<void> {
-      const n = await markInvitation(db, actor.tenantId, id, 'revoked_at');
-      if (n === 0) throw new AppError('console.invitation_invalid', 'No open invitation with this id.');
-      await appendAudit(db, { tenantId: actor.tenantId, actor: userActor(actor.id), action: 'invitation.revoked', targetType: 'invitation', targetId: id, requestId });
+      await db.transaction(async (trx) => {
+        const inv = await trx('user_invitations').where({ tenant_id: actor.tenantId, id }).whereNull('accepted_at').whereNull('revoked_at').forUpdate().first('role');
+        if (!inv) throw new AppError('console.invitation_invalid', 'No open invitation with this id.');
+        if (!canManageMember(actor.role, inv.role as Role, null)) throw new AppError('console.forbidden', 'Your role cannot revoke this invitation.');
+        await markInvitation(trx, actor.tenantId, id, 'revoked_at');
+        await appendAudit(trx, { tenantId: actor.tenantId, actor: userActor(actor.id), action: 'invitation.revoked', targetType: 'invitation', targetId: id, requestId });
+      });
     },
 
     /** A new role ends the member's sessions: what they may do changed. */
@@ -122,6 +146,7 @@ export function createTeamService(deps: { db: Db; cipher: FieldCipher; invitatio
         if (target.role === role) return;
         await updateUser(trx, actor.tenantId, userId, { role });
         await revokeUserSessions(trx, userId, new Date());
+        await revokeInvitationsBy(trx, actor.tenantId, userId);
         await appendAudit(trx, { tenantId: actor.tenantId, actor: userActor(actor.id), action: 'user.role_changed', targetType: 'user', targetId: userId, requestId, details: { from: target.role, to: role } });
       });
     },
@@ -132,35 +157,9 @@ export function createTeamService(deps: { db: Db; cipher: FieldCipher; invitatio
         // The row stays (audit entries name it); the address is freed for a later invitation.
         await updateUser(trx, actor.tenantId, userId, { status: 'removed', email: `removed+${userId.toLowerCase()}@invalid` });
         await revokeUserSessions(trx, userId, new Date());
+        await revokeInvitationsBy(trx, actor.tenantId, userId);
         await appendAudit(trx, { tenantId: actor.tenantId, actor: userActor(actor.id), action: 'user.removed', targetType: 'user', targetId: userId, requestId });
       });
-    },
-
-    /** Starts TOTP enrolment: a new secret, kept encrypted and not yet required. */
-    async beginTotp(user: User): Promise<{ secret: string; uri: string }> {
-      const secret = newTotpSecret();
-      await updateUser(db, user.tenantId, user.id, { totp_ciphertext: cipher.encrypt(secret, totpAad(user.id)), totp_enabled: false, totp_last_step: null });
-      return { secret, uri: totpUri(secret, user.email) };
-    },
-
-    /** The first valid code turns TOTP on. */
-    async confirmTotp(user: User, code: string, requestId: string): Promise<void> {
-      const fresh = await findUser(db, user.tenantId, user.id);
-      if (!fresh?.totpCiphertext || fresh.totpEnabled) throw new AppError('console.invalid_input', 'Start the set-up again.');
-      const step = await checkTotp(cipher.decrypt(fresh.totpCiphertext, totpAad(user.id)), code.trim(), null);
-      if (step === null) throw new AppError('console.totp_failed', 'That code is not right; check the time on your device.');
-      await updateUser(db, user.tenantId, user.id, { totp_enabled: true, totp_last_step: step });
-      await appendAudit(db, { tenantId: user.tenantId, actor: userActor(user.id), action: 'user.totp_enabled', targetType: 'user', targetId: user.id, requestId });
-    },
-
-    /** Needs a current code: a stolen session alone cannot remove the second factor. */
-    async disableTotp(user: User, code: string, requestId: string): Promise<void> {
-      const fresh = await findUser(db, user.tenantId, user.id);
-      if (!fresh?.totpEnabled || !fresh.totpCiphertext) throw new AppError('console.invalid_input', 'Two-step sign-in is already off.');
-      const step = await checkTotp(cipher.decrypt(fresh.totpCiphertext, totpAad(user.id)), code.trim(), fresh.totpLastStep);
-      if (step === null) throw new AppError('console.totp_failed', 'That code is not right or was already used.');
-      await updateUser(db, user.tenantId, user.id, { totp_enabled: false, totp_ciphertext: null, totp_last_step: null });
-      await appendAudit(db, { tenantId: user.tenantId, actor: userActor(user.id), action: 'user.totp_disabled', targetType: 'user', targetId: user.id, requestId });
     },
   };
 }

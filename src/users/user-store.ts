@@ -15,6 +15,8 @@ export interface User {
   totpLastStep: number | null;
   createdAt: Date;
   lastSignInAt: Date | null;
+  /** The organisation is active: a disabled tenant's users are refused like its API keys. */
+  tenantActive: boolean;
 }
 
 export interface Invitation {
@@ -31,7 +33,7 @@ export interface Invitation {
 
 type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const toUser = (r: Row): User => ({
+const toUser = (r: Row, tenantStatus: string | undefined = r.tenant_status): User => ({
   id: r.id,
   tenantId: r.tenant_id,
   email: r.email,
@@ -44,7 +46,11 @@ const toUser = (r: Row): User => ({
   totpLastStep: r.totp_last_step === null ? null : Number(r.totp_last_step),
   createdAt: r.created_at,
   lastSignInAt: r.last_sign_in_at,
+  tenantActive: tenantStatus === 'active',
 });
+
+/** users with their tenant's status (a join on the tenant's primary key). */
+const withTenant = (db: Db | Trx) => db('users as u').join('tenants as t', 't.id', 'u.tenant_id').select('u.*', 't.status as tenant_status');
 
 const toInvitation = (r: Row): Invitation => ({
   id: r.id,
@@ -66,20 +72,25 @@ export async function insertUser(db: Db | Trx, u: { id: string; tenantId: string
 }
 
 export async function findUserByEmail(db: Db | Trx, email: string): Promise<User | undefined> {
-  const row = await db('users').where({ email: normaliseEmail(email) }).first();
+  const row = await withTenant(db).where('u.email', normaliseEmail(email)).first();
   return row ? toUser(row) : undefined;
 }
 
-/** `forUpdate` locks the row: role changes and removals of the last owner are decided under it. */
+/** `forUpdate` locks the user's row (not the tenant's): role changes and removals are decided under it. */
 export async function findUser(db: Db | Trx, tenantId: string, id: string, forUpdate = false): Promise<User | undefined> {
-  const q = db('users').where({ tenant_id: tenantId, id });
-  const row = await (forUpdate ? q.forUpdate().first() : q.first());
-  return row ? toUser(row) : undefined;
+  if (!forUpdate) {
+    const row = await withTenant(db).where({ 'u.tenant_id': tenantId, 'u.id': id }).first();
+    return row ? toUser(row) : undefined;
+  }
+  const row = await db('users').where({ tenant_id: tenantId, id }).forUpdate().first();
+  if (!row) return undefined;
+  const tenant = await db('tenants').where({ id: tenantId }).first('status');
+  return toUser(row, tenant?.status);
 }
 
 export async function listUsers(db: Db | Trx, tenantId: string): Promise<User[]> {
-  const rows = await db('users').where({ tenant_id: tenantId, status: 'active' }).orderBy('id').limit(1000);
-  return rows.map(toUser);
+  const rows = await withTenant(db).where({ 'u.tenant_id': tenantId, 'u.status': 'active' }).orderBy('u.id').limit(1000);
+  return rows.map((r: Row) => toUser(r));
 }
 
 /** The tenant's active owners, locked: the last one cannot be demoted or removed. */

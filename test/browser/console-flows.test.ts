@@ -32,23 +32,24 @@ after(async () => {
 const apiStatus = async (key: string) => (await fetch(`${rt.url}/v1/validations`, { headers: { Authorization: `Bearer ${key}` } })).status;
 
 describe('console flows in chromium', () => {
-  it('a developer creates a live API key (shown once), uses it against the API, and revokes it', { timeout: 60_000 }, async () => {
+  it('a developer creates an API key (shown once), uses it against the API, and revokes it', { timeout: 60_000 }, async () => {
     const dev = await createConsoleUser(ctx, rt, tenantId, 'developer');
     const w = await watchedPage(browser, origin);
     const { page } = w;
     await browserSignIn(page, rt.url!, dev.email, TEST_PASSWORD);
     await page.getByRole('link', { name: 'API keys' }).click();
-    await page.getByLabel('Mode').selectOption('live');
+    // Developers make test keys; live ones are for owners and admins (roles.ts).
+    assert.deepEqual(await page.getByLabel('Mode').locator('option').evaluateAll((os) => os.map((o) => o.getAttribute('value'))), ['test']);
     await page.getByRole('button', { name: 'Create key' }).click();
     const key = (await page.getByTestId('api-key').textContent())!.trim();
-    assert.match(key, /^pv_live_/);
+    assert.match(key, /^pv_test_/);
     await w.shot('key-created');
     assert.equal(await apiStatus(key), 200);
     await page.goto(`${rt.url}/console/keys`);
     assert.ok(!(await page.content()).includes(key), 'the key is shown again');
     await w.shot('keys');
     page.once('dialog', (d) => void d.accept());
-    const keyId = (await rt.db('api_keys').where({ tenant_id: tenantId, mode: 'live' }).first('id')).id as string;
+    const keyId = (await rt.db('api_keys').where({ tenant_id: tenantId, display_prefix: key.slice(0, 12) }).orderBy('id', 'desc').first('id'))?.id as string;
     await page.locator(`form[action="/console/keys/${keyId}/revoke"] button`).click();
     await page.getByText(/revoked/i).first().waitFor();
     await eventually(async () => (await apiStatus(key)) === 401, 'the revoked key stops working', 5_000);
@@ -127,6 +128,7 @@ describe('console flows in chromium', () => {
     const { page } = w;
     await browserSignIn(page, rt.url!, op.email, TEST_PASSWORD);
     await page.goto(`${rt.url}/console/account`);
+    await page.getByLabel(/Your password/).fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Set up two-step sign-in' }).click();
     const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
     await w.shot('totp-setup');

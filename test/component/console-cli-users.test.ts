@@ -27,7 +27,7 @@ before(async () => {
   rt = await ctx.start({ ROLE: 'api' });
   ({ tenantId } = await ctx.createTenant('Console CLI'));
   const config = ctx.config();
-  team = createTeamService({ db: rt.db, cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }), invitationMs: config.console.invitationMs });
+  team = createTeamService({ db: rt.db, invitationMs: config.console.invitationMs });
 });
 after(() => ctx.close());
 

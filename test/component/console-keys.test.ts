@@ -58,39 +58,56 @@ async function auditOf(keyId: string) {
 }
 
 describe('API keys in the console', () => {
-  it('a developer creates a live and a test key; each is shown once, works, shows when it was used, and stops working once revoked', T, async () => {
-    for (const mode of ['live', 'test'] as const) {
-      const { key, keyId } = await createKey(dev, mode);
+  it('a developer may not make or revoke a live key: a live key can do all the API can (settings, paid calls)', T, async () => {
+    const refused = await dev.post('/console/keys', { mode: 'live' });
+    assert.equal(refused.status, 403);
+    assert.equal(Number((await rt.db('api_keys').where({ tenant_id: tenant.tenantId, mode: 'live' }).count({ n: '*' }))[0]!.n), 0);
+    const liveKeyId = (await rt.db('api_keys').where({ tenant_id: tenant.tenantId, mode: 'test' }).first('id')).id as string;
+    await rt.db('api_keys').where({ id: liveKeyId }).update({ mode: 'live' });
+    try {
+      assert.equal((await dev.post(`/console/keys/${liveKeyId}/revoke`)).status, 403);
+      assert.equal((await rt.db('api_keys').where({ id: liveKeyId }).first()).revoked_at, null);
+      assert.doesNotMatch((await dev.get('/console/keys').expect(200)).text, /<option value="live"/);
+    } finally {
+      await rt.db('api_keys').where({ id: liveKeyId }).update({ mode: 'test' });
+    }
+  });
+
+  it('a developer creates a test key and an admin a live one; each is shown once, works, shows when it was used, and stops working once revoked', T, async () => {
+    const adminUser = await createConsoleUser(ctx, rt, tenant.tenantId, 'admin');
+    const admin = await signIn(ctx, rt, adminUser.email);
+    for (const [mode, client, user] of [['live', admin, adminUser], ['test', dev, developer]] as const) {
+      const { key, keyId } = await createKey(client, mode);
       assert.equal((await api(key)).status, 200, 'the new key authenticates against the REST API');
 
-      const list = await dev.get('/console/keys').expect(200);
+      const list = await client.get('/console/keys').expect(200);
       assert.ok(list.text.includes(keyId));
       assert.ok(list.text.includes(key.slice(0, 12)), 'the display prefix is listed');
       assert.ok(!list.text.includes(key), 'the keys page never shows the full key again');
       // `last_used_at` is written off the request's path: wait for the page to show it.
       await eventually(async () => {
-        const page = await dev.get('/console/keys').expect(200);
+        const page = await client.get('/console/keys').expect(200);
         return new RegExp(`data-testid="last-used-${keyId}"><time datetime=`).test(page.text);
       }, 'the keys page to show when the key was last used', 5000);
 
-      const revoked = await dev.post(`/console/keys/${keyId}/revoke`);
+      const revoked = await client.post(`/console/keys/${keyId}/revoke`);
       assert.equal(revoked.status, 303);
       assert.equal(revoked.headers.location, '/console/keys?notice=revoked');
       const started = Date.now();
       await eventually(async () => (await api(key)).status === 401, 'the revoked key to be refused', 1500);
       assert.ok(Date.now() - started <= 1500);
 
-      const after = await dev.get('/console/keys?notice=revoked').expect(200);
+      const after = await client.get('/console/keys?notice=revoked').expect(200);
       assert.match(after.text, /The key is revoked/);
       assert.doesNotMatch(after.text, new RegExp(`action="/console/keys/${keyId}/revoke"`), 'no revoke button on a revoked key');
-      const again = await dev.post(`/console/keys/${keyId}/revoke`);
+      const again = await client.post(`/console/keys/${keyId}/revoke`);
       assert.equal(again.status, 303);
       assert.equal(again.headers.location, '/console/keys?notice=already-revoked');
 
       const audit = await auditOf(keyId);
       assert.deepEqual(audit.map((a) => [a.action, a.actor, a.tenant_id]), [
-        ['api_key.created', `user:${developer.id}`, tenant.tenantId],
-        ['api_key.revoked', `user:${developer.id}`, tenant.tenantId],
+        ['api_key.created', `user:${user.id}`, tenant.tenantId],
+        ['api_key.revoked', `user:${user.id}`, tenant.tenantId],
       ]);
       assert.ok(audit.every((a) => typeof a.request_id === 'string' && a.request_id.startsWith('req_')));
     }

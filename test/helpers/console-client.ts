@@ -14,7 +14,7 @@ let seq = 0;
 /** A console user of `tenantId` with TEST_PASSWORD; the e-mail address is unique per call. */
 export async function createConsoleUser(ctx: TestContext, rt: Runtime, tenantId: string, role: Role, opts: { email?: string; name?: string } = {}) {
   const config = loadConfig({ ...ctx.env });
-  const team = createTeamService({ db: rt.db, cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }), invitationMs: config.console.invitationMs });
+  const team = createTeamService({ db: rt.db, invitationMs: config.console.invitationMs });
   const email = opts.email ?? `${role}-${ctx.id}-${++seq}@example.test`;
   const user = await team.createUser(tenantId, { email, name: opts.name ?? `Test ${role}`, password: TEST_PASSWORD, role });
   return { ...user, password: TEST_PASSWORD };

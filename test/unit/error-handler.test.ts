@@ -63,6 +63,18 @@ describe('toAppError', () => {
     assert.ok(!other.message.includes('123456789012'), other.message);
   });
 
+  it("maps body-parser's other client errors (too many form fields, a body that does not inflate, an aborted body) to 4xx, not 500", () => {
+    const tooMany = toAppError(Object.assign(new Error('too many parameters'), { type: 'parameters.too.many', status: 413, expose: true }));
+    assert.deepEqual([tooMany.error.status, tooMany.error.code, tooMany.unexpected], [400, 'request.invalid', false]);
+    for (const type of ['request.aborted', 'encoding.unsupported.x', 'stream.encoding.set']) {
+      const { error, unexpected } = toAppError(Object.assign(new Error('incorrect header check'), { type, status: 400, expose: true }));
+      assert.deepEqual([error.status, unexpected], [400, false], type);
+      assert.ok(!error.message.includes('header check'));
+    }
+    // A server-side failure that body-parser marks as not for the client stays a 500.
+    assert.equal(toAppError(Object.assign(new Error('x'), { type: 'stream.not.readable', status: 500, expose: false })).error.status, 500);
+  });
+
   it("maps the router's undecodable percent-escape (URIError, status 400) to 400 request.invalid, not a 500", () => {
     const err = Object.assign(new URIError("Failed to decode param '%E0%A4%A'"), { status: 400, statusCode: 400 });
     const { error, unexpected } = toAppError(err);

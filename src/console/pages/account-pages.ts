@@ -1,8 +1,9 @@
 // The signed-in user's own account: mode switch, sign out (here or everywhere), TOTP enrolment.
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../platform/app-error.js';
 import type { SessionService } from '../../users/session-service.js';
-import type { TeamService } from '../../users/team-service.js';
+import type { TotpService } from '../../users/totp-service.js';
+import { clientAddressKey } from '../../platform/client-address.js';
 import { clearCookie, consoleOf, type CookieNames } from '../console-session.js';
 import { csrfField, field, queryParam } from '../forms.js';
 import { html } from '../html.js';
@@ -15,7 +16,7 @@ const NOTICES: Record<string, string> = {
   'totp-off': 'Two-step sign-in is off.',
 };
 
-export function accountPages(d: { sessions: SessionService; team: TeamService; cookies: CookieNames; secure: boolean }): Router {
+export function accountPages(d: { sessions: SessionService; totp: TotpService; cookies: CookieNames; secure: boolean }): Router {
   const router = Router();
 
   router.post('/console/mode', async (req, res) => {
@@ -54,18 +55,33 @@ ${user.totpEnabled
   <label for="off-code">Current 6-digit code (needed to turn it off)</label>
   <input id="off-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
   <button type="submit" class="danger">Turn off two-step sign-in</button></form>`
-  : html`<form method="post" action="/console/account/totp/setup">${csrfField(ctx.csrf)}<button type="submit">Set up two-step sign-in</button></form>`}
+  : html`<form method="post" action="/console/account/totp/setup" class="stack">${csrfField(ctx.csrf)}
+  <label for="setup-password">Your password (asked again before the set-up)</label>
+  <input id="setup-password" name="password" type="password" autocomplete="current-password" required maxlength="200">
+  <button type="submit">Set up two-step sign-in</button></form>`}
 <h2>Sessions</h2>
 <form method="post" action="/console/account/sign-out-everywhere">${csrfField(ctx.csrf)}<button type="submit">Sign out everywhere</button></form>`));
   });
 
+  const address = (req: Request) => clientAddressKey(req.ip);
+  /** A refused step shows the account page's error; anything else goes to the error page. */
+  const refused = (req: Request, res: Response, err: unknown, title: string) => {
+    const message = formFailure(res, err);
+    if (message === null) throw err;
+    sendHtml(res, page(consoleOf(req), { title, error: message }, html`<p><a href="/console/account">Back to your account</a></p>`), res.statusCode);
+  };
+
   router.post('/console/account/totp/setup', async (req, res) => {
     const ctx = consoleOf(req);
-    if (ctx.user.totpEnabled) throw new AppError('console.invalid_input', 'Two-step sign-in is already on.');
-    const { secret, uri } = await d.team.beginTotp(ctx.user);
+    let enrolment: { secret: string; uri: string };
+    try {
+      enrolment = await d.totp.begin(ctx.user, field(req, 'password', { trim: false }), address(req), req.requestId);
+    } catch (err) {
+      return refused(req, res, err, 'Set up two-step sign-in');
+    }
     sendHtml(res, page(ctx, { title: 'Set up two-step sign-in' }, html`
 <p>Scan this code with an authenticator app, or type the key in by hand, then enter the 6-digit code it shows.</p>
-<figure class="qr">${await totpQrSvg(uri)}<figcaption>Key: <code data-testid="totp-secret">${secret}</code></figcaption></figure>
+<figure class="qr">${await totpQrSvg(enrolment.uri)}<figcaption>Key: <code data-testid="totp-secret">${enrolment.secret}</code></figcaption></figure>
 <form method="post" action="/console/account/totp/confirm" class="stack">
   ${csrfField(ctx.csrf)}
   <label for="code">6-digit code</label>
@@ -75,26 +91,19 @@ ${user.totpEnabled
   });
 
   router.post('/console/account/totp/confirm', async (req, res) => {
-    const ctx = consoleOf(req);
     try {
-      await d.team.confirmTotp(ctx.user, field(req, 'code', { max: 12 }), req.requestId);
+      await d.totp.confirm(consoleOf(req).user, field(req, 'code', { max: 12 }), address(req), req.requestId);
     } catch (err) {
-      if (!(err instanceof AppError) || !['console.totp_failed', 'console.invalid_input'].includes(err.code)) throw err;
-      sendHtml(res, page(ctx, { title: 'Set up two-step sign-in', error: err.message }, html`<p><a href="/console/account">Back to your account</a> to start again.</p>`), err.status);
-      return;
+      return refused(req, res, err, 'Set up two-step sign-in');
     }
     redirect(res, '/console/account?notice=totp-on');
   });
 
   router.post('/console/account/totp/disable', async (req, res) => {
-    const ctx = consoleOf(req);
     try {
-      await d.team.disableTotp(ctx.user, field(req, 'code', { max: 12 }), req.requestId);
+      await d.totp.disable(consoleOf(req).user, field(req, 'code', { max: 12 }), address(req), req.requestId);
     } catch (err) {
-      const message = formFailure(res, err);
-      if (message === null) throw err;
-      sendHtml(res, page(ctx, { title: 'Your account', error: message }, html`<p><a href="/console/account">Back to your account</a></p>`), res.statusCode);
-      return;
+      return refused(req, res, err, 'Your account');
     }
     redirect(res, '/console/account?notice=totp-off');
   });

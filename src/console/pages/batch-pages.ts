@@ -8,7 +8,7 @@ import { toBatchView } from '../../batches/batch-view.js';
 import { handleCsvUpload } from '../../batches/csv-upload-route.js';
 import { can } from '../../users/roles.js';
 import type { ConsoleDeps } from '../console-routes.js';
-import { consoleOf, requirePermission } from '../console-session.js';
+import { actAsTenant, consoleOf, requirePermission } from '../console-session.js';
 import { queryParam } from '../forms.js';
 import { html, time } from '../html.js';
 import { page, sendHtml } from '../layout.js';
@@ -56,9 +56,8 @@ ${pager(req, list.nextCursor)}`));
 </form>`));
   });
 
-  router.post('/console/batches', requirePermission('validations.create'), async (req, res) => {
+  router.post('/console/batches', requirePermission('validations.create'), actAsTenant, d.tenantRateLimit, async (req, res) => {
     if (!req.is('multipart/form-data') && !req.is('text/csv')) throw new AppError('console.invalid_input', 'Upload the file as multipart/form-data (the upload page does) or text/csv.');
-    req.auth = consoleOf(req).auth;
     await handleCsvUpload(req, res, d.batches, d.webhooks, { maxBytes: d.maxUploadBytes });
   });
 

@@ -3,6 +3,7 @@
 // and render. A revoked key stops authenticating within AUTH_KEY_CACHE_MS in every API process.
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../platform/app-error.js';
+import { can } from '../../users/roles.js';
 import { createTenantService } from '../../tenants/tenant-service.js';
 import type { ApiKeyRecord } from '../../tenants/tenant-store.js';
 import type { KeyMode } from '../../tenants/api-key.js';
@@ -27,7 +28,7 @@ function keyRow(ctx: ConsoleContext, k: ApiKeyRecord) {
   return html`<tr>
 <td><code>${k.id}</code></td><td><code>${k.displayPrefix}…</code></td><td>${modeBadge(k.mode)}</td>
 <td>${time(k.createdAt)}</td><td data-testid="last-used-${k.id}">${k.lastUsedAt ? time(k.lastUsedAt) : html`<span class="muted">Never</span>`}</td>
-<td>${k.revokedAt ? html`Revoked ${time(k.revokedAt)}` : html`<form method="post" action="/console/keys/${k.id}/revoke" class="inline" data-confirm="${`Revoke ${k.displayPrefix}…? Every request with this key will be refused within seconds.`}">
+<td>${k.revokedAt ? html`Revoked ${time(k.revokedAt)}` : k.mode === 'live' && !can(ctx.user.role, 'keys.live') ? html`<span class="muted">Owners and admins</span>` : html`<form method="post" action="/console/keys/${k.id}/revoke" class="inline" data-confirm="${`Revoke ${k.displayPrefix}…? Every request with this key will be refused within seconds.`}">
 ${csrfField(ctx.csrf)}<button type="submit" class="danger">Revoke</button></form>`}</td>
 </tr>`;
 }
@@ -37,7 +38,7 @@ function createForm(ctx: ConsoleContext) {
 <form method="post" action="/console/keys" class="stack" aria-labelledby="new-key">
 ${csrfField(ctx.csrf)}
 <label for="mode">Mode</label>
-<select id="mode" name="mode">${MODES.map((m) => html`<option value="${m}"${m === ctx.auth.mode ? html` selected` : ''}>${m === 'live' ? 'Live (real partner calls)' : 'Test (sandbox only)'}</option>`)}</select>
+<select id="mode" name="mode">${MODES.filter((m) => m === 'test' || can(ctx.user.role, 'keys.live')).map((m) => html`<option value="${m}"${m === ctx.auth.mode ? html` selected` : ''}>${m === 'live' ? 'Live (real partner calls)' : 'Test (sandbox only)'}</option>`)}</select>
 <button type="submit">Create key</button>
 </form>`;
 }
@@ -80,6 +81,7 @@ export function keyPages(d: ConsoleDeps): Router {
       if (error === null) throw err;
       return renderKeys(d, req, res, { error });
     }
+    if (mode === 'live' && !can(ctx.user.role, 'keys.live')) throw new AppError('console.forbidden', 'Only owners and admins create live keys.');
     const key = await createTenantService(d.db, ctx.auth.actor).createKey(ctx.user.tenantId, mode, req.requestId);
     sendHtml(res, page(ctx, { title: 'Your new API key', section: '/console/keys' }, html`
 <div class="secret" role="status">
@@ -93,7 +95,8 @@ export function keyPages(d: ConsoleDeps): Router {
 
   router.post('/console/keys/:id/revoke', manage, async (req, res) => {
     const ctx = consoleOf(req);
-    const { revoked } = await createTenantService(d.db, ctx.auth.actor).revokeTenantKey(ctx.user.tenantId, String(req.params.id), req.requestId);
+    const mayRevoke = (mode: KeyMode) => mode === 'test' || can(ctx.user.role, 'keys.live');
+    const { revoked } = await createTenantService(d.db, ctx.auth.actor).revokeTenantKey(ctx.user.tenantId, String(req.params.id), req.requestId, mayRevoke);
     redirect(res, `/console/keys?notice=${revoked ? 'revoked' : 'already-revoked'}`);
   });
 

@@ -6,7 +6,7 @@ import { AppError } from '../../platform/app-error.js';
 import { isId } from '../../platform/ids.js';
 import { toValidationView } from '../../validations/validation-view.js';
 import type { ConsoleDeps } from '../console-routes.js';
-import { consoleOf, requirePermission } from '../console-session.js';
+import { actAsTenant, consoleOf, requirePermission } from '../console-session.js';
 import { formFailure } from '../form-errors.js';
 import { html } from '../html.js';
 import { page, redirect, sendHtml } from '../layout.js';
@@ -28,7 +28,7 @@ export function validationPages(d: ConsoleDeps): Router {
     sendHtml(res, page(ctx, { title: 'Validate a payee', section: '/console/validate' }, validateForm(ctx.csrf, EMPTY_FORM, null)));
   });
 
-  router.post('/console/validate', requirePermission('validations.create'), async (req, res) => {
+  router.post('/console/validate', requirePermission('validations.create'), actAsTenant, d.tenantRateLimit, async (req, res) => {
     const ctx = consoleOf(req);
     let id: string;
     try {
