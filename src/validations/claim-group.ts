@@ -49,17 +49,24 @@ export async function claimGroup(deps: ClaimGroupDeps, trx: Trx, ids: readonly s
   }
 
   const reusable = open.filter((row) => (row.maxAgeSeconds ?? 0) > 0 && row.accountBlindIndex);
+  // Single-flight locks first, then the look for a stored answer. A leader releases its lock only
+  // after its answer is committed, and this transaction's first plain read (findReusable) fixes what it
+  // sees: read after the acquire, an answer that freed the lock is seen. Read before it, an answer
+  // committed in between was missed, and the partner was called twice for one payee (seen under load).
+  const { singleFlight } = deps;
+  const acquired = singleFlight ? await singleFlight.acquireMany(reusable.map((row) => ({ key: deps.flightKey(row), owner: row.id }))) : reusable.map(() => true);
   const reused = await findReusable(trx, reusable, now);
   for (const [id, source] of reused) decided.set(id, { kind: 'reuse', source, row: rows.get(id)! });
-  // Someone else is asking a partner about this payee right now: wait for that answer instead of paying twice.
-  const { singleFlight } = deps;
-  if (singleFlight) {
-    const asking = reusable.filter((row) => !reused.has(row.id));
-    const acquired = await singleFlight.acquireMany(asking.map((row) => ({ key: deps.flightKey(row), owner: row.id })));
-    asking.forEach((row, i) => {
-      if (!acquired[i]) decided.set(row.id, { kind: 'wait', waitMs: jitter(deps.singleFlightPollMs), reason: 'single_flight' });
-    });
-  }
+  const heldForNothing: Validation[] = [];
+  reusable.forEach((row, i) => {
+    if (reused.has(row.id)) {
+      if (singleFlight && acquired[i]) heldForNothing.push(row);
+    } else if (!acquired[i]) {
+      // Someone else is asking a partner about this payee right now: wait for that answer instead of paying twice.
+      decided.set(row.id, { kind: 'wait', waitMs: jitter(deps.singleFlightPollMs), reason: 'single_flight' });
+    }
+  });
+  if (singleFlight && heldForNothing.length > 0) defer(() => singleFlight.releaseMany(heldForNothing.map((row) => ({ key: deps.flightKey(row), owner: row.id }))));
 
   const claimedAt = new Date(now);
   const counted: string[] = [];
