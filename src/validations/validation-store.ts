@@ -111,9 +111,24 @@ export interface ListQuery {
   limit: number;
 }
 
+/**
+ * The index whose equality prefix serves the query's filters, ending in `id`: the page is then one
+ * index range read backwards from the cursor. Named, because MariaDB 10.11 otherwise often uses only
+ * `(tenant_id, livemode)` of an index and tests `id <` row by row, which cannot be done inside the
+ * index when reading backwards (MDEV-34413): a page 60 days back in a 1,000,000-row tenant took 1.9 s
+ * instead of 3 ms (`npm run bench:console-search`). FORCE INDEX is valid on MySQL 8 too.
+ */
+function listIndex(q: ListQuery): string {
+  if (q.referenceId) return 'validations_scope_reference_idx';
+  if (q.batchId) return q.status ? 'validations_status_batch_id_idx' : 'validations_batch_id_idx';
+  if (q.accountLast4) return 'validations_scope_last4_idx';
+  if (q.status) return 'validations_scope_status_idx';
+  return 'validations_scope_id_idx';
+}
+
 /** Newest first; ids are time-ordered so `id < cursor` is a stable keyset page. */
 export async function listValidations(db: Db, q: ListQuery): Promise<Validation[]> {
-  const query = db('validations').where(scopeWhere(q.scope));
+  const query = db.from(db.raw('?? FORCE INDEX (??)', ['validations', listIndex(q)])).where(scopeWhere(q.scope));
   if (q.status) query.where('status', q.status);
   if (q.referenceId) query.where('reference_id', q.referenceId);
   if (q.batchId) query.where('batch_id', q.batchId);
