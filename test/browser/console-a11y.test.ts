@@ -39,7 +39,8 @@ before(async () => {
   ids.invitation = /\/console\/invitations\/([A-Za-z0-9_-]+)/.exec(inv.text)![1]!;
   await createConsoleUser(ctx, rt, tenantId, 'operator', { name: 'Omar Operator' });
   browser = await launchBrowser();
-  w = await watchedPage(browser, new URL(rt.url!).origin);
+  // The error page is visited on purpose.
+  w = await watchedPage(browser, new URL(rt.url!).origin, { allowStatus: [404] });
   ids.owner = owner.email;
 });
 after(async () => {
@@ -48,9 +49,9 @@ after(async () => {
   await ctx.close();
 });
 
-async function check(name: string, path: string) {
+async function check(name: string, path: string, status = 200) {
   const res = await w.page.goto(`${rt.url}${path}`);
-  assert.equal(res?.status(), 200, `${path} answered ${res?.status()}`);
+  assert.equal(res?.status(), status, `${path} answered ${res?.status()}`);
   await w.page.locator('h1').first().waitFor();
   const results = await new AxeBuilder({ page: w.page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
@@ -62,7 +63,9 @@ async function check(name: string, path: string) {
 describe('every console page is accessible (axe-core, WCAG 2.1 A/AA: no serious or critical violation)', () => {
   it('before sign-in: the sign-in page and an invitation', { timeout: 60_000 }, async () => {
     await check('sign-in', '/console/sign-in');
+    await check('totp', '/console/sign-in/totp');
     await check('invitation', `/console/invitations/${ids.invitation}`);
+    await check('error', '/console/invitations/no-such-invitation', 404);
   });
 
   it('signed in as the owner: every page with data', { timeout: 180_000 }, async () => {
