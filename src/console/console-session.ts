@@ -53,8 +53,13 @@ export function readCookie(req: Request, name: string): string | undefined {
   return v && v.length <= 256 ? v : undefined;
 }
 
-/** Derived from the session token (which scripts cannot read), so it needs no storage of its own. */
-export const csrfFor = (token: string): string => createHmac('sha256', token).update('payval-console-csrf').digest('base64url');
+/**
+ * Derived from the session token (which scripts cannot read), so it needs no storage of its own; and
+ * from the mode the page was drawn in, so a form shown under "Test data" cannot act on live data after
+ * another tab switched the session to live (and the reverse).
+ */
+export const csrfFor = (token: string, livemode: boolean): string =>
+  createHmac('sha256', token).update(livemode ? 'payval-console-csrf:live' : 'payval-console-csrf:test').digest('base64url');
 
 export const newPreAuthToken = (): string => randomBytes(24).toString('base64url');
 
@@ -95,7 +100,8 @@ export function checkCsrf(req: Request, expected: string): void {
   if (!sameToken(sent, expected)) throw csrfError();
 }
 
-const csrfError = () => new AppError('console.csrf_failed', 'This form has expired or did not come from the console; reload the page and try again.');
+const csrfError = () =>
+  new AppError('console.csrf_failed', 'This form has expired, did not come from the console, or was shown before the console switched between test and live data; reload the page and try again.');
 
 /** Resolves the session cookie into `req.console`; a request without a valid one is refused. CSRF is `csrfGuard`'s. */
 export function requireSession(sessions: SessionService, names: CookieNames): RequestHandler {
@@ -106,7 +112,7 @@ export function requireSession(sessions: SessionService, names: CookieNames): Re
     const { session, user } = found;
     const scope = { tenantId: user.tenantId, livemode: session.livemode };
     const ctx: ConsoleContext = {
-      token, session, user, csrf: csrfFor(token), scope,
+      token, session, user, csrf: csrfFor(token, session.livemode), scope,
       auth: { tenantId: user.tenantId, keyId: '', mode: session.livemode ? 'live' : 'test', actor: `user:${user.id}` },
     };
     req.console = ctx;

@@ -25,3 +25,9 @@ export function queryParam(req: Request, name: string, max = 100): string {
 }
 
 export const csrfField = (csrf: string): Html => html`<input type="hidden" name="_csrf" value="${csrf}">`;
+
+/** A page's notice for the fixed code in `?notice=` (own keys only: `constructor` is no notice). */
+export function noticeOf(req: Request, notices: Readonly<Record<string, string>>): string | null {
+  const code = queryParam(req, 'notice');
+  return Object.hasOwn(notices, code) ? notices[code]! : null;
+}

@@ -50,7 +50,7 @@ export function page(ctx: ConsoleContext, o: PageOptions, body: Html): Html {
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
   <a class="brand" href="/console">payval</a>
-  <form method="post" action="/console/mode" class="mode">
+  <form method="post" action="/console/mode" class="mode"${session.livemode ? '' : raw(' data-confirm="Switch to live data? Validations and uploads will then reach the bank partners, and are billed."')}>
     <input type="hidden" name="_csrf" value="${ctx.csrf}">
     <input type="hidden" name="livemode" value="${session.livemode ? 'false' : 'true'}">
     <span class="badge ${session.livemode ? 'live' : 'test'}">${session.livemode ? 'Live data' : 'Test data'}</span>

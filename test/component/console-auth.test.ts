@@ -247,7 +247,13 @@ describe('console CSRF', () => {
     const ok = await mode({ _csrf: client.csrf }, sameOrigin);
     assert.equal(ok.status, 303);
     assert.equal(await livemode(), 1);
-    const back = await mode({ livemode: 'false' }, { 'X-CSRF-Token': client.csrf });
+    // The token is bound to the mode its page was drawn in: a page from before the switch (another tab) is refused.
+    refused(await mode({ livemode: 'false' }, { 'X-CSRF-Token': client.csrf }), 'a test-mode page after the switch to live');
+    assert.equal(await livemode(), 1);
+    const livePage = await client.get('/console');
+    const liveToken = /<meta name="csrf-token" content="([^"]+)">/.exec(livePage.text)![1]!;
+    assert.notEqual(liveToken, client.csrf);
+    const back = await mode({ livemode: 'false' }, { 'X-CSRF-Token': liveToken });
     assert.equal(back.status, 303);
     assert.equal(await livemode(), 0);
     for (const path of ['/console', '/console/account']) {

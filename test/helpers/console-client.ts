@@ -5,6 +5,7 @@ import { createFieldCipher } from '../../src/platform/field-cipher.js';
 import { loadConfig } from '../../src/config.js';
 import { createTeamService } from '../../src/users/team-service.js';
 import type { Role } from '../../src/users/roles.js';
+import { csrfFor } from '../../src/console/console-session.js';
 import type { TestContext } from './test-stack.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -56,10 +57,17 @@ export async function signIn(ctx: TestContext, rt: Runtime, email: string, passw
   const home = await http().get('/console').set('Cookie', cookie);
   const csrf = /<meta name="csrf-token" content="([^"]+)">/.exec(home.text)?.[1];
   if (!csrf) throw new Error(`no CSRF token on the home page (status ${home.status})`);
-  return {
+  const token = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1));
+  const client: ConsoleClient = {
     cookie,
     csrf,
     get: (path) => http().get(path).set('Cookie', cookie),
-    post: (path, form = {}) => http().post(path).set('Cookie', cookie).type('form').send({ _csrf: csrf, ...form }),
+    post: (path, form = {}) => {
+      const req = http().post(path).set('Cookie', cookie).type('form').send({ _csrf: client.csrf, ...form });
+      // The token is bound to the mode a page was drawn in: after a switch, the next page's token.
+      if (path === '/console/mode' && (form.livemode === 'true' || form.livemode === 'false')) client.csrf = csrfFor(token, form.livemode === 'true');
+      return req;
+    },
   };
+  return client;
 }

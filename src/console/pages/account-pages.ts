@@ -5,7 +5,7 @@ import type { SessionService } from '../../users/session-service.js';
 import type { TotpService } from '../../users/totp-service.js';
 import { clientAddressKey } from '../../platform/client-address.js';
 import { clearCookie, consoleOf, type CookieNames } from '../console-session.js';
-import { csrfField, field, queryParam } from '../forms.js';
+import { csrfField, field, queryParam, noticeOf } from '../forms.js';
 import { html } from '../html.js';
 import { page, redirect, sendHtml } from '../layout.js';
 import { totpQrSvg } from '../qr.js';
@@ -42,7 +42,7 @@ export function accountPages(d: { sessions: SessionService; totp: TotpService; c
   router.get('/console/account', (req, res) => {
     const ctx = consoleOf(req);
     const { user } = ctx;
-    sendHtml(res, page(ctx, { title: 'Your account', notice: NOTICES[queryParam(req, 'notice')] ?? null }, html`
+    sendHtml(res, page(ctx, { title: 'Your account', notice: noticeOf(req, NOTICES) }, html`
 <dl class="facts">
   <dt>Name</dt><dd>${user.name}</dd>
   <dt>E-mail</dt><dd>${user.email}</dd>

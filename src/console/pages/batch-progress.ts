@@ -1,15 +1,18 @@
-// A batch's progress as the console shows it: rows settled (validated, failed, rejected or skipped)
-// out of rows read. Pure, shared by the home page, the batch list and the live progress feed.
+// A batch's progress as the console shows it: rows settled (validated, failed or rejected) out of the
+// rows read (`counts.total`, which leaves blank rows out). Pure, shared by the home page, the batch
+// list and the live progress feed.
 import { html, type Html } from '../html.js';
 
 export interface BatchCounts { total: number; skipped: number; rejected: number; queued: number; processing: number; completed: number; failed: number }
 
 export function progressOf(b: { status: string; counts: BatchCounts }): { settled: number; total: number; percent: number; done: boolean } {
   const c = b.counts;
-  const settled = c.completed + c.failed + c.rejected + c.skipped;
+  const settled = c.completed + c.failed + c.rejected;
   const done = b.status === 'completed' || b.status === 'failed';
-  // Still reading the file: the total grows, so the bar never claims 100 % before the batch is final.
-  const percent = done ? 100 : c.total === 0 ? 0 : Math.min(99, Math.floor((settled / c.total) * 100));
+  const share = c.total === 0 ? 0 : Math.floor((Math.min(settled, c.total) / c.total) * 100);
+  // Still reading the file, the total grows: the bar never claims 100 % before the batch is complete,
+  // and a batch that failed (an upload cut off, a file refused) shows how far it got, not 100 %.
+  const percent = b.status === 'completed' ? 100 : Math.min(99, share);
   return { settled, total: c.total, percent, done };
 }
 

@@ -9,7 +9,7 @@ import type { ApiKeyRecord } from '../../tenants/tenant-store.js';
 import type { KeyMode } from '../../tenants/api-key.js';
 import type { ConsoleDeps } from '../console-routes.js';
 import { consoleOf, requirePermission, type ConsoleContext } from '../console-session.js';
-import { csrfField, field, queryParam } from '../forms.js';
+import { csrfField, field, queryParam, noticeOf } from '../forms.js';
 import { formFailure } from '../form-errors.js';
 import { html, time } from '../html.js';
 import { page, redirect, sendHtml } from '../layout.js';
@@ -68,7 +68,7 @@ export function keyPages(d: ConsoleDeps): Router {
   const manage = requirePermission('keys.manage');
 
   router.get('/console/keys', manage, async (req, res) => {
-    await renderKeys(d, req, res, { notice: NOTICES[queryParam(req, 'notice')] ?? null });
+    await renderKeys(d, req, res, { notice: noticeOf(req, NOTICES) });
   });
 
   router.post('/console/keys', manage, async (req, res) => {

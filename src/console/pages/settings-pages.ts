@@ -7,7 +7,7 @@ import { can } from '../../users/roles.js';
 import type { ConsoleDeps } from '../console-routes.js';
 import { consoleOf, requirePermission } from '../console-session.js';
 import { formFailure } from '../form-errors.js';
-import { csrfField, field, queryParam } from '../forms.js';
+import { csrfField, field, queryParam, noticeOf } from '../forms.js';
 import { html } from '../html.js';
 import { page, redirect, sendHtml } from '../layout.js';
 
@@ -62,7 +62,7 @@ ${control}`), res.statusCode);
   }
 
   router.get('/console/settings', requirePermission('settings.read'), (req, res) =>
-    show(req, res, { notice: NOTICES[queryParam(req, 'notice')] ?? null }));
+    show(req, res, { notice: noticeOf(req, NOTICES) }));
 
   router.post('/console/settings', requirePermission('settings.manage'), async (req, res) => {
     const { auth } = consoleOf(req);

@@ -7,7 +7,7 @@ import type { SessionService } from '../../users/session-service.js';
 import type { TeamService } from '../../users/team-service.js';
 import { PASSWORD_MIN } from '../../users/credentials.js';
 import { checkCsrf, clearCookie, newPreAuthToken, readCookie, setCookie, type CookieNames } from '../console-session.js';
-import { field, formBody, queryParam } from '../forms.js';
+import { field, formBody, queryParam, noticeOf } from '../forms.js';
 import { html } from '../html.js';
 import { publicPage, redirect, sendHtml } from '../layout.js';
 import { safeNext } from '../console-errors.js';
@@ -61,7 +61,7 @@ export function signInPages(d: PublicDeps): Router {
   const address = (req: Request) => clientAddressKey(req.ip);
 
   router.get('/console/sign-in', (req, res) => {
-    signInForm(res, d, { next: safeNext(queryParam(req, 'next', 500)), notice: NOTICES[queryParam(req, 'notice')] ?? null });
+    signInForm(res, d, { next: safeNext(queryParam(req, 'next', 500)), notice: noticeOf(req, NOTICES) });
   });
 
   router.post('/console/sign-in', formBody, async (req, res) => {

@@ -8,7 +8,7 @@ import type { Invitation, User } from '../../users/user-store.js';
 import type { ConsoleDeps } from '../console-routes.js';
 import { consoleOf, requirePermission } from '../console-session.js';
 import { formFailure } from '../form-errors.js';
-import { csrfField, field, queryParam } from '../forms.js';
+import { csrfField, field, queryParam, noticeOf } from '../forms.js';
 import { html, time, type Html } from '../html.js';
 import { page, redirect, sendHtml } from '../layout.js';
 
@@ -69,7 +69,7 @@ export function teamPages(d: ConsoleDeps): Router {
     const ctx = consoleOf(req);
     const { users, invitations } = await d.team.members(ctx.user.tenantId);
     const manage = can(ctx.user.role, 'team.manage');
-    sendHtml(res, page(ctx, { title: 'Team', section: '/console/team', error: o.error ?? null, notice: NOTICES[queryParam(req, 'notice')] ?? null }, html`
+    sendHtml(res, page(ctx, { title: 'Team', section: '/console/team', error: o.error ?? null, notice: noticeOf(req, NOTICES) }, html`
 <section aria-labelledby="members"><h2 id="members">Members</h2>${membersTable(ctx.csrf, ctx.user, users, manage)}</section>
 <section aria-labelledby="invitations"><h2 id="invitations">Open invitations</h2>${invitationsTable(ctx.csrf, ctx.user.role, invitations, manage)}</section>
 ${manage ? html`<section aria-labelledby="invite"><h2 id="invite">Invite someone</h2>${inviteForm(ctx.csrf, ctx.user.role, o.invite ?? { email: '', role: '' })}</section>` : ''}

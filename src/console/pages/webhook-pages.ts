@@ -5,7 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../platform/app-error.js';
 import type { ConsoleDeps } from '../console-routes.js';
 import { consoleOf, requirePermission } from '../console-session.js';
-import { queryParam } from '../forms.js';
+import { noticeOf, queryParam } from '../forms.js';
 import { formFailure } from '../form-errors.js';
 import { page, redirect, sendHtml } from '../layout.js';
 import { PAGE_SIZE } from '../pager.js';
@@ -27,7 +27,7 @@ const SECTION = '/console/webhooks';
 interface Shown { notice?: string | null; failure?: AppError }
 
 const cursorOf = (req: Request) => queryParam(req, 'cursor', 200) || undefined;
-const noticeOf = (req: Request) => NOTICES[queryParam(req, 'notice')] ?? null;
+const noticeFor = (req: Request) => noticeOf(req, NOTICES);
 
 /** A failed action's message for the page (and the answer's status), or rethrown when no form shows it. */
 function messageOf(res: Response, failure: AppError | undefined): string | null {
@@ -65,7 +65,7 @@ export function webhookPages(d: ConsoleDeps): Router {
   }
 
   router.get('/console/webhooks', read, async (req, res) => {
-    await showList(req, res, { notice: noticeOf(req) });
+    await showList(req, res, { notice: noticeFor(req) });
   });
 
   router.post('/console/webhooks', manage, async (req, res) => {
@@ -80,7 +80,7 @@ export function webhookPages(d: ConsoleDeps): Router {
   });
 
   router.get('/console/webhooks/:id', read, async (req, res) => {
-    await showEndpoint(req, res, String(req.params.id), { notice: noticeOf(req) });
+    await showEndpoint(req, res, String(req.params.id), { notice: noticeFor(req) });
   });
 
   router.post('/console/webhooks/:id/rotate-secret', manage, async (req, res) => {
