@@ -99,7 +99,8 @@
     var meter = live.querySelector('progress');
     var text = live.querySelector('[data-progress-text]');
     var tick = function () {
-      fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+      if (document.hidden) { setTimeout(tick, 3000); return; }
+      fetch(url, { headers: { Accept: 'application/json', 'X-Console-Background': '1' }, credentials: 'same-origin' })
         .then(function (r) { return r.ok ? r.json() : Promise.reject(new Error('HTTP ' + r.status)); })
         .then(function (p) {
           meter.value = p.percent;
@@ -112,7 +113,34 @@
     setTimeout(tick, 500);
   }
 
-  // A validation still in progress refreshes until it is final.
+  // A validation still in progress: its page is fetched in the background (not counted as activity)
+  // until it is final, then reloaded once; focus is never taken away. After five minutes it stops and
+  // says so (a validation can wait hours for a partner).
   var pending = document.querySelector('[data-refresh-until-final]');
-  if (pending) setTimeout(function () { window.location.reload(); }, 1500);
+  if (pending) {
+    var started = Date.now();
+    var delay = 1500;
+    var check = function () {
+      if (Date.now() - started > 5 * 60 * 1000) {
+        say(pending, 'Still waiting for the bank partner. Reload this page later to see the result.');
+        return;
+      }
+      if (document.hidden) { setTimeout(check, delay); return; }
+      fetch(window.location.href, { headers: { Accept: 'text/html', 'X-Console-Background': '1' }, credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.text() : Promise.reject(new Error('HTTP ' + r.status)); })
+        .then(function (text) {
+          if (text.indexOf('data-refresh-until-final') === -1) window.location.reload();
+          else setTimeout(check, (delay = Math.min(delay * 1.5, 10000)));
+        })
+        .catch(function () { setTimeout(check, (delay = Math.min(delay * 2, 30000))); });
+    };
+    setTimeout(check, delay);
+  }
+
+  // One submission per click: a double click does not validate a payee twice.
+  document.addEventListener('submit', function (e) {
+    if (e.defaultPrevented) return;
+    var button = e.target.querySelector && e.target.querySelector('button[type="submit"]');
+    if (button && e.target.id !== 'upload-form') setTimeout(function () { button.disabled = true; }, 0);
+  });
 })();

@@ -107,7 +107,8 @@ const csrfError = () =>
 export function requireSession(sessions: SessionService, names: CookieNames): RequestHandler {
   return async (req, _res, next) => {
     const token = readCookie(req, names.session);
-    const found = token ? await sessions.resolve(token) : null;
+    // console.js marks its polls; they do not keep an unattended session alive.
+    const found = token ? await sessions.resolve(token, { background: req.get('x-console-background') === '1' }) : null;
     if (!token || !found || found.session.stage !== 'active') throw new AppError('console.sign_in_required', 'Sign in to continue.');
     const { session, user } = found;
     const scope = { tenantId: user.tenantId, livemode: session.livemode };

@@ -17,8 +17,8 @@ export interface SignedIn { token: string; session: SessionRecord; user: User }
 
 /** A session still owed its second factor lives this long. */
 const TOTP_STEP_MS = 5 * 60_000;
-/** last_seen_at is written at most this often: a page view is not a write. */
-const TOUCH_EVERY_MS = 60_000;
+/** last_seen_at is written at most this often (a page view is not a write), and well within the idle limit. */
+const touchEveryMs = (idleMs: number) => Math.min(60_000, Math.floor(idleMs / 4));
 
 export const userActor = (userId: string) => `user:${userId}`;
 export const totpAad = (userId: string) => `user-totp:${userId}`;
@@ -91,7 +91,11 @@ export function createSessionService(deps: { db: Db; cipher: FieldCipher; thrott
      * The session and user behind a cookie, or null if it is unknown, revoked, past its idle or
      * absolute expiry, or its user is gone. `stage` 'password' sessions are returned as such.
      */
-    async resolve(token: string): Promise<{ session: SessionRecord; user: User } | null> {
+    /**
+     * `background`: a request no person made (a progress poll). It is answered but does not count as
+     * activity, so an unattended tab still reaches its idle expiry.
+     */
+    async resolve(token: string, opts: { background?: boolean } = {}): Promise<{ session: SessionRecord; user: User } | null> {
       const hash = tokenHash(token);
       const session = await findSession(db, hash);
       const now = Date.now();
@@ -100,7 +104,7 @@ export function createSessionService(deps: { db: Db; cipher: FieldCipher; thrott
       const user = await findUser(db, session.tenantId, session.userId);
       // A removed user or a disabled organisation: every session ends at once.
       if (!user || user.status !== 'active' || !user.tenantActive) return null;
-      if (session.stage === 'active' && now - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+      if (session.stage === 'active' && !opts.background && now - session.lastSeenAt.getTime() > touchEveryMs(policy.idleMs)) {
         await updateSession(db, hash, { last_seen_at: new Date(now) });
       }
       return { session, user };

@@ -20,6 +20,9 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,}$/;
 function checkMember(email: string, name: string, password: string): void {
   if (!EMAIL.test(email) || email.length > 254) throw new AppError('console.invalid_input', 'Enter a valid e-mail address.');
   if (name.trim().length === 0 || name.length > 200) throw new AppError('console.invalid_input', 'Enter a name of 1 to 200 characters.');
+  // Control, format (bidi overrides, zero-width) and line-separator characters could rewrite what other
+  // members read about this one (a confirm dialog, a table row).
+  if (/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)) throw new AppError('console.invalid_input', 'A name may not contain control or invisible characters.');
   const problem = passwordProblem(password, email);
   if (problem) throw new AppError('console.invalid_input', problem);
 }

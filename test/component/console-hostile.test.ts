@@ -117,6 +117,40 @@ describe('console, hostile cases', () => {
     }
   });
 
+  it('a background poll (X-Console-Background: 1) is answered but does not keep an idle session alive', T, async () => {
+    const { tenantId } = await ctx.createTenant('Idle Co');
+    const user = await createConsoleUser(ctx, rt, tenantId, 'viewer');
+    const c = await signIn(ctx, rt, user.email);
+    const twentyMinutesAgo = new Date(Date.now() - 20 * 60_000);
+    await rt.db('user_sessions').where({ user_id: user.id }).update({ last_seen_at: twentyMinutesAgo });
+    assert.equal((await c.get('/console/batches').set('X-Console-Background', '1')).status, 200);
+    assert.equal((await rt.db('user_sessions').where({ user_id: user.id }).first()).last_seen_at.getTime(), twentyMinutesAgo.getTime());
+    assert.equal((await c.get('/console/batches')).status, 200);
+    assert.ok((await rt.db('user_sessions').where({ user_id: user.id }).first()).last_seen_at.getTime() > twentyMinutesAgo.getTime(), 'a page a person opened counts');
+  });
+
+  it('hostile values: an account number in any spelling is never shown back, control characters stay out of names, the upload takes no API query parameters', T, async () => {
+    const { tenantId } = await ctx.createTenant('Values Co');
+    const op = await signIn(ctx, rt, (await createConsoleUser(ctx, rt, tenantId, 'operator')).email);
+    // Three: the context's tenant rate limit is 4 requests (RATE_LIMIT_POINTS), and validations spend it.
+    for (const spelled of ['5010.0012.3456.78', '５０１０００１２３４５６７８', '५०१०००१२३४५६७८']) {
+      const res = await op.post('/console/validate', { type: 'vpa', vpa: spelled, name: spelled, reference_id: 'ref-1' });
+      assert.equal(res.status, 400, spelled);
+      assert.ok(!res.text.includes(spelled), `${spelled} is shown back`);
+    }
+    const owner = await signIn(ctx, rt, (await createConsoleUser(ctx, rt, tenantId, 'owner')).email);
+    const inv = await owner.post('/console/team/invitations', { email: `mallory-${ctx.id}@example.test`, role: 'viewer' });
+    const link = /\/console\/invitations\/[A-Za-z0-9_-]+/.exec(inv.text)![0];
+    const page = await ctx.http(rt).get(link);
+    const pre = Object.entries(cookiesOf(page.headers)).find(([k]) => k.endsWith('pv_pre'))!;
+    const accept = await ctx.http(rt).post(link).set('Cookie', `${pre[0]}=${pre[1]}`).type('form').send({ _csrf: hiddenField(page.text, '_csrf')!, name: 'Mallory\u202e yltnecnI', password: TEST_PASSWORD });
+    assert.equal(accept.status, 400);
+    assert.equal(await count('users', { email: `mallory-${ctx.id}@example.test` }), 0);
+    const upload = await ctx.http(rt).post('/console/batches?webhook_url=https://attacker.example/x').set('Cookie', op.cookie).set('X-CSRF-Token', op.csrf).set('Accept', 'application/json').set('Content-Type', 'text/csv').send('vpa,name\nx.y@okaxis,X Y\n');
+    assert.equal(upload.status, 400);
+    assert.equal(await count('batches', { tenant_id: tenantId }), 0);
+  });
+
   it('odd form bodies (too many fields, a body that does not inflate) are 400s, and nothing is logged as an error', T, async () => {
     const many = Array.from({ length: 70 }, (_, i) => `f${i}=x`).join('&');
     assert.equal((await ctx.http(rt).post('/console/sign-in').type('form').send(many)).status, 400);

@@ -58,6 +58,9 @@ ${pager(req, list.nextCursor)}`));
 
   router.post('/console/batches', requirePermission('validations.create'), actAsTenant, d.tenantRateLimit, async (req, res) => {
     if (!req.is('multipart/form-data') && !req.is('text/csv')) throw new AppError('console.invalid_input', 'Upload the file as multipart/form-data (the upload page does) or text/csv.');
+    // The API's query parameters are not the console's: a one-off webhook_url would let a role without
+    // webhooks.manage send results to a URL of its choosing.
+    if (Object.keys(req.query as object).length > 0) throw new AppError('console.invalid_input', 'The console upload takes no query parameters; a reference is a form field.');
     await handleCsvUpload(req, res, d.batches, d.webhooks, { maxBytes: d.maxUploadBytes });
   });
 

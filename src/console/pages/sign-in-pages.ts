@@ -20,9 +20,13 @@ const NOTICES: Record<string, string> = {
   expired: 'Your session ended; sign in again.',
 };
 
-/** A fresh pre-session token, set as a cookie and echoed by the form. */
-function preAuth(res: Response, d: PublicDeps): string {
-  const t = newPreAuthToken();
+/**
+ * The pre-session token the form echoes: the browser's own if it has one (so a second sign-in tab does
+ * not spoil the first), else a new one set as a cookie. It is renewed for another 30 minutes either way.
+ */
+function preAuth(req: Request, res: Response, d: PublicDeps): string {
+  const held = readCookie(req, d.cookies.preAuth);
+  const t = held && /^[A-Za-z0-9_-]{32}$/.test(held) ? held : newPreAuthToken();
   setCookie(res, d.cookies.preAuth, t, d.secure, 1800);
   return t;
 }
@@ -30,8 +34,8 @@ function preAuth(res: Response, d: PublicDeps): string {
 // Without the cookie nothing can match (an empty expected token matches nothing).
 const checkPreAuth = (req: Request, d: PublicDeps) => checkCsrf(req, readCookie(req, d.cookies.preAuth) ?? '');
 
-function signInForm(res: Response, d: PublicDeps, o: { next: string; email?: string; error?: string | null; notice?: string | null }, status = 200) {
-  const pre = preAuth(res, d);
+function signInForm(req: Request, res: Response, d: PublicDeps, o: { next: string; email?: string; error?: string | null; notice?: string | null }, status = 200) {
+  const pre = preAuth(req, res, d);
   sendHtml(res, publicPage({ title: 'Sign in', error: o.error ?? null, notice: o.notice ?? null }, html`
 <form method="post" action="/console/sign-in" class="stack">
   <input type="hidden" name="_csrf" value="${pre}">
@@ -44,8 +48,8 @@ function signInForm(res: Response, d: PublicDeps, o: { next: string; email?: str
 </form>`), status);
 }
 
-function totpForm(res: Response, d: PublicDeps, next: string, error: string | null = null, status = 200) {
-  const pre = preAuth(res, d);
+function totpForm(req: Request, res: Response, d: PublicDeps, next: string, error: string | null = null, status = 200) {
+  const pre = preAuth(req, res, d);
   sendHtml(res, publicPage({ title: 'Enter your authentication code', error }, html`
 <form method="post" action="/console/sign-in/totp" class="stack">
   <input type="hidden" name="_csrf" value="${pre}">
@@ -61,7 +65,7 @@ export function signInPages(d: PublicDeps): Router {
   const address = (req: Request) => clientAddressKey(req.ip);
 
   router.get('/console/sign-in', (req, res) => {
-    signInForm(res, d, { next: safeNext(queryParam(req, 'next', 500)), notice: noticeOf(req, NOTICES) });
+    signInForm(req, res, d, { next: safeNext(queryParam(req, 'next', 500)), notice: noticeOf(req, NOTICES) });
   });
 
   router.post('/console/sign-in', formBody, async (req, res) => {
@@ -76,11 +80,11 @@ export function signInPages(d: PublicDeps): Router {
     } catch (err) {
       if (!(err instanceof AppError) || !['console.sign_in_failed', 'console.too_many_sign_ins', 'console.csrf_failed', 'console.invalid_input'].includes(err.code)) throw err;
       if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
-      signInForm(res, d, { next, email, error: err.message }, err.status);
+      signInForm(req, res, d, { next, email, error: err.message }, err.status);
     }
   });
 
-  router.get('/console/sign-in/totp', (req, res) => totpForm(res, d, safeNext(queryParam(req, 'next', 500))));
+  router.get('/console/sign-in/totp', (req, res) => totpForm(req, res, d, safeNext(queryParam(req, 'next', 500))));
 
   router.post('/console/sign-in/totp', formBody, async (req, res) => {
     const next = safeNext(field(req, 'next', { max: 500 }));
@@ -96,14 +100,14 @@ export function signInPages(d: PublicDeps): Router {
       if (err instanceof AppError && err.code === 'console.sign_in_required') return redirect(res, '/console/sign-in?notice=expired');
       if (!(err instanceof AppError) || !['console.totp_failed', 'console.too_many_sign_ins', 'console.csrf_failed', 'console.invalid_input'].includes(err.code)) throw err;
       if (err.retryAfterSeconds !== undefined) res.set('Retry-After', String(err.retryAfterSeconds));
-      totpForm(res, d, next, err.message, err.status);
+      totpForm(req, res, d, next, err.message, err.status);
     }
   });
 
   const invitationForm = async (req: Request, res: Response, error: string | null = null, status = 200) => {
     const token = String(req.params.token);
     const { invitation, organisation } = await d.team.openInvitation(token);
-    const pre = preAuth(res, d);
+    const pre = preAuth(req, res, d);
     sendHtml(res, publicPage({ title: `Join ${organisation} on payval`, error }, html`
 <p>You are invited as <strong>${invitation.role}</strong> with the e-mail address <strong>${invitation.email}</strong>.</p>
 <form method="post" action="/console/invitations/${token}" class="stack">

@@ -48,7 +48,8 @@ function typed(req: Request, name: keyof typeof MAX): string {
   const v = (req.body as Record<string, unknown> | undefined)?.[name];
   if (typeof v !== 'string' || v.length > MAX[name]) return '';
   // A value typed into the wrong box may be an account number (as the payee pre-check fears for IFSCs and VPAs).
-  return /\d{9,}/.test(v.replace(/[\s-]/g, '')) ? '' : v;
+  // Any script's digits, whatever separates them (5010.0012.3456.78, ５０１０…, ५०१०…).
+  return (v.match(/\p{Nd}/gu)?.length ?? 0) >= 9 ? '' : v;
 }
 
 /** What the form shows again after a failure. The account number is never among them. */
