@@ -59,7 +59,7 @@ export interface AppDeps {
   settings: TenantSettingsStore;
   metrics: Registry;
   /** The operations console's services (src/console/console-routes.ts). */
-  console: Omit<ConsoleDeps, 'db' | 'logger' | 'validations' | 'batches' | 'webhooks' | 'settings' | 'secureCookies' | 'maxUploadBytes' | 'tenantRateLimit'>;
+  console: Omit<ConsoleDeps, 'db' | 'logger' | 'validations' | 'batches' | 'webhooks' | 'settings' | 'secureCookies' | 'maxUploadBytes' | 'bodyReadTimeoutMs' | 'tenantRateLimit'>;
 }
 
 /** Builds the Express app from its dependencies; no globals, so tests build as many as they like. */
@@ -83,7 +83,7 @@ export function buildApp(deps: AppDeps): Express {
   const tenantRateLimit = { points: config.rateLimit.points, windowSeconds: config.rateLimit.windowSeconds, keyPrefix: `${config.redis.queuePrefix}:ratelimit` };
   app.use(onPaths(CONSOLE_PATHS, consoleRoutes({
     ...deps.console, db: deps.db, logger, validations: deps.validations, batches: deps.batches, webhooks: deps.webhooks, settings: deps.settings,
-    secureCookies: config.console.secureCookies, maxUploadBytes: config.batches.maxBytes,
+    secureCookies: config.console.secureCookies, maxUploadBytes: config.batches.maxBytes, bodyReadTimeoutMs: config.http.bodyReadTimeoutMs,
     // Console validations and uploads spend the tenant's API budget: a person is no way around it.
     tenantRateLimit: rateLimitMiddleware(deps.rateLimitRedis, { ...tenantRateLimit, headers: false }),
   })));

@@ -46,6 +46,8 @@ export interface ConsoleDeps {
   secureCookies: boolean;
   /** The CSV upload limit (BATCH_MAX_BYTES). */
   maxUploadBytes: number;
+  /** How long a form body may take to arrive (HTTP_BODY_READ_TIMEOUT_MS). */
+  bodyReadTimeoutMs: number;
   /** The tenant's API rate limit, for the routes that make partner calls (after `actAsTenant`). */
   tenantRateLimit: RequestHandler;
 }
@@ -71,10 +73,11 @@ export function consoleRoutes(d: ConsoleDeps): Router {
   // Before anything else, as on /v1 after its checks: a known path with another method is a 405.
   router.use(methodGuard(router));
   router.use(assetRoutes());
-  router.use(signInPages({ sessions: d.sessions, team: d.team, cookies, secure: d.secureCookies }));
+  const form = formBody(d.bodyReadTimeoutMs);
+  router.use(signInPages({ sessions: d.sessions, team: d.team, cookies, secure: d.secureCookies, form }));
   // Everything below needs a signed-in user; the body is read only after the session is known.
   router.use(requireSession(d.sessions, cookies));
-  router.use(formBody);
+  router.use(form);
   router.use(csrfGuard);
   router.use(homePage({ db: d.db, batches: d.batches, overview: d.overview }));
   router.use(accountPages({ sessions: d.sessions, totp: d.totp, cookies, secure: d.secureCookies }));

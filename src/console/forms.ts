@@ -1,10 +1,31 @@
 // Reading console forms: bounded url-encoded bodies, one string per field, and the hidden CSRF field.
-import express, { type Request } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { AppError } from '../platform/app-error.js';
 import { html, type Html } from './html.js';
 
-/** Console forms are small; uploads take their own streamed route. */
-export const formBody = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 64 });
+const parseForm = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 64 });
+
+/**
+ * Console forms are small (uploads take their own streamed route) and must arrive within `timeoutMs`
+ * (HTTP_BODY_READ_TIMEOUT_MS, as JSON bodies on /v1): past it, 408 on a connection then closed, so a
+ * client sending a byte now and then cannot hold a connection for ever (the sign-in form is public).
+ */
+export function formBody(timeoutMs: number): RequestHandler {
+  return (req, res, next) => {
+    let settled = false;
+    const done = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      next(err);
+    };
+    const timer = setTimeout(() => {
+      res.setHeader('Connection', 'close');
+      done(new AppError('request.body_timeout', `The form did not arrive within ${timeoutMs.toLocaleString('en')} ms.`));
+    }, timeoutMs);
+    parseForm(req, res, done);
+  };
+}
 
 /** A field as one trimmed string (a repeated field is refused), at most `max` characters. */
 export function field(req: Request, name: string, opts: { max?: number; required?: boolean; trim?: boolean } = {}): string {

@@ -1,18 +1,18 @@
 // Pages before a session: sign in (password, then TOTP when the user turned it on) and accepting an
 // invitation. Login CSRF is refused with a pre-session double-submit cookie and the Origin check.
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { AppError } from '../../platform/app-error.js';
 import { clientAddressKey } from '../../platform/client-address.js';
 import type { SessionService } from '../../users/session-service.js';
 import type { TeamService } from '../../users/team-service.js';
 import { PASSWORD_MIN } from '../../users/credentials.js';
 import { checkCsrf, clearCookie, newPreAuthToken, readCookie, setCookie, type CookieNames } from '../console-session.js';
-import { field, formBody, queryParam, noticeOf } from '../forms.js';
+import { field, queryParam, noticeOf } from '../forms.js';
 import { html } from '../html.js';
 import { publicPage, redirect, sendHtml } from '../layout.js';
 import { safeNext } from '../console-errors.js';
 
-export interface PublicDeps { sessions: SessionService; team: TeamService; cookies: CookieNames; secure: boolean }
+export interface PublicDeps { sessions: SessionService; team: TeamService; cookies: CookieNames; secure: boolean; form: RequestHandler }
 
 const NOTICES: Record<string, string> = {
   'signed-out': 'You have signed out.',
@@ -68,7 +68,7 @@ export function signInPages(d: PublicDeps): Router {
     signInForm(req, res, d, { next: safeNext(queryParam(req, 'next', 500)), notice: noticeOf(req, NOTICES) });
   });
 
-  router.post('/console/sign-in', formBody, async (req, res) => {
+  router.post('/console/sign-in', d.form, async (req, res) => {
     const next = safeNext(field(req, 'next', { max: 500 }));
     const email = field(req, 'email', { max: 254 });
     try {
@@ -86,7 +86,7 @@ export function signInPages(d: PublicDeps): Router {
 
   router.get('/console/sign-in/totp', (req, res) => totpForm(req, res, d, safeNext(queryParam(req, 'next', 500))));
 
-  router.post('/console/sign-in/totp', formBody, async (req, res) => {
+  router.post('/console/sign-in/totp', d.form, async (req, res) => {
     const next = safeNext(field(req, 'next', { max: 500 }));
     const token = readCookie(req, d.cookies.session);
     try {
@@ -122,7 +122,7 @@ export function signInPages(d: PublicDeps): Router {
 
   router.get('/console/invitations/:token', (req, res) => invitationForm(req, res));
 
-  router.post('/console/invitations/:token', formBody, async (req, res) => {
+  router.post('/console/invitations/:token', d.form, async (req, res) => {
     try {
       checkPreAuth(req, d);
       await d.team.acceptInvitation(String(req.params.token), { name: field(req, 'name'), password: field(req, 'password', { trim: false }) }, req.requestId);
