@@ -8,13 +8,24 @@ import { AppError } from '../platform/app-error.js';
 import { createFieldCipher } from '../platform/field-cipher.js';
 import type { Config } from '../config.js';
 import { createTeamService } from '../users/team-service.js';
+import { createPasswordService } from '../users/password-service.js';
+import type { SignInThrottle } from '../users/sign-in-throttle.js';
+
+/** The CLI runs on the server as its operator: resets are not guesses, nothing to throttle. */
+const NO_THROTTLE: SignInThrottle = { check: async () => undefined, succeed: async () => undefined };
 import { isRole, ROLES, type Role } from '../users/roles.js';
 
 export const USERS_USAGE = `  users create --tenant ID --email EMAIL --name NAME [--role owner] [--password-stdin] [--json]
                                       Create a console user (default role owner); without --password-stdin
                                       a password is generated and shown once
   users invite --tenant ID --email EMAIL --role ROLE [--base-url URL] [--json]
-                                      Print a one-time invitation link for the console`;
+                                      Print a one-time invitation link for the console
+  users reset-password --email EMAIL [--password-stdin] [--json]
+                                      A new password (generated and shown once unless
+                                      --password-stdin); every session of the user ends
+  users reset-totp --email EMAIL [--json]
+                                      Turn two-step sign-in off for a user who lost their
+                                      authenticator; every session of the user ends`;
 
 export class UsersUsageError extends Error {}
 
@@ -45,7 +56,8 @@ export async function usersCommand(args: string[], config: Config, withDb: <T>(w
       'password-stdin': { type: 'boolean' }, 'base-url': { type: 'string' }, json: { type: 'boolean' },
     },
   });
-  if (!values.tenant || !values.email) throw new UsersUsageError('--tenant and --email are required');
+  if (!values.email) throw new UsersUsageError('--email is required');
+  if ((sub === 'create' || sub === 'invite') && !values.tenant) throw new UsersUsageError('--tenant is required');
   const out = (data: Record<string, unknown>, text: string) => process.stdout.write(values.json ? `${JSON.stringify(data)}\n` : `${text}\n`);
   try {
     if (sub === 'create') {
@@ -71,6 +83,20 @@ export async function usersCommand(args: string[], config: Config, withDb: <T>(w
       );
       return;
     }
+    if (sub === 'reset-password' || sub === 'reset-totp') {
+      const generated = sub === 'reset-password' && !values['password-stdin'];
+      const password = sub === 'reset-password' ? (generated ? generatedPassword() : await readStdin()) : '';
+      const user = await withDb((db) => {
+        const passwords = createPasswordService({ db, throttle: NO_THROTTLE });
+        return sub === 'reset-password' ? passwords.reset(values.email!, password) : passwords.resetTotp(values.email!);
+      });
+      const what = sub === 'reset-password' ? 'password reset' : 'two-step sign-in turned off';
+      out(
+        { user_id: user.id, email: user.email, reset: sub === 'reset-password' ? 'password' : 'totp', ...(generated ? { password } : {}) },
+        `user ${user.id} (${user.email}): ${what}; every session ended${generated ? `\npassword: ${password}\nStore it now: it is shown only once.` : ''}`,
+      );
+      return;
+    }
   } catch (err) {
     if (err instanceof AppError) {
       process.stderr.write(`payval: ${err.message}\n`);
@@ -78,5 +104,5 @@ export async function usersCommand(args: string[], config: Config, withDb: <T>(w
     }
     throw err;
   }
-  throw new UsersUsageError('expected: users create|invite');
+  throw new UsersUsageError('expected: users create|invite|reset-password|reset-totp');
 }

@@ -16,6 +16,7 @@ import type { TenantSettingsStore } from '../tenants/tenant-settings.js';
 import type { SessionService } from '../users/session-service.js';
 import type { TeamService } from '../users/team-service.js';
 import type { TotpService } from '../users/totp-service.js';
+import type { PasswordService } from '../users/password-service.js';
 import { cookieNames, csrfGuard, requireSession } from './console-session.js';
 import { consoleErrors } from './console-errors.js';
 import { methodGuard } from './method-guard.js';
@@ -38,6 +39,7 @@ export interface ConsoleDeps {
   sessions: SessionService;
   team: TeamService;
   totp: TotpService;
+  passwords: PasswordService;
   validations: ValidationService;
   batches: BatchService;
   webhooks: WebhookService;
@@ -80,7 +82,7 @@ export function consoleRoutes(d: ConsoleDeps): Router {
   router.use(form);
   router.use(csrfGuard);
   router.use(homePage({ db: d.db, batches: d.batches, overview: d.overview }));
-  router.use(accountPages({ sessions: d.sessions, totp: d.totp, cookies, secure: d.secureCookies }));
+  router.use(accountPages({ sessions: d.sessions, totp: d.totp, passwords: d.passwords, cookies, secure: d.secureCookies }));
   router.use(validationPages(d));
   router.use(batchPages(d));
   router.use(webhookPages(d));

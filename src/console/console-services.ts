@@ -9,6 +9,7 @@ import { createSignInThrottle } from '../users/sign-in-throttle.js';
 import { createSessionService } from '../users/session-service.js';
 import { createTeamService } from '../users/team-service.js';
 import { createTotpService } from '../users/totp-service.js';
+import { createPasswordService } from '../users/password-service.js';
 import { partnerHealthKey } from '../partners/partner-health-board.js';
 import { createConsoleOverview } from './console-overview.js';
 
@@ -25,6 +26,7 @@ export function createConsoleServices(d: { config: Config; db: Db; cipher: Field
     sessions: createSessionService({ db, cipher, throttle, policy: { idleMs: config.console.idleMs, absoluteMs: config.console.absoluteMs } }),
     team: createTeamService({ db, invitationMs: config.console.invitationMs }),
     totp: createTotpService({ db, cipher, throttle }),
+    passwords: createPasswordService({ db, throttle }),
     overview: createConsoleOverview({ db, batches: d.batches, redis: d.redis, healthKey: partnerHealthKey(prefix), queues: d.queues }),
   };
 }

@@ -154,6 +154,19 @@ export function createTeamService(deps: { db: Db; invitationMs: number }) {
       });
     },
 
+    /** For a member who lost their authenticator: two-step sign-in off (they set it up again), sessions ended. */
+    async resetMemberTotp(actor: User, userId: string, requestId: string): Promise<void> {
+      await db.transaction(async (trx) => {
+        const target = await findUser(trx, actor.tenantId, userId, true);
+        if (!target || target.status !== 'active') throw new AppError('user.not_found', 'No such user in this organisation.');
+        if (target.id === actor.id) throw new AppError('console.invalid_input', 'Turn your own two-step sign-in off on your account page.');
+        if (!canManageMember(actor.role, target.role, target.role)) throw new AppError('console.forbidden', 'Your role cannot reset this member.');
+        await updateUser(trx, actor.tenantId, userId, { totp_enabled: false, totp_ciphertext: null, totp_last_step: null });
+        await revokeUserSessions(trx, userId, new Date());
+        await appendAudit(trx, { tenantId: actor.tenantId, actor: userActor(actor.id), action: 'user.totp_reset', targetType: 'user', targetId: userId, requestId });
+      });
+    },
+
     async removeUser(actor: User, userId: string, requestId: string): Promise<void> {
       await db.transaction(async (trx) => {
         await guard(trx, actor, userId, null);

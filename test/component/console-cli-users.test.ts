@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Runtime } from '../../src/runtime.js';
-import { createFieldCipher } from '../../src/platform/field-cipher.js';
 import { createTeamService, type TeamService } from '../../src/users/team-service.js';
 import { findUser } from '../../src/users/user-store.js';
 import { createTestContext, type TestContext } from '../helpers/test-stack.js';
-import { cookiesOf, createConsoleUser, hiddenField } from '../helpers/console-client.js';
+import { cookiesOf, createConsoleUser, hiddenField, signIn, TEST_PASSWORD } from '../helpers/console-client.js';
 
 let ctx: TestContext;
 let rt: Runtime;
@@ -224,5 +223,58 @@ describe('payval users invite and invitation links', () => {
   it('the logs carry no invitation token', () => {
     const logs = ctx.logs.text();
     for (const s of secrets.filter((x) => /^[A-Za-z0-9_-]{43}$/.test(x))) assert.ok(!logs.includes(s), `an invitation token (${s.slice(0, 4)}…) is in the logs`);
+  });
+});
+
+describe('resets: a forgotten password and a lost authenticator', () => {
+  it('a member changes their own password: the current one first, every other session ends, audited', async () => {
+    const user = await createConsoleUser(ctx, rt, tenantId, 'operator');
+    const here = await signIn(ctx, rt, user.email);
+    const elsewhere = await signIn(ctx, rt, user.email);
+    const wrong = await here.post('/console/account/password', { current_password: 'not the password', new_password: 'a brand new long password' });
+    assert.equal(wrong.status, 401);
+    const changed = await here.post('/console/account/password', { current_password: TEST_PASSWORD, new_password: 'a brand new long password' });
+    assert.equal(changed.status, 303);
+    assert.equal(changed.headers.location, '/console/account?notice=password-changed');
+    assert.equal((await here.get('/console/account')).status, 200, 'this session stays');
+    assert.equal((await elsewhere.get('/console/account')).status, 303, 'the other session ended');
+    assert.equal(await signInStatus(user.email, TEST_PASSWORD), 401);
+    assert.equal(await signInStatus(user.email, 'a brand new long password'), 303);
+    secrets.push('a brand new long password');
+    const audit = await rt.db('audit_log').where({ target_id: user.id }).whereIn('action', ['user.password_check_failed', 'user.password_changed']).pluck('action');
+    assert.deepEqual(audit.sort(), ['user.password_changed', 'user.password_check_failed']);
+  });
+
+  it('an admin resets a member’s two-step sign-in from the team page; a viewer cannot', async () => {
+    const member = await createConsoleUser(ctx, rt, tenantId, 'operator');
+    await rt.db('users').where({ id: member.id }).update({ totp_enabled: true, totp_ciphertext: 'x', totp_last_step: 1 });
+    const memberSession = await signIn(ctx, rt, (await createConsoleUser(ctx, rt, tenantId, 'viewer')).email);
+    assert.equal((await memberSession.post(`/console/team/users/${member.id}/reset-totp`)).status, 403);
+    const admin = await signIn(ctx, rt, (await createConsoleUser(ctx, rt, tenantId, 'admin')).email);
+    assert.match((await admin.get('/console/team')).text, new RegExp(`/console/team/users/${member.id}/reset-totp`));
+    const reset = await admin.post(`/console/team/users/${member.id}/reset-totp`);
+    assert.equal(reset.status, 303);
+    const row = await rt.db('users').where({ id: member.id }).first();
+    assert.deepEqual([row.totp_enabled, row.totp_ciphertext], [0, null]);
+    assert.equal((await rt.db('audit_log').where({ target_id: member.id, action: 'user.totp_reset' }).first()).actor.startsWith('user:'), true);
+  });
+
+  it('`payval users reset-password` prints a new password once and ends every session; `reset-totp` turns two-step off', async () => {
+    const user = await createConsoleUser(ctx, rt, tenantId, 'owner');
+    const session = await signIn(ctx, rt, user.email);
+    const r = await payval(['users', 'reset-password', '--email', user.email, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const { password } = JSON.parse(r.stdout) as { password: string };
+    secrets.push(password);
+    assert.equal((await session.get('/console')).status, 303, 'the session ended');
+    assert.equal(await signInStatus(user.email, TEST_PASSWORD), 401);
+    assert.equal(await signInStatus(user.email, password), 303);
+    await rt.db('users').where({ id: user.id }).update({ totp_enabled: true, totp_ciphertext: 'x' });
+    const t = await payval(['users', 'reset-totp', '--email', user.email]);
+    assert.equal(t.code, 0, t.stderr);
+    assert.equal((await rt.db('users').where({ id: user.id }).first()).totp_enabled, 0);
+    const unknown = await payval(['users', 'reset-totp', '--email', `nobody-${ctx.id}@example.test`]);
+    assert.equal(unknown.code, 1);
+    assert.deepEqual((await rt.db('audit_log').where({ target_id: user.id, actor: 'cli' }).whereIn('action', ['user.password_reset', 'user.totp_reset']).pluck('action')).sort(), ['user.password_reset', 'user.totp_reset']);
   });
 });

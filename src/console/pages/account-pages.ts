@@ -3,6 +3,8 @@ import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../platform/app-error.js';
 import type { SessionService } from '../../users/session-service.js';
 import type { TotpService } from '../../users/totp-service.js';
+import type { PasswordService } from '../../users/password-service.js';
+import { PASSWORD_MIN } from '../../users/credentials.js';
 import { clientAddressKey } from '../../platform/client-address.js';
 import { clearCookie, consoleOf, type CookieNames } from '../console-session.js';
 import { csrfField, field, queryParam, noticeOf } from '../forms.js';
@@ -14,9 +16,10 @@ import { formFailure } from '../form-errors.js';
 const NOTICES: Record<string, string> = {
   'totp-on': 'Two-step sign-in is on: you will be asked for a code at every sign-in.',
   'totp-off': 'Two-step sign-in is off.',
+  'password-changed': 'Your password is changed. Every other session was signed out.',
 };
 
-export function accountPages(d: { sessions: SessionService; totp: TotpService; cookies: CookieNames; secure: boolean }): Router {
+export function accountPages(d: { sessions: SessionService; totp: TotpService; passwords: PasswordService; cookies: CookieNames; secure: boolean }): Router {
   const router = Router();
 
   router.post('/console/mode', async (req, res) => {
@@ -59,6 +62,14 @@ ${user.totpEnabled
   <label for="setup-password">Your password (asked again before the set-up)</label>
   <input id="setup-password" name="password" type="password" autocomplete="current-password" required maxlength="200">
   <button type="submit">Set up two-step sign-in</button></form>`}
+<h2>Password</h2>
+<form method="post" action="/console/account/password" class="stack">${csrfField(ctx.csrf)}
+  <label for="current-password">Current password</label>
+  <input id="current-password" name="current_password" type="password" autocomplete="current-password" required maxlength="200">
+  <label for="new-password">New password (at least ${PASSWORD_MIN} characters)</label>
+  <input id="new-password" name="new_password" type="password" autocomplete="new-password" required minlength="${PASSWORD_MIN}" maxlength="200">
+  <button type="submit">Change password</button>
+</form>
 <h2>Sessions</h2>
 <form method="post" action="/console/account/sign-out-everywhere">${csrfField(ctx.csrf)}<button type="submit">Sign out everywhere</button></form>`));
   });
@@ -70,6 +81,16 @@ ${user.totpEnabled
     if (message === null) throw err;
     sendHtml(res, page(consoleOf(req), { title, error: message }, html`<p><a href="/console/account">Back to your account</a></p>`), res.statusCode);
   };
+
+  router.post('/console/account/password', async (req, res) => {
+    const ctx = consoleOf(req);
+    try {
+      await d.passwords.change(ctx.user, field(req, 'current_password', { trim: false }), field(req, 'new_password', { trim: false }), { address: address(req), sessionToken: ctx.token, requestId: req.requestId });
+    } catch (err) {
+      return refused(req, res, err, 'Your account');
+    }
+    redirect(res, '/console/account?notice=password-changed');
+  });
 
   router.post('/console/account/totp/setup', async (req, res) => {
     const ctx = consoleOf(req);

@@ -16,26 +16,30 @@ const NOTICES: Record<string, string> = {
   'invitation-revoked': 'The invitation was revoked; its link no longer works.',
   'role-changed': 'The role was changed. That member was signed out everywhere and signs in again with the new role.',
   'member-removed': 'The member was removed and signed out everywhere.',
+  'totp-reset': 'Two-step sign-in is off for that member; they were signed out and can set it up again.',
 };
 
 const options = (roles: readonly Role[], selected: string) =>
   roles.map((r) => html`<option value="${r}"${r === selected ? html` selected` : ''}>${r}</option>`);
 
-function memberControls(csrf: string, actor: Role, m: User): Html | '' {
+function memberControls(csrf: string, actor: Role, m: User, self: boolean): Html | '' {
   const roles = ROLES.filter((r) => canManageMember(actor, m.role, r));
   const removable = canManageMember(actor, m.role, null);
-  if (roles.length === 0 && !removable) return '';
+  const resettable = !self && m.totpEnabled && canManageMember(actor, m.role, m.role);
+  if (roles.length === 0 && !removable && !resettable) return '';
   return html`${roles.length > 0 ? html`<form method="post" action="/console/team/users/${m.id}/role" class="inline">
   ${csrfField(csrf)}<select name="role" aria-label="Role for ${m.name}">${options(roles, m.role)}</select> <button type="submit">Change role</button>
 </form>` : ''}${removable ? html`<form method="post" action="/console/team/users/${m.id}/remove" class="inline" data-confirm="Remove ${m.name} (${m.email}) from the organisation?">
   ${csrfField(csrf)}<button type="submit" class="danger">Remove</button>
+</form>` : ''}${resettable ? html`<form method="post" action="/console/team/users/${m.id}/reset-totp" class="inline" data-confirm="Turn off two-step sign-in for ${m.name}? They will be signed out and can set it up again.">
+  ${csrfField(csrf)}<button type="submit" class="secondary">Reset two-step</button>
 </form>` : ''}`;
 }
 
 function membersTable(csrf: string, me: User, users: User[], manage: boolean): Html {
   return html`<table><thead><tr><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Role</th><th scope="col">Two-step</th><th scope="col">Last sign-in</th>${manage ? html`<th scope="col">Change</th>` : ''}</tr></thead><tbody>
 ${users.map((m) => html`<tr data-user-id="${m.id}"><td>${m.name}${m.id === me.id ? html` <span class="muted">(you)</span>` : ''}</td><td>${m.email}</td><td>${m.role}</td>
-<td>${m.totpEnabled ? 'On' : 'Off'}</td><td>${time(m.lastSignInAt)}</td>${manage ? html`<td>${memberControls(csrf, me.role, m)}</td>` : ''}</tr>`)}
+<td>${m.totpEnabled ? 'On' : 'Off'}</td><td>${time(m.lastSignInAt)}</td>${manage ? html`<td>${memberControls(csrf, me.role, m, m.id === me.id)}</td>` : ''}</tr>`)}
 </tbody></table>`;
 }
 
@@ -118,6 +122,10 @@ ${manage ? html`<section aria-labelledby="invite"><h2 id="invite">Invite someone
   router.post('/console/team/users/:id/role', requirePermission('team.manage'), change(async (req) => {
     await d.team.changeRole(consoleOf(req).user, String(req.params.id), roleOf(req), req.requestId);
   }, 'role-changed'));
+
+  router.post('/console/team/users/:id/reset-totp', requirePermission('team.manage'), change(async (req) => {
+    await d.team.resetMemberTotp(consoleOf(req).user, String(req.params.id), req.requestId);
+  }, 'totp-reset'));
 
   router.post('/console/team/users/:id/remove', requirePermission('team.manage'), change(async (req) => {
     await d.team.removeUser(consoleOf(req).user, String(req.params.id), req.requestId);
