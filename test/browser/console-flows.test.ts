@@ -156,4 +156,30 @@ describe('console flows in chromium', () => {
     assert.deepEqual(w.problems, []);
     await w.close();
   });
+
+  it('a validation still queued is checked in the background: the page does not reload, and the keyboard reaches its content', { timeout: 60_000 }, async () => {
+    // This runtime has no worker: the validation stays queued.
+    const { apiKey } = await ctx.createTenant('Pending Co');
+    const pendingTenant = (await rt.db('api_keys').where({ display_prefix: apiKey.slice(0, 12) }).first('tenant_id')).tenant_id as string;
+    const created = await fetch(`${rt.url}/v1/validations`, { method: 'POST', headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'vpa', vpa: 'ramesh.kumar@okaxis', name: 'Ramesh Kumar' }) });
+    const { id } = (await created.json()) as { id: string };
+    const viewer = await createConsoleUser(ctx, rt, pendingTenant, 'viewer');
+    const w = await watchedPage(browser, origin);
+    await browserSignIn(w.page, rt.url!, viewer.email, TEST_PASSWORD);
+    await w.page.goto(`${rt.url}/console/validations/${id}`);
+    await w.page.getByText(/This validation is queued/).waitFor();
+    let reloads = 0;
+    w.page.on('load', () => reloads++);
+    // The background check runs every 1.5 s and more: it has run a few times by now.
+    await new Promise((r) => setTimeout(r, 5000));
+    assert.equal(reloads, 0, 'the page reloaded by itself');
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await w.page.keyboard.press('Tab');
+      reached = (await w.page.evaluate('document.activeElement && document.activeElement.textContent')) === 'All validations';
+    }
+    assert.ok(reached, 'Tab never reached the page content');
+    assert.deepEqual(w.problems, []);
+    await w.close();
+  });
 });
