@@ -72,8 +72,9 @@ const nextIsLtd = (cased: readonly string[], i: number): boolean => LEGAL_CANON.
 
 /** Splits a name into comparable tokens. Pure; the same input always gives the same output. */
 export function parseName(input: string): ParsedName {
-  // Most names are ASCII already; only others need their diacritics folded away.
-  const trimmed = (/^[\x20-\x7e]*$/.test(input) ? input : input.normalize('NFKD').replace(/\p{M}/gu, '')).trim();
+  // Most names are ASCII already; others have their Latin diacritics folded away (é → e). The marks of
+  // other scripts stay: an Indic vowel sign is part of the name (राम and रमा are different names).
+  const trimmed = (/^[\x20-\x7e]*$/.test(input) ? input : input.normalize('NFKD').replace(/(\p{Script=Latin})\p{M}+/gu, '$1').normalize('NFC')).trim();
   const { holder, relation } = splitRelation(trimmed);
   const honorifics: string[] = [];
   const connectors: string[] = [];
@@ -87,8 +88,8 @@ export function parseName(input: string): ParsedName {
     .replace(/\bONE\s+PERSON\s+COMPANY\b/gi, ' ONEPERSONCOMPANY ')
     .replace(/&/g, ' & ')
     .replace(/['\u2019`]/g, '');
-  const punctuation = s.replace(/[\p{L}\p{N}\s&]/gu, '');
-  const chunks = s.split(/[^\p{L}\p{N}&]+/u).filter((c) => c !== '');
+  const punctuation = s.replace(/[\p{L}\p{M}\p{N}\s&]/gu, '');
+  const chunks = s.split(/[^\p{L}\p{M}\p{N}&]+/u).filter((c) => c !== '');
 
   let splitInitials = false;
   let leading = true; // still inside a run of leading salutations ("Dr (Mrs) …")

@@ -215,3 +215,13 @@ test('blank names never match', () => {
   assert.deepEqual(matchPayeeNames('  ', '  '), { score: 0, result: 'no_match', reasons: ['no_common_token'] });
   assert.deepEqual(matchPayeeNames('...', 'Ravi'), { score: 0, result: 'no_match', reasons: ['no_common_token'] });
 });
+
+test('Indic vowel signs are part of the name: only Latin diacritics are folded', () => {
+  // Stripping every combining mark once made राम (Ram) and रमा (Rama) the same letters: a false match.
+  for (const [a, b] of [['राम कुमार', 'रमा कुमार'], ['सीता देवी', 'सती देवी'], ['ரமேஷ் குமார்', 'ரமா குமார்']]) {
+    assert.notEqual(matchPayeeNames(a, b).result, 'match', `${a} | ${b}`);
+  }
+  assert.equal(matchPayeeNames('राम कुमार', 'राम  कुमार').result, 'match');
+  assert.equal(matchPayeeNames('José Dsouza', 'JOSE DSOUZA').result, 'match');
+  assert.equal(matchPayeeNames('Rámesh Kumar', 'RAMESH KUMAR').result, 'match');
+});
