@@ -218,7 +218,8 @@ test('blank names never match', () => {
 
 test('Indic vowel signs are part of the name: only Latin diacritics are folded', () => {
   // Stripping every combining mark once made राम (Ram) and रमा (Rama) the same letters: a false match.
-  for (const [a, b] of [['राम कुमार', 'रमा कुमार'], ['सीता देवी', 'सती देवी'], ['ரமேஷ் குமார்', 'ரமா குமார்']]) {
+  const pairs: Array<[string, string]> = [['राम कुमार', 'रमा कुमार'], ['सीता देवी', 'सती देवी'], ['ரமேஷ் குமார்', 'ரமா குமார்']];
+  for (const [a, b] of pairs) {
     assert.notEqual(matchPayeeNames(a, b).result, 'match', `${a} | ${b}`);
   }
   assert.equal(matchPayeeNames('राम कुमार', 'राम  कुमार').result, 'match');
