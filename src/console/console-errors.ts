@@ -1,7 +1,7 @@
 // Errors on console routes: a page for a browser, the API's error envelope for console.js's fetches.
 import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from '../platform/logger.js';
-import { toAppError } from '../platform/error-handler.js';
+import { retryAfterOf, toAppError } from '../platform/error-handler.js';
 import { html } from './html.js';
 import { publicPage, sendHtml } from './layout.js';
 
@@ -20,7 +20,8 @@ export function consoleErrors(logger: Logger): ErrorRequestHandler {
       if (!res.writableEnded) res.destroy();
       return;
     }
-    if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
+    const retryAfter = retryAfterOf(error);
+    if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
     if (wantsJson(req)) {
       res.status(error.status).json({ error: { code: error.code, message: error.message, request_id: req.requestId } });
       return;

@@ -63,6 +63,9 @@ export const csrfFor = (token: string, livemode: boolean): string =>
 
 export const newPreAuthToken = (): string => randomBytes(24).toString('base64url');
 
+/** What newPreAuthToken makes: 24 bytes, 32 base64url characters. */
+export const isPreAuthToken = (v: string | undefined): v is string => v !== undefined && /^[A-Za-z0-9_-]{32}$/.test(v);
+
 function sameToken(a: unknown, b: string): boolean {
   // Byte lengths (a non-ASCII string of the same length would make timingSafeEqual throw); an empty
   // expected token matches nothing.

@@ -31,8 +31,6 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
 /** Markup from a trusted constant (never from input). */
 export const raw = (s: string): Html => new Html(s);
 
-export const when = (cond: unknown, then: () => Html): Html | '' => (cond ? then() : '');
-
 /** A date as the pages show it: UTC, to the second, in a <time> element. */
 export const time = (d: Date | string | null | undefined): Html => {
   if (!d) return html`<span class="muted">—</span>`;

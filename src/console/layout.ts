@@ -38,6 +38,15 @@ const head = (title: string) => html`<!doctype html>
 
 const banners = (o: PageOptions) => html`${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : ''}${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}`;
 
+/** The title, the banners and the body, closing <main> and the document. */
+const main = (o: PageOptions, body: Html) => html`<h1>${o.title}</h1>
+${banners(o)}
+${body}
+</main>
+</body>
+</html>
+`;
+
 export function page(ctx: ConsoleContext, o: PageOptions, body: Html): Html {
   const { user, session } = ctx;
   const links = NAV.filter((n) => can(user.role, n.needs)).map(
@@ -65,13 +74,7 @@ export function page(ctx: ConsoleContext, o: PageOptions, body: Html): Html {
 </header>
 <nav class="side" aria-label="Console"><ul>${links}</ul></nav>
 <main id="main" tabindex="-1">
-<h1>${o.title}</h1>
-${banners(o)}
-${body}
-</main>
-</body>
-</html>
-`;
+${main(o, body)}`;
 }
 
 /** Pages shown before sign-in (sign-in, second factor, invitation). */
@@ -81,13 +84,7 @@ export function publicPage(o: PageOptions, body: Html): Html {
 <body class="public">
 <main id="main" class="narrow">
 <p class="brand">payval</p>
-<h1>${o.title}</h1>
-${banners(o)}
-${body}
-</main>
-</body>
-</html>
-`;
+${main(o, body)}`;
 }
 
 export function sendHtml(res: Response, body: Html, status = 200): void {

@@ -64,6 +64,10 @@ function allowedMethods(err: unknown): string | undefined {
  */
 const STATE_CONFLICT_RETRY_AFTER_SECONDS = 60;
 
+/** The Retry-After an error's answer carries (every 409, 429 and 503 has one), or undefined. */
+export const retryAfterOf = (error: AppError): number | undefined =>
+  error.retryAfterSeconds ?? (error.status === 409 ? STATE_CONFLICT_RETRY_AFTER_SECONDS : undefined);
+
 const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -79,7 +83,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       if (!res.writableEnded) res.destroy();
       return;
     }
-    const retryAfter = error.retryAfterSeconds ?? (error.status === 409 ? STATE_CONFLICT_RETRY_AFTER_SECONDS : undefined);
+    const retryAfter = retryAfterOf(error);
     if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
     const allow = allowedMethods(err);
     if (allow) res.set('Allow', allow);

@@ -7,14 +7,8 @@ import { appendAudit } from '../platform/audit-store.js';
 import { hashPassword, passwordProblem, tokenHash, verifyPassword } from './credentials.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
 import { userActor } from './session-service.js';
-import { findUser, findUserByEmail, updateUser, type User } from './user-store.js';
-
-/** Every open session of the user except `keepTokenHash` (the one making the change). */
-async function endSessions(db: Db, userId: string, keepTokenHash: string | null): Promise<number> {
-  const q = db('user_sessions').where({ user_id: userId }).whereNull('revoked_at');
-  if (keepTokenHash) q.whereNot({ token_hash: keepTokenHash });
-  return q.update({ revoked_at: new Date() });
-}
+import { revokeUserSessions } from './session-store.js';
+import { findUser, findUserByEmail, TOTP_OFF, updateUser, type User } from './user-store.js';
 
 export function createPasswordService(deps: { db: Db; throttle: SignInThrottle }) {
   const { db, throttle } = deps;
@@ -32,7 +26,7 @@ export function createPasswordService(deps: { db: Db; throttle: SignInThrottle }
       if (problem) throw new AppError('console.invalid_input', problem);
       if (next === current) throw new AppError('console.invalid_input', 'The new password must differ from the current one.');
       await updateUser(db, user.tenantId, user.id, { password_hash: await hashPassword(next) });
-      const ended = await endSessions(db, user.id, tokenHash(ctx.sessionToken));
+      const ended = await revokeUserSessions(db, user.id, new Date(), tokenHash(ctx.sessionToken));
       await appendAudit(db, { tenantId: user.tenantId, actor: userActor(user.id), action: 'user.password_changed', targetType: 'user', targetId: user.id, requestId: ctx.requestId, details: { other_sessions_ended: ended } });
     },
 
@@ -43,7 +37,7 @@ export function createPasswordService(deps: { db: Db; throttle: SignInThrottle }
       const problem = passwordProblem(next, user.email);
       if (problem) throw new AppError('console.invalid_input', problem);
       await updateUser(db, user.tenantId, user.id, { password_hash: await hashPassword(next) });
-      const ended = await endSessions(db, user.id, null);
+      const ended = await revokeUserSessions(db, user.id, new Date());
       await appendAudit(db, { tenantId: user.tenantId, actor, action: 'user.password_reset', targetType: 'user', targetId: user.id, details: { sessions_ended: ended } });
       return user;
     },
@@ -52,8 +46,8 @@ export function createPasswordService(deps: { db: Db; throttle: SignInThrottle }
     async resetTotp(email: string, actor = 'cli'): Promise<User> {
       const user = await findUserByEmail(db, email);
       if (!user || user.status !== 'active') throw new AppError('user.not_found', `No active user ${email}.`);
-      await updateUser(db, user.tenantId, user.id, { totp_enabled: false, totp_ciphertext: null, totp_last_step: null });
-      const ended = await endSessions(db, user.id, null);
+      await updateUser(db, user.tenantId, user.id, TOTP_OFF);
+      const ended = await revokeUserSessions(db, user.id, new Date());
       await appendAudit(db, { tenantId: user.tenantId, actor, action: 'user.totp_reset', targetType: 'user', targetId: user.id, details: { sessions_ended: ended } });
       return user;
     },

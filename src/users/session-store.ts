@@ -45,9 +45,14 @@ export async function updateSession(db: Db | Trx, tokenHash: string, patch: Row)
   return db('user_sessions').where({ token_hash: tokenHash }).whereNull('revoked_at').update(patch);
 }
 
-/** Revokes every open session of a user (logout everywhere, removal, password or role change). */
-export async function revokeUserSessions(db: Db | Trx, userId: string, now: Date): Promise<number> {
-  return db('user_sessions').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: now });
+/**
+ * Revokes every open session of a user (logout everywhere, removal, password or role change), but for
+ * `exceptTokenHash` when given (the session making a password change keeps going).
+ */
+export async function revokeUserSessions(db: Db | Trx, userId: string, now: Date, exceptTokenHash?: string): Promise<number> {
+  const q = db('user_sessions').where({ user_id: userId }).whereNull('revoked_at');
+  if (exceptTokenHash !== undefined) q.whereNot({ token_hash: exceptTokenHash });
+  return q.update({ revoked_at: now });
 }
 
 /** Sessions past their absolute expiry (`before` is usually a day ago; revoked ones too, once expired) are deleted in bounded batches. */

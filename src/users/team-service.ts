@@ -12,7 +12,7 @@ import { revokeUserSessions } from './session-store.js';
 import { userActor } from './session-service.js';
 import {
   findInvitationByToken, findUser, findUserByEmail, insertInvitation, insertUser, listOpenInvitations, listUsers, lockOwners,
-  markInvitation, normaliseEmail, updateUser, type User,
+  markInvitation, normaliseEmail, TOTP_OFF, updateUser, type User,
 } from './user-store.js';
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{2,}$/;
@@ -161,7 +161,7 @@ export function createTeamService(deps: { db: Db; invitationMs: number }) {
         if (!target || target.status !== 'active') throw new AppError('user.not_found', 'No such user in this organisation.');
         if (target.id === actor.id) throw new AppError('console.invalid_input', 'Turn your own two-step sign-in off on your account page.');
         if (!canManageMember(actor.role, target.role, target.role)) throw new AppError('console.forbidden', 'Your role cannot reset this member.');
-        await updateUser(trx, actor.tenantId, userId, { totp_enabled: false, totp_ciphertext: null, totp_last_step: null });
+        await updateUser(trx, actor.tenantId, userId, TOTP_OFF);
         await revokeUserSessions(trx, userId, new Date());
         await appendAudit(trx, { tenantId: actor.tenantId, actor: userActor(actor.id), action: 'user.totp_reset', targetType: 'user', targetId: userId, requestId });
       });

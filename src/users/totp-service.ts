@@ -8,7 +8,7 @@ import { appendAudit } from '../platform/audit-store.js';
 import { checkTotp, newTotpSecret, totpUri, verifyPassword } from './credentials.js';
 import type { SignInThrottle } from './sign-in-throttle.js';
 import { totpAad, userActor } from './session-service.js';
-import { findUser, updateUser, type User } from './user-store.js';
+import { findUser, TOTP_OFF, updateUser, type User } from './user-store.js';
 
 export function createTotpService(deps: { db: Db; cipher: FieldCipher; throttle: SignInThrottle }) {
   const { db, cipher, throttle } = deps;
@@ -58,7 +58,7 @@ export function createTotpService(deps: { db: Db; cipher: FieldCipher; throttle:
       if (!fresh?.totpEnabled || !fresh.totpCiphertext) throw new AppError('console.invalid_input', 'Two-step sign-in is already off.');
       await guess(user, address, requestId, 'user.totp_failed', async (u) => u.totpEnabled && !!u.totpCiphertext && (await checkTotp(secretOf(u), code.trim(), u.totpLastStep)) !== null,
         new AppError('console.totp_failed', 'That code is not right or was already used.'));
-      await updateUser(db, user.tenantId, user.id, { totp_enabled: false, totp_ciphertext: null, totp_last_step: null });
+      await updateUser(db, user.tenantId, user.id, TOTP_OFF);
       await audit(user, 'user.totp_disabled', requestId);
     },
   };

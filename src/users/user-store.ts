@@ -64,6 +64,9 @@ const toInvitation = (r: Row): Invitation => ({
   revokedAt: r.revoked_at,
 });
 
+/** The columns that turn two-step sign-in off (the secret goes with it). */
+export const TOTP_OFF = { totp_enabled: false, totp_ciphertext: null, totp_last_step: null } as const;
+
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 
 export async function insertUser(db: Db | Trx, u: { id: string; tenantId: string; email: string; name: string; role: Role; passwordHash: string }): Promise<void> {

@@ -6,7 +6,7 @@ import { clientAddressKey } from '../../platform/client-address.js';
 import type { SessionService } from '../../users/session-service.js';
 import type { TeamService } from '../../users/team-service.js';
 import { PASSWORD_MIN } from '../../users/credentials.js';
-import { checkCsrf, clearCookie, newPreAuthToken, readCookie, setCookie, type CookieNames } from '../console-session.js';
+import { checkCsrf, clearCookie, isPreAuthToken, newPreAuthToken, readCookie, setCookie, type CookieNames } from '../console-session.js';
 import { field, queryParam, noticeOf } from '../forms.js';
 import { html } from '../html.js';
 import { publicPage, redirect, sendHtml } from '../layout.js';
@@ -26,7 +26,7 @@ const NOTICES: Record<string, string> = {
  */
 function preAuth(req: Request, res: Response, d: PublicDeps): string {
   const held = readCookie(req, d.cookies.preAuth);
-  const t = held && /^[A-Za-z0-9_-]{32}$/.test(held) ? held : newPreAuthToken();
+  const t = isPreAuthToken(held) ? held : newPreAuthToken();
   setCookie(res, d.cookies.preAuth, t, d.secure, 1800);
   return t;
 }
