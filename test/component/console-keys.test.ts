@@ -94,8 +94,9 @@ describe('API keys in the console', () => {
       assert.equal(revoked.status, 303);
       assert.equal(revoked.headers.location, '/console/keys?notice=revoked');
       const started = Date.now();
-      await eventually(async () => (await api(key)).status === 401, 'the revoked key to be refused', 1500);
-      assert.ok(Date.now() - started <= 1500);
+      // The key cache keeps a key for AUTH_KEY_CACHE_MS (1 s): refused after that, with room for a busy machine.
+      await eventually(async () => (await api(key)).status === 401, 'the revoked key to be refused', 10_000);
+      assert.ok(Date.now() - started <= 10_000);
 
       const after = await client.get('/console/keys?notice=revoked').expect(200);
       assert.match(after.text, /The key is revoked/);

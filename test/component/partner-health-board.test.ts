@@ -22,7 +22,7 @@ describe('partner health board', () => {
     const stopA = startPartnerHealthReports(redis, key, 'wkrA', [partner('cashfree', 'closed'), partner('razorpay', 'closed')]);
     const stopB = startPartnerHealthReports(redis, key, 'wkrB', [partner('cashfree', 'open'), partner('razorpay', 'half_open')]);
     let shown: Awaited<ReturnType<typeof readPartnerHealth>> = [];
-    for (let i = 0; i < 50 && shown.length < 2; i++) {
+    for (let i = 0; i < 500 && shown.length < 2; i++) {
       await new Promise((r) => setTimeout(r, 20));
       shown = await readPartnerHealth(redis, key);
     }
