@@ -1,22 +1,40 @@
 // Name-matcher micro-benchmark (npm run bench:name-match): matches per second over the labelled set,
 // per-call latency, against a bare upper-case-and-compare baseline timed in the same run, then the
-// labelled-set accuracy table the README quotes. No I/O beyond reading the fixture.
+// labelled-set accuracy table the README quotes. With --against REF, the matcher as it was at that git
+// commit is timed in the same run on the same pairs (its accuracy on today's labels is printed too).
 //
-//   node --import tsx scripts/bench-name-match.ts [--seconds 3]
-import { readFileSync } from 'node:fs';
+//   node --import tsx scripts/bench-name-match.ts [--seconds 3] [--against 101c611]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { evaluateNameMatcher, formatNameMatcherEvaluation, type LabelledNamePair } from '../src/name-match/name-match-metrics.js';
+import { evaluateNameMatcher, formatNameMatcherEvaluation, type NameMatcherFn } from '../src/name-match/name-match-metrics.js';
 import { matchPayeeNames } from '../src/name-match/name-matcher.js';
+import { loadLabelledPairs } from '../test/helpers/name-match-pairs.js';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { seconds: { type: 'string' }, against: { type: 'string' } } });
 const SECONDS = Number(args.seconds ?? 3);
 if (!(SECONDS > 0)) {
   process.stderr.write('bench-name-match: --seconds must be a positive number\n');
   process.exit(64);
 }
 
-const pairs = JSON.parse(readFileSync(new URL('../test/fixtures/name-match/labelled-pairs.json', import.meta.url), 'utf8')) as LabelledNamePair[];
+/** The matcher from another commit: src/name-match extracted to a temporary folder and imported. */
+async function matcherAt(ref: string): Promise<NameMatcherFn> {
+  if (!/^[\w./-]{1,100}$/.test(ref)) throw new Error(`bench-name-match: not a git ref: ${ref}`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'payval-name-match-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const root = new URL('..', import.meta.url).pathname;
+  const tar = execFileSync('git', ['-C', root, 'archive', ref, 'src/name-match'], { maxBuffer: 64 << 20 });
+  execFileSync('tar', ['-x', '-C', dir], { input: tar });
+  const mod = (await import(pathToFileURL(path.join(dir, 'src/name-match/name-matcher.ts')).href)) as { matchPayeeNames: NameMatcherFn };
+  return mod.matchPayeeNames;
+}
+
+const pairs = loadLabelledPairs();
+const previous = args.against ? await matcherAt(args.against) : null;
 const left = pairs.map((p) => p.name_1);
 const right = pairs.map((p) => p.name_2);
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -26,6 +44,9 @@ const say = (label: string, value: string) => process.stdout.write(`  ${`${label
 let sink = 0;
 const runMatcher = (i: number) => {
   sink += matchPayeeNames(left[i]!, right[i]!).score;
+};
+const runPrevious = (i: number) => {
+  sink += previous!(left[i]!, right[i]!).score;
 };
 const runBaseline = (i: number) => {
   if (left[i]!.toUpperCase().trim() === right[i]!.toUpperCase().trim()) sink++;
@@ -66,15 +87,28 @@ process.stdout.write(`  node ${process.version}, ${os.cpus()[0]?.model ?? 'unkno
 // Warm-up: let the JIT settle on both code paths before anything is timed.
 rate(runMatcher, Math.min(1, SECONDS / 2));
 rate(runBaseline, Math.min(0.5, SECONDS / 4));
+if (previous) rate(runPrevious, Math.min(1, SECONDS / 2));
 
-const matcherRate = rate(runMatcher, SECONDS);
-const baselineRate = rate(runBaseline, SECONDS);
+// Interleaved rounds, so a noisy neighbour slows each side alike.
+let matcherRate = 0;
+let baselineRate = 0;
+let previousRate = 0;
+for (let round = 0; round < 3; round++) {
+  matcherRate += rate(runMatcher, SECONDS / 3) / 3;
+  baselineRate += rate(runBaseline, SECONDS / 3) / 3;
+  if (previous) previousRate += rate(runPrevious, SECONDS / 3) / 3;
+}
 const lat = latenciesMicros(runMatcher, Math.min(2, SECONDS));
 
 process.stdout.write('throughput\n');
 say('matchPayeeNames', `${fmt(matcherRate)} matches/s`);
 say('baseline (upper+trim ===)', `${fmt(baselineRate)} compares/s`);
 say('matcher / baseline', `${fmt(matcherRate / baselineRate, 4)} (${fmt(baselineRate / matcherRate, 0)}× slower)`);
+if (previous) {
+  say(`matcher at ${args.against}`, `${fmt(previousRate)} matches/s`);
+  say(`at ${args.against} / baseline`, `${fmt(previousRate / baselineRate, 4)} (${fmt(baselineRate / previousRate, 0)}× slower)`);
+  say(`time per match, now / ${args.against}`, `${fmt(previousRate / matcherRate, 2)}×`);
+}
 process.stdout.write('\nlatency per match (timed one by one)\n');
 say('p50', `${fmt(quantile(lat, 0.5), 2)} µs`);
 say('p99', `${fmt(quantile(lat, 0.99), 2)} µs`);
@@ -83,4 +117,8 @@ say('samples', fmt(lat.length));
 
 process.stdout.write('\nlabelled set (default thresholds)\n');
 process.stdout.write(`${formatNameMatcherEvaluation(evaluateNameMatcher(pairs)).replace(/^/gm, '  ')}\n`);
+if (previous) {
+  process.stdout.write(`\nthe matcher at ${args.against}, on the same labels\n`);
+  process.stdout.write(`${formatNameMatcherEvaluation(evaluateNameMatcher(pairs, previous)).replace(/^/gm, '  ')}\n`);
+}
 if (sink === -1) process.stdout.write('\n'); // keeps `sink` observable

@@ -7,10 +7,17 @@ export type ResultsFormat = 'csv' | 'ndjson';
 
 export const RESULT_COLUMNS = [
   'row', 'reference_id', 'status', 'type', 'masked_account_number', 'ifsc', 'vpa', 'account_status',
-  'registered_name', 'name_match_result', 'name_match_score', 'failure_code', 'validation_id',
+  'registered_name', 'name_match_result', 'name_match_score', 'name_match_flags', 'failure_code', 'validation_id',
 ] as const;
 
 type ResultRecord = Record<(typeof RESULT_COLUMNS)[number], string | number | null>;
+
+/** The matcher's flags as one space-separated cell; null when the row was never matched. */
+function flagsCell(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const flags = (typeof value === 'string' ? JSON.parse(value) : value) as string[];
+  return flags.join(' ');
+}
 
 function toRecord(r: Record<string, unknown>): ResultRecord {
   const rejected = Boolean(r.rejected);
@@ -26,6 +33,7 @@ function toRecord(r: Record<string, unknown>): ResultRecord {
     registered_name: (r.registered_name as string | null) ?? null,
     name_match_result: (r.name_match_result as string | null) ?? null,
     name_match_score: r.name_match_score === null || r.name_match_score === undefined ? null : Number(r.name_match_score),
+    name_match_flags: flagsCell(r.name_match_flags),
     failure_code: rejected ? ((r.rejection_code as string | null) ?? null) : ((r.failure_code as string | null) ?? null),
     validation_id: (r.validation_id as string | null) ?? null,
   };
@@ -55,7 +63,7 @@ export async function streamBatchResults(db: Db, batchId: string, format: Result
       .select(
         'br.row_number', 'br.reference_id', 'br.rejected', 'br.rejection_code', 'br.validation_id',
         'v.status', 'v.type', 'v.account_last4', 'v.ifsc', 'v.vpa', 'v.account_status', 'v.registered_name',
-        'v.name_match_result', 'v.name_match_score', 'v.failure_code',
+        'v.name_match_result', 'v.name_match_score', 'v.name_match_flags', 'v.failure_code',
       );
     if (rows.length === 0) break;
     let out = '';

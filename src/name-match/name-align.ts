@@ -1,11 +1,13 @@
 import type { NameToken, ParsedName } from './name-normalize.js';
-import { editDistance, phoneticKey, typoDistance } from './name-variants.js';
+import { areDistinctKnownNames, editDistance, isCuratedVariant, isKnownName, phoneticKey, scriptSkeleton, typoDistance } from './name-variants.js';
 
 /**
  * How two tokens (or a token and a run of tokens) were paired, from most to least certain.
- * `spaced` is "D SOUZA" vs "DSOUZA"; `prefix` is a token cut short by a bank's fixed-width name field.
+ * `spaced` is "D SOUZA" vs "DSOUZA"; `curated` a listed abbreviation or spelling (MOHD / MUHAMMAD, SRI / SHREE);
+ * `split` one given name written as two words, same letters (LAKSHMI NARAYAN / LAKSHMINARAYAN); `joined` the
+ * same with a spelling change; `prefix` is a token cut short by a bank's fixed-width name field.
  */
-export type PairKind = 'exact' | 'legal' | 'spaced' | 'translit' | 'suffix' | 'joined' | 'typo' | 'initial' | 'prefix';
+export type PairKind = 'exact' | 'legal' | 'spaced' | 'curated' | 'translit' | 'suffix' | 'split' | 'joined' | 'typo' | 'initial' | 'prefix';
 
 export interface TokenPair { a: number[]; b: number[]; kind: PairKind; distance: number }
 
@@ -45,9 +47,32 @@ function pass(x: Side, y: Side, aIsX: boolean, out: TokenPair[], test: (s: NameT
 }
 
 const exact = (s: NameToken, t: NameToken): PairKind | null => (s.text !== t.text ? null : s.raw === t.raw ? 'exact' : 'legal');
-const translit = (s: NameToken, t: NameToken): PairKind | null => (!s.initial && s.key === t.key ? 'translit' : null);
-const suffix = (s: NameToken, t: NameToken): PairKind | null =>
-  s.stem === null || t.initial || (s.stem !== t.text && phoneticKey(s.stem) !== t.key) ? null : s.stemHonorific ? 'suffix' : 'joined';
+const translit = (s: NameToken, t: NameToken): PairKind | null =>
+  s.initial || s.key !== t.key ? null : isCuratedVariant(s.raw, t.raw) ? 'curated' : 'translit';
+const isMale = (t: NameToken) => /(?:BHAI|KUMAR)$/.test(t.raw);
+const isFemale = (t: NameToken) => /(?:BEN|BAHEN|BEHN|BAI)$/.test(t.raw) && !t.raw.endsWith('BHAI');
+
+/**
+ * A name with a suffix against the bare name: RAMESHBHAI / RAMESH is a `suffix` (respect, not name);
+ * HIRENKUMAR / HIREN, a spelling change on the way (BHAVNABEN / BHAWNA) or two suffixes
+ * (HIRENBHAI / HIRENKUMAR) are `joined`.
+ */
+const suffix = (s: NameToken, t: NameToken): PairKind | null => {
+  if (s.stem === null || t.initial) return null;
+  if (s.stem === t.text) return s.stemHonorific ? 'suffix' : 'joined';
+  // Two suffixes on one stem, but not a man's against a woman's (Kiranbhai / Kiranben are two people).
+  const bothSuffixed = t.stem !== null && s.stem === t.stem && !(isMale(s) && isFemale(t)) && !(isFemale(s) && isMale(t));
+  return phoneticKey(s.stem) === t.key || bothSuffixed ? 'joined' : null;
+};
+
+// A business word's grammatical forms: TRANSPORT / TRANSPORTERS, ENGINEERS / ENGINEERING, PRODUCT / PRODUCTS.
+function businessStem(w: string): string {
+  let s = w.replace(/IES$/, 'Y');
+  for (let prev = ''; prev !== s && s.length > 5; ) [prev, s] = [s, s.replace(/(?:ERS|ER|ING|S)$/, '')];
+  return s;
+}
+const sameBusinessWord = (s: NameToken, t: NameToken): PairKind | null =>
+  (s.business || t.business) && !s.initial && !t.initial && businessStem(s.raw) === businessStem(t.raw) ? 'legal' : null;
 
 /** A single token of x written as two or three consecutive tokens of y ("ABDULRAHMAN" / "ABDUL RAHMAN"). */
 function joinedPass(x: Side, y: Side, aIsX: boolean, out: TokenPair[]): void {
@@ -62,10 +87,10 @@ function joinedPass(x: Side, y: Side, aIsX: boolean, out: TokenPair[]): void {
         if (n === 0) continue;
         if (joined.length > s.text.length + 2) break;
         const key = phoneticKey(joined);
-        if (joined === s.text || key === s.key || (joined.length >= 8 && editDistance(key, s.key, 1) <= 1)) {
+        if (joined === s.text || key === s.key || (joined.length >= 8 && (editDistance(key, s.key, 1) <= 1 || editDistance(joined, s.text, 1) <= 1))) {
           const parts = Array.from({ length: n + 1 }, (_, k) => start + k);
           const spaced = parts.slice(0, -1).every((k) => y.tokens[k]!.initial) && joined === s.text;
-          pair(x, [i], y, parts, spaced ? 'spaced' : 'joined', 0, aIsX, out);
+          pair(x, [i], y, parts, spaced ? 'spaced' : joined === s.text ? 'split' : 'joined', 0, aIsX, out);
           break search;
         }
       }
@@ -82,7 +107,9 @@ function typoPass(x: Side, y: Side, out: TokenPair[]): void {
     for (let j = 0; j < y.tokens.length; j++) {
       const t = y.tokens[j]!;
       if (y.state[j] !== FREE || t.initial || t.legal) continue;
-      const d = typoDistance(s.text, s.key, t.text, t.key);
+      // HUSSAINBHAI / HASANBHAI: the names under the same suffix are what differ.
+      const stems = s.stem !== null && t.stem !== null && s.raw.endsWith(t.raw.slice(t.stem.length)) && s.raw.length - s.stem.length === t.raw.length - t.stem.length;
+      const d = stems ? typoDistance(s.stem!, phoneticKey(s.stem!), t.stem!, phoneticKey(t.stem!)) : typoDistance(s.text, s.key, t.text, t.key);
       if (d > 0 && d < bestD) [best, bestD] = [j, d];
     }
     if (best >= 0) pair(x, [i], y, [best], 'typo', bestD, true, out);
@@ -106,11 +133,15 @@ function initialPass(x: Side, y: Side, aIsX: boolean, out: TokenPair[]): void {
   }
 }
 
-/** x's last token is the start of a free token of y and everything after that in y is free: x was cut. */
+/**
+ * x's last token is the start of a free token of y and everything after that in y is free: x was cut.
+ * Below 20 characters only when the stub is not a name itself (GUPT is cut; RAM is a name, not RAMESH).
+ */
 function truncationPass(x: Side, xLength: number, y: Side, aIsX: boolean, out: TokenPair[]): void {
   const last = x.tokens.length - 1;
   const s = x.tokens[last];
-  if (!s || xLength < MIN_TRUNCATED_LENGTH || x.state[last] !== FREE || s.raw.length < 2) return;
+  if (!s || x.state[last] !== FREE || s.raw.length < 2) return;
+  if (xLength < MIN_TRUNCATED_LENGTH && (last === 0 || s.raw.length < 4 || isKnownName(s.raw))) return;
   for (let j = 0; j < y.tokens.length; j++) {
     const t = y.tokens[j]!;
     if (y.state[j] !== FREE || t.raw.length <= s.raw.length || !t.raw.startsWith(s.raw)) continue;
@@ -121,13 +152,37 @@ function truncationPass(x: Side, xLength: number, y: Side, aIsX: boolean, out: T
   }
 }
 
-/** Pairs the tokens of two names, most certain kinds first, so a weaker rule never steals a better partner. */
-export function alignNames(a: ParsedName, b: ParsedName): Alignment {
+/**
+ * A name converted from an Indic script against a Latin spelling of it: the same skeleton (वर्मा is
+ * Varma or Verma), or in a long one an i or u more on one side, the vowel Tamil script writes between
+ * two consonants (Suppiramaniyan / Subramanian, Rajendiran / Rajendran), unless both are names of
+ * their own. A consonant more or less is another name (Pradipta / Pradeep).
+ */
+function scriptVariant(s: NameToken, t: NameToken): PairKind | null {
+  if (s.initial || t.initial || s.raw.length < 3 || t.raw.length < 3) return null;
+  const [x, y] = [scriptSkeleton(s.raw), scriptSkeleton(t.raw)];
+  if (x === y) return 'curated';
+  const [short, long] = x.length < y.length ? [x, y] : [y, x];
+  if (long.length < 5 || long.length !== short.length + 1 || areDistinctKnownNames(s.key, t.key)) return null;
+  for (let i = 1; i < long.length; i++) {
+    if ((long[i] === 'I' || long[i] === 'U') && long.slice(0, i) + long.slice(i + 1) === short) return 'curated';
+  }
+  return null;
+}
+
+/**
+ * Pairs the tokens of two names, most certain kinds first, so a weaker rule never steals a better partner.
+ * `oneSideConverted`: one side (not both) was transliterated from an Indic script, so romanisation
+ * variants pair too. Two converted names are compared as converted: the same script gives the same letters.
+ */
+export function alignNames(a: ParsedName, b: ParsedName, oneSideConverted = false): Alignment {
   const A: Side = { tokens: a.tokens, state: new Uint8Array(a.tokens.length) };
   const B: Side = { tokens: b.tokens, state: new Uint8Array(b.tokens.length) };
   const pairs: TokenPair[] = [];
   pass(A, B, true, pairs, exact);
+  pass(A, B, true, pairs, sameBusinessWord);
   pass(A, B, true, pairs, translit);
+  if (oneSideConverted) pass(A, B, true, pairs, scriptVariant);
   joinedPass(A, B, true, pairs);
   joinedPass(B, A, false, pairs);
   pass(A, B, true, pairs, suffix);

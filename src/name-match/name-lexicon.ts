@@ -8,24 +8,42 @@ const words = (s: string): string[] => s.trim().split(/\s+/);
 export const HONORIFICS: ReadonlySet<string> = new Set(words(`
   MR MRS MS MISS MST MX MASTER SHRI SRI SHREE SREE SH SHRIMAN SHRIMATI SMT SRIMATI SRIMATHI SUSHRI KUMARI KUM KM
   DR PROF LATE CAPT COL MAJ LT GEN BRIG ADV ER REV FR THIRU THIRUMATHI TMT SELVI SELVAN JANAB HAJI SARDAR SARDARNI
+  DOCTOR PROFESSOR CAPTAIN ADVOCATE ENGR CA SHRIMATHI SREEMATHI SHREEMATI SRIMATHI HAJEE ALHAJ MAJOR RETD RETIRED
 `));
+
+/** Titles also written after the name ("Tapan Kumar Ghosh, Dr."). */
+export const TRAILING_TITLES: ReadonlySet<string> = new Set(words('DR PROF ADV CA RETD RETIRED'));
+
+/** Salutations that also begin given names (Sri + Devi = Sridevi, Thiru + Murugan): kept when the two make a name. */
+export const NAME_FORMING_HONORIFICS: ReadonlySet<string> = new Set(words('SRI SREE SHRI SHREE THIRU'));
+/** Of those, the ones that begin South Indian given names more often than they are a salutation. */
+export const NAME_STARTING_HONORIFICS: ReadonlySet<string> = new Set(words('SRI SREE'));
+
+/** A title that is also a pair of initials (CA / C A): dropped only in front of at least two more words. */
+export const AMBIGUOUS_TITLES: ReadonlySet<string> = new Set(words('CA'));
+
+/** Respectful words written after a given name (Nilesh Bhai, Bhavna Ben, Rao Saheb): dropped like a salutation. */
+export const NAME_HONORIFIC_SUFFIXES: ReadonlySet<string> = new Set(words('BHAI BEN BAHEN BEHN GARU SAHEB SAHAB JI'));
 
 /** Honorifics that mean the same thing, so "Shri" vs "Sri" is not reported as a difference. */
 export const HONORIFIC_CANON: ReadonlyMap<string, string> = new Map([
   ['SRI', 'SHRI'], ['SHREE', 'SHRI'], ['SREE', 'SHRI'], ['SH', 'SHRI'], ['SHRIMAN', 'SHRI'],
   ['SMT', 'SHRIMATI'], ['SRIMATI', 'SHRIMATI'], ['SRIMATHI', 'SHRIMATI'], ['KUM', 'KUMARI'], ['KM', 'KUMARI'],
-  ['TMT', 'THIRUMATHI'], ['MESSRS', 'M/S'],
+  ['TMT', 'THIRUMATHI'], ['MESSRS', 'M/S'], ['SHRIMATHI', 'SHRIMATI'], ['SREEMATHI', 'SHRIMATI'], ['SHREEMATI', 'SHRIMATI'],
+  ['DOCTOR', 'DR'], ['PROFESSOR', 'PROF'], ['CAPTAIN', 'CAPT'], ['ADVOCATE', 'ADV'], ['ENGR', 'ER'], ['HAJEE', 'HAJI'], ['ALHAJ', 'HAJI'],
+  ['BAHEN', 'BEN'], ['BEHN', 'BEN'], ['SAHAB', 'SAHEB'],
 ]);
 
 /** Spellings of a business legal form or stock descriptor, mapped to one canonical word. */
-export const LEGAL_CANON: ReadonlyMap<string, string> = new Map([
+const LEGAL_SPELLINGS: ReadonlyArray<[string, string]> = [
   ['PRIVATE', 'PVT'], ['PVT', 'PVT'], ['LIMITED', 'LTD'], ['LTD', 'LTD'], ['COMPANY', 'CO'], ['CO', 'CO'],
   ['CORPORATION', 'CORP'], ['CORPN', 'CORP'], ['CORP', 'CORP'], ['INCORPORATED', 'INC'], ['INC', 'INC'],
   ['LLP', 'LLP'], ['LIMITEDLIABILITYPARTNERSHIP', 'LLP'], ['OPC', 'OPC'], ['ONEPERSONCOMPANY', 'OPC'], ['INTERNATIONAL', 'INTL'], ['INTL', 'INTL'], ['MANUFACTURING', 'MFG'], ['MFG', 'MFG'],
   ['BROTHERS', 'BROS'], ['BROS', 'BROS'], ['ASSOC', 'ASSOCIATES'], ['ASSOCS', 'ASSOCIATES'], ['ASSOCIATES', 'ASSOCIATES'],
   ['ENT', 'ENTERPRISES'], ['ENTP', 'ENTERPRISES'], ['ENTERPRISE', 'ENTERPRISES'], ['ENTERPRISES', 'ENTERPRISES'],
   ['INDS', 'INDUSTRIES'], ['INDUSTRY', 'INDUSTRIES'], ['INDUSTRIES', 'INDUSTRIES'],
-]);
+  ['TRADER', 'TRADERS'], ['TRADING', 'TRADERS'], ['TRADINGS', 'TRADERS'],
+];
 
 /** Canonical legal forms: absent on one side costs little, and never makes two holders different people. */
 export const LEGAL_FORMS: ReadonlySet<string> = new Set(words('PVT LTD CO CORP INC LLP OPC'));
@@ -41,10 +59,43 @@ export const BUSINESS_WORDS: ReadonlySet<string> = new Set(words(`
   RESTAURANT CATERERS TRAVELS TOURS DAIRY FARMS AGRO AGRI GARMENTS FASHIONS CREATIONS DESIGNS STUDIO MART BAZAAR
   EMPORIUM CENTRE CENTER GROUP INFRA INFRASTRUCTURE PROJECTS ENGINEERING ENGINEERS WORKS DISTRIBUTORS SUPPLIERS
   SUPPLY SWEETS BAKERY KIRANA TRADELINKS OVERSEAS CONSULTANTS CONSULTANCY MARKETING FABRICS POWER ENERGY CHARITABLE
+  PRODUCTS CONTRACTORS EXPORTERS IMPORTERS TRANSPORTERS MANUFACTURERS PROCESSORS TAILORS BOUTIQUE COLLECTIONS
+  FURNITURE FURNISHERS OPTICALS OPTICIANS PHOTOSTAT XEROX DECORATORS TENT CABLES NETWORKS TELECOM REALTY ESTATES
+  POLYMERS AUTO SPARES PARTS DRUGS DRUG CHEMISTS PHARMACY LABORATORIES LABS DIAGNOSTICS SURGICALS SCIENTIFIC
+  SANSTHAN PRATISHTHAN SANGH SABHA SAMAJ MISSION ACADEMY INSTITUTE VIDYALAYA
+  SEEDS FERTILIZERS FERTILISERS NURSERY PAPERS PRESS OILS RICE FLOUR SPICES METALS TILES MARBLES GRANITES CERAMICS
+  GLASS TIMBER PLYWOOD PAINTS SANITARY HANDLOOM HANDICRAFTS SAREES APPARELS FOOTWEAR SHOES LEATHER RUBBER JUTE
+  COTTON YARN GARAGE WORKSHOP TYRES BATTERIES MOBILES COMPUTERS
 `));
+
+/**
+ * Spellings of a business legal form or descriptor, mapped to one canonical word. A descriptor's
+ * singular and plural are one word (Export / Exports, Agency / Agencies): a grammatical variant, not
+ * another business (the MCA's name-availability rules read them the same way).
+ */
+export const LEGAL_CANON: ReadonlyMap<string, string> = new Map([
+  ...[...BUSINESS_WORDS].flatMap((w): Array<[string, string]> => {
+    if (w.endsWith('IES')) return [[`${w.slice(0, -3)}Y`, w]];
+    if (w.endsWith('S') && !w.endsWith('SS') && !['SONS', 'BROS', 'OVERSEAS', 'WORKS', 'ASSOCIATES'].includes(w)) return [[w.slice(0, -1), w]];
+    return [];
+  }),
+  ...LEGAL_SPELLINGS,
+]);
+
+/** Words that make a name a separate entity, never a person's own trade name: a person is not their HUF or trust. */
+export const ENTITY_WORDS: ReadonlySet<string> = new Set(words(`
+  HUF TRUST FOUNDATION SOCIETY SAMITI ASSOCIATION CHARITABLE SCHOOL COLLEGE BANK HOSPITAL HOSPITALS SANGH
+  SANSTHAN PRATISHTHAN SABHA SAMAJ MISSION ACADEMY INSTITUTE VIDYALAYA
+`));
+
+/** Business words that name more people than the one in the name (Sharma & Sons, Agarwal Bros, & Associates). */
+export const DESCRIPTOR_EXCLUDED: ReadonlySet<string> = new Set(words('SONS BROS ASSOCIATES GROUP HOLDINGS'));
 
 /** Connector words dropped everywhere; a difference in them is a legal-form spelling, not a name difference. */
 export const CONNECTORS: ReadonlySet<string> = new Set(words('AND THE OF'));
+
+/** Words linking a sole proprietorship to its owner ("ABC TRADERS PROP RAMESH KUMAR"). */
+export const PROPRIETOR_WORDS: ReadonlySet<string> = new Set(words('PROP PROPR PROPRIETOR PROPRIETRIX PROPRIETRESS PROPRIETORSHIP'));
 
 /**
  * Tokens shared by huge numbers of unrelated people. They count half as much, and sharing only
@@ -54,6 +105,18 @@ export const WEAK_TOKENS: ReadonlySet<string> = new Set(words(`
   KUMAR KUMARI DEVI SINGH KAUR BAI BEN BHAI LAL RAM MUHAMMAD BEGUM KHATOON KHATUN BIBI ABDUL SYED SHEIKH RAO CHAND
   PRASAD NATH DAS RANI BABU KHAN SRI VENKATA LATA BALA BANO
 `));
+
+/**
+ * Common tokens that sit in the surname slot (Mohan Kumar, Sunita Devi, Gurpreet Singh): moving them
+ * does not swap two given names.
+ */
+export const SURNAME_SLOT_TOKENS: ReadonlySet<string> = new Set(words('KUMAR KUMARI DEVI SINGH KAUR BAI BEN BHAI BEGUM KHATOON KHATUN BIBI BANO RANI LAL'));
+
+/** Common first parts of a name (Mohammed Arif, Syed Anwar, Venkata Ramana): where they stand swaps no given names. */
+export const NAME_PREFIX_TOKENS: ReadonlySet<string> = new Set(words('MUHAMMAD ABDUL SYED SHEIKH SRI VENKATA SAI'));
+
+/** Canonical entries of TOKEN_VARIANTS whose spellings are abbreviations or forms of one word, not two names: a match. */
+export const CURATED_CANON: ReadonlySet<string> = new Set(words('MUHAMMAD SHEIKH SHRI'));
 
 /** Whole-token spelling variants that phonetic rules cannot reach, mapped to one canonical spelling. */
 export const TOKEN_VARIANTS: ReadonlyMap<string, string> = new Map(

@@ -1,6 +1,6 @@
 import { DEFAULT_NAME_MATCH_THRESHOLDS, matchPayeeNames, type NameMatchOutcome, type NameMatchThresholds, type NameMatchVerdict } from './name-matcher.js';
 
-export interface LabelledNamePair { name_1: string; name_2: string; expected: NameMatchVerdict; category: string; note?: string }
+export interface LabelledNamePair { name_1: string; name_2: string; expected: NameMatchVerdict; category: string; note?: string; flags?: string[] }
 
 export interface ClassMetrics { support: number; predicted: number; correct: number; precision: number; recall: number }
 export interface CategoryMetrics { total: number; correct: number; accuracy: number }
@@ -19,12 +19,15 @@ export interface NameMatcherEvaluation {
   /** Labelled no_match, predicted match. */
   differentHolderMatched: number;
   misses: Array<LabelledNamePair & { predicted: NameMatchVerdict; score: number; reasons: string[] }>;
+  /** Pairs whose labelled flags were not all returned. */
+  flagMisses: Array<LabelledNamePair & { returned: string[] }>;
 }
 
 const VERDICTS: readonly NameMatchVerdict[] = ['match', 'close_match', 'no_match'];
 const ratio = (n: number, d: number): number => (d === 0 ? 1 : n / d);
 
-export type NameMatcherFn = (expected: string, registered: string, thresholds?: NameMatchThresholds) => NameMatchOutcome;
+/** A matcher to evaluate; `flags` is optional so an earlier version (without them) can be measured too. */
+export type NameMatcherFn = (expected: string, registered: string, thresholds?: NameMatchThresholds) => Omit<NameMatchOutcome, 'flags'> & { flags?: readonly string[] };
 
 /** Runs the matcher over a labelled set and scores it the way the payout team reads it. */
 export function evaluateNameMatcher(
@@ -36,8 +39,10 @@ export function evaluateNameMatcher(
   const confusion = { match: row(), close_match: row(), no_match: row() };
   const perCategory: Record<string, CategoryMetrics> = {};
   const misses: NameMatcherEvaluation['misses'] = [];
+  const flagMisses: NameMatcherEvaluation['flagMisses'] = [];
   for (const p of pairs) {
     const out = matcher(p.name_1, p.name_2, thresholds);
+    if (p.flags?.some((f) => !(out.flags as readonly string[] | undefined ?? []).includes(f))) flagMisses.push({ ...p, returned: [...(out.flags ?? [])] });
     confusion[p.expected][out.result]++;
     const cat = (perCategory[p.category] ??= { total: 0, correct: 0, accuracy: 0 });
     cat.total++;
@@ -65,6 +70,7 @@ export function evaluateNameMatcher(
     differentHolderAccepted: positive(confusion.no_match),
     differentHolderMatched: confusion.no_match.match,
     misses,
+    flagMisses,
   };
 }
 
@@ -74,7 +80,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`.padStart(7);
 export function formatNameMatcherEvaluation(e: NameMatcherEvaluation): string {
   const lines = [
     `labelled pairs: ${e.total}   accuracy: ${pct(e.accuracy).trim()}   same-holder recall (match+close_match): ${pct(e.sameHolderRecall).trim()}`,
-    `different holder accepted (no_match → match/close_match): ${e.differentHolderAccepted}   of which → match: ${e.differentHolderMatched}`,
+    `different holder accepted (no_match → match/close_match): ${e.differentHolderAccepted}   of which → match: ${e.differentHolderMatched}   labelled flags missed: ${e.flagMisses.length}`,
     '',
     'class         support  predicted  precision  recall',
   ];

@@ -11,7 +11,7 @@ export function nameMatchRoute(settings: TenantSettingsStore): Router {
     const { name_1: a, name_2: b } = req.body as { name_1: string; name_2: string };
     const thresholds = (await settings.get(auth.tenantId)).nameMatch;
     const m = matchPayeeNames(a, b, thresholds);
-    res.json({ object: 'name_match', score: m.score, result: m.result, reasons: m.reasons, thresholds: { match: thresholds.match, close_match: thresholds.closeMatch } });
+    res.json({ object: 'name_match', score: m.score, result: m.result, reasons: m.reasons, flags: m.flags, thresholds: { match: thresholds.match, close_match: thresholds.closeMatch } });
   });
   return router;
 }

@@ -1,4 +1,8 @@
-import { BUSINESS_WORDS, CONNECTORS, HONORIFIC_CANON, HONORIFICS, LEGAL_CANON, LEGAL_FORMS, TOKEN_VARIANTS, WEAK_TOKENS } from './name-lexicon.js';
+import {
+  AMBIGUOUS_TITLES, BUSINESS_WORDS, CONNECTORS, HONORIFIC_CANON, HONORIFICS, LEGAL_CANON, LEGAL_FORMS, NAME_FORMING_HONORIFICS, NAME_HONORIFIC_SUFFIXES, NAME_STARTING_HONORIFICS,
+  PROPRIETOR_WORDS, TOKEN_VARIANTS, TRAILING_TITLES, WEAK_TOKENS,
+} from './name-lexicon.js';
+import { isGivenName } from './name-people.js';
 import { canonicalToken, phoneticKey } from './name-variants.js';
 
 export interface NameToken {
@@ -34,13 +38,20 @@ export interface ParsedName {
   splitInitials: boolean;
   /** Trimmed input length, for spotting a bank's fixed-width truncation. */
   length: number;
+  /** The last word was a legal form cut short by a fixed-width field (PRIVAT, LIMI). */
+  cut: boolean;
 }
 
 // S/O, D/O, W/O, C/O, H/O with a slash or dots; bare SO/DO/WO or "S O" between words; spelled-out relations.
 const RELATION = /(?:^|[\s,.;(])(?:[SDWCH]\s*[/\\]\s*O|[SDWC]\s*\.\s*O)(?![\p{L}\p{N}])\.?|\s(?:SO|DO|WO|[SDW] O)\s|(?:^|\s)(?:SON|DAUGHTER|WIFE|HUSBAND|CARE)\s+OF(?![\p{L}\p{N}])/iu;
 const MESSRS = /(^|[^\p{L}\p{N}])M\s*\/\s*S(?![\p{L}\p{N}])\.?/giu;
 const VOWELLESS_INITIALS = /^[B-DF-HJ-NP-TV-XZ]{2,3}$/;
-const NAME_SUFFIX = /^(.{3,}?)(BHAI|BEN|BAHEN|BEHN|KUMAR)$/;
+const NAME_SUFFIX = /^(.{3,}?)(BHAI|BEN|BAHEN|BEHN|JI|KUMAR|BAI)$/;
+// Suffixes that are part of the name (Hirenkumar, Sitabai), unlike the respectful bhai, ben and ji.
+const NAME_PART_SUFFIXES = new Set(['KUMAR', 'BAI']);
+const CUT_LEGAL_WORDS = ['PRIVATE', 'LIMITED', 'COMPANY', 'CORPORATION', 'INCORPORATED'];
+// Something parseName's phrase rewrites look for: (P), LIMITED LIABILITY…, ONE PERSON…, H.U.F., HINDU…, …SANGHA.
+const PHRASE_HINT = /\(|LIABILITY|PERSON|H\W*U\W*F|UNDIVIDED|SANGHA/i;
 
 function splitRelation(s: string): { holder: string; relation: string | null } {
   const m = RELATION.exec(s);
@@ -53,14 +64,16 @@ function makeToken(cased: string): NameToken {
   const raw = cased.toUpperCase();
   const text = LEGAL_CANON.get(raw) ?? raw;
   const initial = raw.length === 1 && /\p{L}/u.test(raw);
-  const suffix = NAME_SUFFIX.exec(raw);
+  // A name of its own is not a stem plus "ji": Balaji and Ramji are not Bala and Ram.
+  let suffix = raw.length > 5 ? NAME_SUFFIX.exec(raw) : null;
+  if (suffix?.[2] === 'JI' && isGivenName(raw)) suffix = null;
   return {
     text,
     raw,
     cased,
     key: text === raw ? phoneticKey(raw) : text,
     stem: suffix?.[1] ?? null,
-    stemHonorific: suffix !== null && suffix[2] !== 'KUMAR',
+    stemHonorific: suffix !== null && !NAME_PART_SUFFIXES.has(suffix[2]!),
     initial,
     weak: WEAK_TOKENS.has(canonicalToken(raw)),
     legal: LEGAL_FORMS.has(text),
@@ -82,12 +95,18 @@ export function parseName(input: string): ParsedName {
     honorifics.push('M/S');
     return `${lead} `;
   });
-  s = s
-    .replace(/\(\s*P\s*\)/gi, ' P ')
-    .replace(/\bLIMITED\s+LIABILITY\s+PARTNERSHIP\b/gi, ' LIMITEDLIABILITYPARTNERSHIP ')
-    .replace(/\bONE\s+PERSON\s+COMPANY\b/gi, ' ONEPERSONCOMPANY ')
-    .replace(/&/g, ' & ')
-    .replace(/['\u2019`]/g, '');
+  // Multi-word forms, rewritten only when one may be there: most names have none, and this runs per match.
+  if (PHRASE_HINT.test(s)) {
+    s = s
+      .replace(/\(\s*P\s*\)/gi, ' P ')
+      .replace(/\bLIMITED\s+LIABILITY\s+PARTNERSHIP\b/gi, ' LIMITEDLIABILITYPARTNERSHIP ')
+      .replace(/\bONE\s+PERSON\s+COMPANY\b/gi, ' ONEPERSONCOMPANY ')
+      .replace(/(^|[^\p{L}])H\.?\s*U\.?\s*F\.?(?![\p{L}])/giu, '$1 HUF ')
+      .replace(/\bHINDU\s+UNDIVIDED\s+FAMILY\b/gi, ' HUF ')
+      // Sangha is a surname too (Punjabi); after these words it is an association (Smriti Sangha, Yuva Sangha).
+      .replace(/\b(SMRITI|SEVA|YUVA|MAHILA|KRISHAK|SHRAMIK)\s+SANGHA\b/gi, '$1 SANGH');
+  }
+  if (/[&'\u2019`]/.test(s)) s = s.replace(/&/g, ' & ').replace(/['\u2019`]/g, '');
   const punctuation = s.replace(/[\p{L}\p{M}\p{N}\s&]/gu, '');
   const chunks = s.split(/[^\p{L}\p{M}\p{N}&]+/u).filter((c) => c !== '');
 
@@ -98,7 +117,7 @@ export function parseName(input: string): ParsedName {
     const up = chunk.toUpperCase();
     const salutation: boolean = leading && HONORIFICS.has(up);
     leading = salutation;
-    if (up === '&' || CONNECTORS.has(up)) {
+    if (up === '&' || CONNECTORS.has(up) || PROPRIETOR_WORDS.has(up)) {
       connectors.push(up);
       continue;
     }
@@ -106,7 +125,9 @@ export function parseName(input: string): ParsedName {
       honorifics.push('M/S');
       continue;
     }
-    const isListed = LEGAL_CANON.has(up) || BUSINESS_WORDS.has(up) || TOKEN_VARIANTS.has(up) || salutation;
+    // The last word: a title after the name (DR), or a legal form cut short (PR for PRIVATE), not initials.
+    const lastWord = i === chunks.length - 1 && (TRAILING_TITLES.has(up) || (s.length >= 20 && CUT_LEGAL_WORDS.some((w) => w.startsWith(up))));
+    const isListed = LEGAL_CANON.has(up) || BUSINESS_WORDS.has(up) || TOKEN_VARIANTS.has(up) || salutation || lastWord;
     if (VOWELLESS_INITIALS.test(up) && !isListed) {
       splitInitials = true;
       for (const ch of chunk) cased.push(ch);
@@ -121,16 +142,48 @@ export function parseName(input: string): ParsedName {
     if (t.raw === 'P' && nextIsLtd(cased, i)) return { ...t, text: 'PVT', key: 'PVT', initial: false, legal: true, business: true };
     return t;
   });
+  // A fixed-width field that stopped inside a legal form: "… PRIVAT", "… LIMI", "… PR".
+  let cut = false;
+  const last = tokens[tokens.length - 1];
+  if (last && tokens.length > 1 && trimmed.length >= 20 && last.raw.length >= 2 && !LEGAL_CANON.has(last.raw)) {
+    const form = CUT_LEGAL_WORDS.find((w) => w.startsWith(last.raw));
+    if (form) {
+      tokens[tokens.length - 1] = { ...last, text: LEGAL_CANON.get(form)!, key: LEGAL_CANON.get(form)!, initial: false, weak: false, legal: true, business: true };
+      cut = true;
+    }
+  }
   const isBusiness = tokens.some((t) => t.business);
   if (!isBusiness) {
     let drop = 0;
-    while (drop < tokens.length - 1 && HONORIFICS.has(tokens[drop]!.raw)) {
+    const title = (i: number) => {
+      const t = tokens[i]!;
+      if (!HONORIFICS.has(t.raw) || (AMBIGUOUS_TITLES.has(t.raw) && tokens.length - i < 3)) return false;
+      // "Sri Devi Reddy" is Sridevi and "Sree Lakshmi" Sreelakshmi: Sri and Sree begin many South Indian
+      // names. Shri and Thiru are mostly salutations: part of the name only when without them a common
+      // token or a single word would be left ("Shri Hari Om Gupta" keeps Hari Om; "Thiru Murugan").
+      const next = tokens[i + 1];
+      if (!NAME_FORMING_HONORIFICS.has(t.raw) || !next || !isGivenName(t.raw + next.raw)) return true;
+      return !(NAME_STARTING_HONORIFICS.has(t.raw) || next.weak || tokens.length - i === 2);
+    };
+    while (drop < tokens.length - 1 && title(drop)) {
       honorifics.push(HONORIFIC_CANON.get(tokens[drop]!.raw) ?? tokens[drop]!.raw);
       drop++;
     }
     tokens = tokens.slice(drop);
+    // A title after the name ("Tapan Kumar Ghosh, Dr.").
+    while (tokens.length > 2 && TRAILING_TITLES.has(tokens[tokens.length - 1]!.raw)) {
+      const t = tokens.pop()!;
+      honorifics.push(HONORIFIC_CANON.get(t.raw) ?? t.raw);
+    }
+    // "Nilesh Bhai Patel", "Bhavna Ben", "Mahesh Ji Sharma": a respectful word after the given name, not
+    // a name, unless "ji" makes one name with it (Ram Ji → Ramji).
+    tokens = tokens.filter((t, i, all) => {
+      if (i === 0 || all.length < 2 || !NAME_HONORIFIC_SUFFIXES.has(t.raw) || (t.raw === 'JI' && isGivenName(all[i - 1]!.raw + t.raw))) return true;
+      honorifics.push(HONORIFIC_CANON.get(t.raw) ?? t.raw);
+      return false;
+    });
   }
   honorifics.sort();
   connectors.sort();
-  return { tokens, relation, honorifics, connectors, punctuation, splitInitials, length: trimmed.length };
+  return { tokens, relation, honorifics, connectors, punctuation, splitInitials, length: trimmed.length, cut };
 }

@@ -1,8 +1,25 @@
-import { KNOWN_DISTINCT_NAMES, TOKEN_VARIANTS } from './name-lexicon.js';
+import { GIVEN_NAMES } from './lexicon/given-names.js';
+import { SURNAMES } from './lexicon/surnames.js';
+import { VARIANT_GROUPS } from './lexicon/variant-groups.js';
+import { CURATED_CANON, KNOWN_DISTINCT_NAMES, TOKEN_VARIANTS } from './name-lexicon.js';
+
+// Spellings of one name the lexicon groups (first of each line is canonical): VERGHESE → VARGHESE.
+const LEXICON_VARIANTS: ReadonlyMap<string, string> = new Map(
+  VARIANT_GROUPS.trim().split('\n').flatMap((line) => {
+    const [canon, ...rest] = line.trim().split(/\s+/);
+    return canon ? rest.map((v): [string, string] => [v, canon]) : [];
+  }),
+);
 
 /** The canonical spelling of a whole token (Mohd → MUHAMMAD), or the token itself. */
 export function canonicalToken(token: string): string {
-  return TOKEN_VARIANTS.get(token) ?? token;
+  return TOKEN_VARIANTS.get(token) ?? LEXICON_VARIANTS.get(token) ?? token;
+}
+
+/** Both tokens are listed spellings of one curated name (MOHD / MOHAMMED, SK / SHAIKH): not a difference. */
+export function isCuratedVariant(a: string, b: string): boolean {
+  const canon = TOKEN_VARIANTS.get(a) ?? a;
+  return CURATED_CANON.has(canon) && canon === (TOKEN_VARIANTS.get(b) ?? b);
 }
 
 /**
@@ -47,9 +64,12 @@ function computeKey(token: string): string {
   return s.replace(/(.)\1+/g, '$1');
 }
 
-const KNOWN_KEYS: ReadonlySet<string> = new Set(KNOWN_DISTINCT_NAMES.map(phoneticKey));
+const KNOWN_KEYS: ReadonlySet<string> = new Set([...KNOWN_DISTINCT_NAMES, ...GIVEN_NAMES.trim().split(/\s+/), ...SURNAMES.trim().split(/\s+/)].map(phoneticKey));
 
-/** Both are common names in their own right, so one is not a misspelling of the other. */
+/** The token is a listed given name or surname (or a spelling of one). */
+export const isKnownName = (token: string): boolean => KNOWN_KEYS.has(phoneticKey(token));
+
+/** Both are names in their own right (listed, different keys), so one is not a misspelling of the other. */
 export function areDistinctKnownNames(keyA: string, keyB: string): boolean {
   return keyA !== keyB && KNOWN_KEYS.has(keyA) && KNOWN_KEYS.has(keyB);
 }
@@ -90,6 +110,36 @@ export function editDistance(a: string, b: string, max: number): number {
     curr = t;
   }
   return prev[m]!;
+}
+
+/**
+ * The consonants of a name, with what Indic romanisation leaves open folded together: vowel qualities
+ * a/e/o and the inherent vowel itself (Varma/Verma, Maheta/Mehta, Kulakarni/Kulkarni), aspiration
+ * (Sendil/Senthil), voicing, which Tamil script does not mark (Papu/Babu, Kanesan/Ganesan), v/b/w
+ * (Bijay/Vijay), Bengali ya-phala (Byanarji/Banerjee) and a few Tamil and Malayalam letters (below).
+ * i and u stay: सीता (Sita) is still not Sati.
+ * Only for comparing a name converted from a script with a Latin spelling.
+ */
+export function scriptSkeleton(token: string): string {
+  return token
+    .replace(/TCH/g, 'KSH') // Tamil ட்ச: Meenatchi / Meenakshi
+    .replace(/ZH/g, 'L') // Tamil and Malayalam ழ: Pazhani / Palani
+    .replace(/AI$/, 'A') // Malayalam ള്ള: Pilla / Pillai
+    .replace(/AU|OU|OW|AW/g, 'O')
+    .replace(/EE|II|IE/g, 'I')
+    .replace(/OO|UU/g, 'U')
+    .replace(/([^AEIOU])Y(?=A)/g, '$1')
+    .replace(/(?!^)Y/g, 'I')
+    .replace(/X/g, 'KS')
+    .replace(/PH/g, 'F')
+    .replace(/([KGJTDBPC])H/g, '$1')
+    .replace(/SH|C/g, 'S') // Tamil ச is s or ch: Sinnasamy / Chinnasamy
+    .replace(/[PBVW]/g, 'P')
+    .replace(/[KGQ]/g, 'K')
+    .replace(/[TD]/g, 'T')
+    .replace(/Z/g, 'J')
+    .replace(/(?!^)[AEO]+/g, '')
+    .replace(/(.)\1+/g, '$1');
 }
 
 const VOWEL = /[AEIOU]/;

@@ -47,6 +47,7 @@ const COMPLETED_COLUMNS: ReadonlyArray<[string, (r: CompletedResult) => Binding]
   ['name_match_score', (r) => r.nameMatchScore],
   ['name_match_result', (r) => r.nameMatchResult],
   ['name_match_reasons', (r) => JSON.stringify(r.nameMatchReasons)],
+  ['name_match_flags', (r) => JSON.stringify(r.nameMatchFlags)],
   ['partner', (r) => r.partner],
   ['partner_reference', (r) => r.partnerReference],
   ['verified_at', (r) => r.verifiedAt],

@@ -171,6 +171,7 @@ export function createValidationSteps(deps: StepDeps) {
       nameMatchScore: nameMatch.score,
       nameMatchResult: nameMatch.result,
       nameMatchReasons: nameMatch.reasons,
+      nameMatchFlags: nameMatch.flags,
       partner,
       partnerReference: result.partnerReference,
       verifiedAt: reused?.verifiedAt ?? new Date(),

@@ -1,5 +1,5 @@
 import type { AccountStatus, AccountStatusReason, Rail } from '../partners/partner-types.js';
-import type { NameMatchReason } from '../name-match/name-matcher.js';
+import type { NameMatchFlag, NameMatchReason } from '../name-match/name-matcher.js';
 
 export type NameMatchResult = 'match' | 'close_match' | 'no_match' | 'not_checked';
 
@@ -36,6 +36,8 @@ export interface Validation {
   nameMatchScore: number | null;
   nameMatchResult: NameMatchResult | null;
   nameMatchReasons: NameMatchReason[] | null;
+  /** The matcher's signals; null on rows completed before they existed. */
+  nameMatchFlags: NameMatchFlag[] | null;
   /** How old a reused partner answer may be (seconds); 0 or null: always ask a partner. */
   maxAgeSeconds: number | null;
   /** The result was copied from `reusedFrom`'s partner answer instead of a call of its own. */
@@ -66,6 +68,7 @@ export interface CompletedResult {
   nameMatchScore: number | null;
   nameMatchResult: NameMatchResult;
   nameMatchReasons: NameMatchReason[];
+  nameMatchFlags: NameMatchFlag[];
   partner: string;
   partnerReference: string;
   verifiedAt: Date;

@@ -29,7 +29,7 @@ export function toValidationView(v: Validation) {
             account_status: v.accountStatus,
             status_reason: v.statusReason,
             registered_name: v.registeredName,
-            name_match: { score: v.nameMatchScore, result: v.nameMatchResult ?? 'not_checked', reasons: v.nameMatchReasons ?? [] },
+            name_match: { score: v.nameMatchScore, result: v.nameMatchResult ?? 'not_checked', reasons: v.nameMatchReasons ?? [], flags: v.nameMatchFlags ?? [] },
             partner: v.partner,
             partner_reference: v.partnerReference,
             cached: v.cached,

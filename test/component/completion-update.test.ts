@@ -47,6 +47,7 @@ describe('grouped completion UPDATE', () => {
       nameMatchScore: i === 0 ? null : 50 + i,
       nameMatchResult: i === 0 ? 'not_checked' : 'close_match',
       nameMatchReasons: i === 0 ? [] : ['typo', 'token_order'].slice(0, i % 3),
+      nameMatchFlags: i % 2 === 0 ? [] : ['truncated'],
       partner: `partner_${i}`,
       partnerReference: `ref-${i}`,
       verifiedAt: new Date(base + i * 1234),

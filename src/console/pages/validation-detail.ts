@@ -26,6 +26,7 @@ function result(v: ValidationView): Html {
   <dt>Registered name</dt><dd data-testid="registered-name">${text(r.registered_name)}</dd>
   <dt>Name match</dt><dd><span class="result-${m.result}" data-testid="name-match">${m.result.replace('_', ' ')}</span>${m.score === null ? '' : html` · score ${m.score} / 100`}</dd>
   <dt>Why</dt><dd>${m.reasons.length === 0 ? dash : html`<ul class="reasons">${m.reasons.map((reason) => html`<li><code>${reason}</code></li>`)}</ul>`}</dd>
+  <dt>Signals</dt><dd data-testid="name-match-flags">${m.flags.length === 0 ? dash : html`<ul class="reasons">${m.flags.map((flag) => html`<li><code>${flag}</code></li>`)}</ul>`}</dd>
   <dt>Partner</dt><dd>${text(r.partner)}${r.partner_reference ? html` · reference <code>${r.partner_reference}</code>` : ''}</dd>
   <dt>Answer reused</dt><dd>${r.cached ? 'Yes, from an earlier answer for this payee' : 'No'}</dd>
   <dt>Verified</dt><dd>${time(r.verified_at)}</dd>
