@@ -7,16 +7,19 @@ export type ResultsFormat = 'csv' | 'ndjson';
 
 export const RESULT_COLUMNS = [
   'row', 'reference_id', 'status', 'type', 'masked_account_number', 'ifsc', 'vpa', 'account_status',
-  'registered_name', 'name_match_result', 'name_match_score', 'name_match_flags', 'failure_code', 'validation_id',
+  'registered_name', 'name_match_result', 'name_match_score', 'failure_code', 'validation_id', 'name_match_flags',
 ] as const;
 
 type ResultRecord = Record<(typeof RESULT_COLUMNS)[number], string | number | null>;
 
-/** The matcher's flags as one space-separated cell; null when the row was never matched. */
-function flagsCell(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  const flags = (typeof value === 'string' ? JSON.parse(value) : value) as string[];
-  return flags.join(' ');
+/**
+ * The matcher's flags as one space-separated cell (last column, so readers by position are not
+ * shifted); null when the row was never matched, empty when it was matched before flags existed.
+ */
+function flagsCell(value: unknown, result: unknown): string | null {
+  if (result === null || result === undefined) return null;
+  if (value === null || value === undefined) return '';
+  return ((typeof value === 'string' ? JSON.parse(value) : value) as string[]).join(' ');
 }
 
 function toRecord(r: Record<string, unknown>): ResultRecord {
@@ -33,9 +36,9 @@ function toRecord(r: Record<string, unknown>): ResultRecord {
     registered_name: (r.registered_name as string | null) ?? null,
     name_match_result: (r.name_match_result as string | null) ?? null,
     name_match_score: r.name_match_score === null || r.name_match_score === undefined ? null : Number(r.name_match_score),
-    name_match_flags: flagsCell(r.name_match_flags),
     failure_code: rejected ? ((r.rejection_code as string | null) ?? null) : ((r.failure_code as string | null) ?? null),
     validation_id: (r.validation_id as string | null) ?? null,
+    name_match_flags: flagsCell(r.name_match_flags, r.name_match_result),
   };
 }
 

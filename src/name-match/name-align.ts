@@ -1,5 +1,5 @@
 import type { NameToken, ParsedName } from './name-normalize.js';
-import { areDistinctKnownNames, editDistance, isCuratedVariant, isKnownName, phoneticKey, scriptSkeleton, typoDistance } from './name-variants.js';
+import { areDistinctKnownNames, isCuratedVariant, isKnownName, isSameKeyDistinct, phoneticKey, scriptSkeleton, typoDistance } from './name-variants.js';
 
 /**
  * How two tokens (or a token and a run of tokens) were paired, from most to least certain.
@@ -48,7 +48,7 @@ function pass(x: Side, y: Side, aIsX: boolean, out: TokenPair[], test: (s: NameT
 
 const exact = (s: NameToken, t: NameToken): PairKind | null => (s.text !== t.text ? null : s.raw === t.raw ? 'exact' : 'legal');
 const translit = (s: NameToken, t: NameToken): PairKind | null =>
-  s.initial || s.key !== t.key ? null : isCuratedVariant(s.raw, t.raw) ? 'curated' : 'translit';
+  s.initial || s.key !== t.key || isSameKeyDistinct(s.raw, t.raw) ? null : isCuratedVariant(s.raw, t.raw) ? 'curated' : 'translit';
 const isMale = (t: NameToken) => /(?:BHAI|KUMAR)$/.test(t.raw);
 const isFemale = (t: NameToken) => /(?:BEN|BAHEN|BEHN|BAI)$/.test(t.raw) && !t.raw.endsWith('BHAI');
 
@@ -65,11 +65,16 @@ const suffix = (s: NameToken, t: NameToken): PairKind | null => {
   return phoneticKey(s.stem) === t.key || bothSuffixed ? 'joined' : null;
 };
 
-// A business word's grammatical forms: TRANSPORT / TRANSPORTERS, ENGINEERS / ENGINEERING, PRODUCT / PRODUCTS.
+// A business word's grammatical forms: its plural (PRODUCT / PRODUCTS), and listed agent and activity
+// forms of one trade (TRANSPORT / TRANSPORTERS, ENGINEERS / ENGINEERING). Not every -ER/-ING pair is one
+// word: a market is not marketing, holders are not holdings.
+const TRADE_FORMS = new Map([
+  ['TRANSPORTER', 'TRANSPORT'], ['EXPORTER', 'EXPORT'], ['IMPORTER', 'IMPORT'], ['ENGINEERING', 'ENGINEER'], ['MANUFACTURER', 'MFG'],
+  ['MANUFACTURING', 'MFG'], ['SUPPLIER', 'SUPPLY'], ['PRINTING', 'PRINTER'], ['CATERING', 'CATERER'], ['CONSTRUCTION', 'CONSTRUCTION'], ['TRADING', 'TRADER'],
+]);
 function businessStem(w: string): string {
-  let s = w.replace(/IES$/, 'Y');
-  for (let prev = ''; prev !== s && s.length > 5; ) [prev, s] = [s, s.replace(/(?:ERS|ER|ING|S)$/, '')];
-  return s;
+  const s = w.length > 4 ? w.replace(/IES$/, 'Y').replace(/(?<!S)S$/, '') : w;
+  return TRADE_FORMS.get(s) ?? s;
 }
 const sameBusinessWord = (s: NameToken, t: NameToken): PairKind | null =>
   (s.business || t.business) && !s.initial && !t.initial && businessStem(s.raw) === businessStem(t.raw) ? 'legal' : null;
@@ -87,7 +92,9 @@ function joinedPass(x: Side, y: Side, aIsX: boolean, out: TokenPair[]): void {
         if (n === 0) continue;
         if (joined.length > s.text.length + 2) break;
         const key = phoneticKey(joined);
-        if (joined === s.text || key === s.key || (joined.length >= 8 && (editDistance(key, s.key, 1) <= 1 || editDistance(joined, s.text, 1) <= 1))) {
+        // Same letters, same sounds, or (long names) one letter off the way a typo is: not two listed
+        // names, nor a name and its feminine form (Ramdev / Rama Devi, Sivasankar / Siva Sankari).
+        if (joined === s.text || key === s.key || (joined.length >= 8 && typoDistance(joined, key, s.text, s.key) === 1)) {
           const parts = Array.from({ length: n + 1 }, (_, k) => start + k);
           const spaced = parts.slice(0, -1).every((k) => y.tokens[k]!.initial) && joined === s.text;
           pair(x, [i], y, parts, spaced ? 'spaced' : joined === s.text ? 'split' : 'joined', 0, aIsX, out);
@@ -134,7 +141,9 @@ function initialPass(x: Side, y: Side, aIsX: boolean, out: TokenPair[]): void {
 }
 
 /**
- * x's last token is the start of a free token of y and everything after that in y is free: x was cut.
+ * x's last token is the start of the token of y in the same place, and everything after that in y is
+ * free: x was cut. The place counts x's unpaired words since its last paired one, so in "… KUTTY KU"
+ * against "… KUNJU KUNNUMMAL" the stub stands for KUNNUMMAL and KUTTY faces KUNJU.
  * Below 20 characters only when the stub is not a name itself (GUPT is cut; RAM is a name, not RAMESH).
  */
 function truncationPass(x: Side, xLength: number, y: Side, aIsX: boolean, out: TokenPair[]): void {
@@ -142,47 +151,71 @@ function truncationPass(x: Side, xLength: number, y: Side, aIsX: boolean, out: T
   const s = x.tokens[last];
   if (!s || x.state[last] !== FREE || s.raw.length < 2) return;
   if (xLength < MIN_TRUNCATED_LENGTH && (last === 0 || s.raw.length < 4 || isKnownName(s.raw))) return;
-  for (let j = 0; j < y.tokens.length; j++) {
-    const t = y.tokens[j]!;
-    if (y.state[j] !== FREE || t.raw.length <= s.raw.length || !t.raw.startsWith(s.raw)) continue;
-    if (y.state.subarray(j + 1).some((v) => v !== FREE)) continue;
-    pair(x, [last], y, [j], 'prefix', 0, aIsX, out);
-    for (let k = j + 1; k < y.tokens.length; k++) y.state[k] = TRUNCATED;
-    return;
+  const lastPairedX = x.state.findLastIndex((v) => v !== FREE);
+  const lastPairedY = y.state.findLastIndex((v) => v !== FREE);
+  const j = lastPairedY + 1 + (last - lastPairedX - 1);
+  const t = y.tokens[j];
+  if (!t || t.raw.length <= s.raw.length || !t.raw.startsWith(s.raw)) return;
+  // A short name ending in a trade word is that word, not a cut (Krishna Market is not Krishna Marketing).
+  if (xLength < MIN_TRUNCATED_LENGTH && s.business) return;
+  pair(x, [last], y, [j], 'prefix', 0, aIsX, out);
+  for (let k = j + 1; k < y.tokens.length; k++) y.state[k] = TRUNCATED;
+}
+
+/** One differs from the other by an a/e swap in one place: how Hindi's inherent vowel is written (Varma/Verma). */
+function onlyAEswap(x: string, y: string): boolean {
+  if (x.length !== y.length) return false;
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] === y[i]) continue;
+    if (++diff > 1 || !((x[i] === 'A' && y[i] === 'E') || (x[i] === 'E' && y[i] === 'A'))) return false;
   }
+  return diff === 1;
+}
+
+/** `long` is `short` with one letter more: an i or u inside (Tamil's written vowel), or a final a. */
+function oneVowelMore(short: string, long: string): boolean {
+  if (long.length !== short.length + 1) return false;
+  if (long.endsWith('A') && long.slice(0, -1) === short) return true;
+  for (let i = 1; i < long.length - 1; i++) {
+    if ((long[i] === 'I' || long[i] === 'U') && long.slice(0, i) + long.slice(i + 1) === short) return true;
+  }
+  return false;
 }
 
 /**
  * A name converted from an Indic script against a Latin spelling of it: the same skeleton (वर्मा is
- * Varma or Verma), or in a long one an i or u more on one side, the vowel Tamil script writes between
- * two consonants (Suppiramaniyan / Subramanian, Rajendiran / Rajendran), unless both are names of
- * their own. A consonant more or less is another name (Pradipta / Pradeep).
+ * Varma or Verma), or one vowel more in a long one (Suppiramaniyan / Subramanian, Sushanta / Sushant),
+ * unless both are listed names of their own (कमल is Kamal, not Komal or Kamala). A consonant more or
+ * less is another name (Pradipta / Pradeep).
  */
-function scriptVariant(s: NameToken, t: NameToken): PairKind | null {
-  if (s.initial || t.initial || s.raw.length < 3 || t.raw.length < 3) return null;
-  const [x, y] = [scriptSkeleton(s.raw), scriptSkeleton(t.raw)];
-  if (x === y) return 'curated';
-  const [short, long] = x.length < y.length ? [x, y] : [y, x];
-  if (long.length < 5 || long.length !== short.length + 1 || areDistinctKnownNames(s.key, t.key)) return null;
-  for (let i = 1; i < long.length; i++) {
-    if ((long[i] === 'I' || long[i] === 'U') && long.slice(0, i) + long.slice(i + 1) === short) return 'curated';
-  }
-  return null;
+function scriptVariant(voicingBlind: boolean) {
+  return (s: NameToken, t: NameToken): PairKind | null => {
+    if (s.initial || t.initial || s.raw.length < 3 || t.raw.length < 3) return null;
+    const distinct = areDistinctKnownNames(s.key, t.key);
+    const [x, y] = [scriptSkeleton(s.raw, voicingBlind), scriptSkeleton(t.raw, voicingBlind)];
+    // Two listed names of one length whose skeletons agree differ by a vowel swap: कमल is Kamal, not
+    // Komal; only Hindi's a/e (Varma/Verma) is the script's ambiguity. Nayar/Nair differ in length.
+    if (x === y) return distinct && s.raw.length === t.raw.length && !onlyAEswap(s.raw, t.raw) ? null : 'curated';
+    const [short, long] = x.length < y.length ? [x, y] : [y, x];
+    return long.length >= 4 && !distinct && oneVowelMore(short, long) ? 'curated' : null;
+  };
 }
 
 /**
  * Pairs the tokens of two names, most certain kinds first, so a weaker rule never steals a better partner.
- * `oneSideConverted`: one side (not both) was transliterated from an Indic script, so romanisation
- * variants pair too. Two converted names are compared as converted: the same script gives the same letters.
+ * `script`: one side (not both) was transliterated from an Indic script, so romanisation variants pair
+ * too (`voicingBlind` when that script was Tamil). Two converted names are compared as converted: the
+ * same script gives the same letters.
  */
-export function alignNames(a: ParsedName, b: ParsedName, oneSideConverted = false): Alignment {
+export function alignNames(a: ParsedName, b: ParsedName, script: { oneSideConverted: boolean; voicingBlind: boolean } | null = null): Alignment {
   const A: Side = { tokens: a.tokens, state: new Uint8Array(a.tokens.length) };
   const B: Side = { tokens: b.tokens, state: new Uint8Array(b.tokens.length) };
   const pairs: TokenPair[] = [];
   pass(A, B, true, pairs, exact);
   pass(A, B, true, pairs, sameBusinessWord);
   pass(A, B, true, pairs, translit);
-  if (oneSideConverted) pass(A, B, true, pairs, scriptVariant);
+  if (script?.oneSideConverted) pass(A, B, true, pairs, scriptVariant(script.voicingBlind));
   joinedPass(A, B, true, pairs);
   joinedPass(B, A, false, pairs);
   pass(A, B, true, pairs, suffix);

@@ -1,5 +1,5 @@
 import { orderDiffers, type Alignment, type TokenPair } from './name-align.js';
-import { DESCRIPTOR_EXCLUDED, ENTITY_WORDS, NAME_FORMING_HONORIFICS, NAME_PREFIX_TOKENS, SURNAME_SLOT_TOKENS } from './name-lexicon.js';
+import { DESCRIPTOR_EXCLUDED, ENTITY_WORDS, NAME_FORMING_HONORIFICS, NAME_PREFIX_TOKENS, SURNAME_SLOT_TOKENS, USUALLY_SURNAMES } from './name-lexicon.js';
 import type { NameMatchFlag, NameMatchReason } from './name-match-types.js';
 import type { NameToken, ParsedName } from './name-normalize.js';
 import { isGivenName, isSurnameOnly } from './name-people.js';
@@ -12,14 +12,20 @@ export interface Sides { a: ParsedName; b: ParsedName; al: Alignment; freeA: num
 
 // Kumar, Devi, Mohammed, Syed…: where they stand says nothing about which given name comes first.
 const orderFree = (t: NameToken): boolean =>
-  t.initial || t.business || SURNAME_SLOT_TOKENS.has(t.text) || NAME_PREFIX_TOKENS.has(t.text) || NAME_PREFIX_TOKENS.has(canonicalToken(t.text)) || isSurnameOnly(t.text);
+  t.initial || t.business || SURNAME_SLOT_TOKENS.has(t.text) || NAME_PREFIX_TOKENS.has(t.text) || NAME_PREFIX_TOKENS.has(canonicalToken(t.text)) ||
+  USUALLY_SURNAMES.has(t.text) || isSurnameOnly(t.text);
 const givenLike = (t: NameToken): boolean => !orderFree(t) && isGivenName(t.text);
 const isDescriptor = (t: NameToken): boolean => t.business && !t.legal && !ENTITY_WORDS.has(t.text) && !DESCRIPTOR_EXCLUDED.has(t.text);
+/** A given name and more: two or more words, one of them a name that is not a surname, Kumar or an initial. */
+const isFullPersonName = (tokens: readonly NameToken[]): boolean =>
+  tokens.filter((t) => !t.initial).length >= 2 && tokens.some((t) => !t.initial && !t.business && !SURNAME_SLOT_TOKENS.has(t.text) && !isSurnameOnly(t.text));
+
 /**
  * What the business side adds to a person's full name is trade words only ("RAVI SHANKAR PANDEY GENERAL
  * STORE"): at least one descriptor, no legal form, entity word or further person's name.
  */
-const isTradeName = (tokens: readonly NameToken[], free: readonly number[]): boolean =>
+const isTradeName = (tokens: readonly NameToken[], free: readonly number[], person: readonly NameToken[]): boolean =>
+  isFullPersonName(person) &&
   free.some((i) => isDescriptor(tokens[i]!)) &&
   !tokens.some((t) => t.legal || ENTITY_WORDS.has(t.text) || DESCRIPTOR_EXCLUDED.has(t.text)) &&
   free.every((i) => isDescriptor(tokens[i]!) || !isKnownName(tokens[i]!.text));
@@ -35,7 +41,7 @@ export function hardRules({ a, b, al, freeA, freeB, businessA, businessB }: Side
     // "& Co" is not such a form: it names a firm, not the person it is named after. A person's full
     // name plus trade words only ("Ramesh Kumar" / "RAMESH KUMAR TRADERS") is left to reviewRules.
     const [bizTokens, bizFree, other, otherFree] = businessA ? [a.tokens, freeA, b.tokens, freeB] : [b.tokens, freeB, a.tokens, freeA];
-    const tradeName = otherFree.length === 0 && isTradeName(bizTokens, bizFree);
+    const tradeName = otherFree.length === 0 && isTradeName(bizTokens, bizFree, other);
     // A person's name plus a legal form is a company named after them, not them (Neha Kapoor LLP); an
     // unlisted trade name plus a legal form is the same entity (Maruti Components India / … Limited).
     const personLike = other.every((t) => t.initial || t.weak || isKnownName(t.text));
@@ -69,14 +75,20 @@ export function hardRules({ a, b, al, freeA, freeB, businessA, businessB }: Side
 
   // Two given names swapped (Thomas Joseph / Joseph Thomas) are, in patronymic naming, father and son.
   if (!businessA && !businessB) {
-    // Name-like pairs: not a known surname or a common token. Unlisted names count (Devasia, Scaria are
-    // rarer than the lexicon), as long as one of the swapped names is a listed given name.
-    const names = al.pairs.filter((p) => p.a.length === 1 && p.b.length === 1 && !orderFree(a.tokens[p.a[0]!]!) && !orderFree(b.tokens[p.b[0]!]!));
-    const listed = names.some((p) => givenLike(a.tokens[p.a[0]!]!) || givenLike(b.tokens[p.b[0]!]!));
-    if (names.length >= 2 && listed && orderDiffers(names) && !familyNameMoved(names, a, b)) out.push('given_names_reversed');
+    // Only listed given names count: an unlisted word in a two-word name is more often a surname
+    // (Mittal, Dravid) than a rare given name, and a surname moved to the front is no swap.
+    const names = al.pairs.filter((p) => {
+      if (p.a.length !== 1 || p.b.length !== 1) return false;
+      const [s, t] = [a.tokens[p.a[0]!]!, b.tokens[p.b[0]!]!];
+      return !orderFree(s) && !orderFree(t) && (givenLike(s) || givenLike(t));
+    });
+    if (names.length >= 2 && orderDiffers(names) && !familyNameMoved(names, a, b)) out.push('given_names_reversed');
   }
   return out;
 }
+
+const increasing = (xs: readonly number[]): boolean => xs.every((x, i) => i === 0 || x > xs[i - 1]!);
+const unlisted = (p: TokenPair, a: ParsedName, b: ParsedName): boolean => !givenLike(a.tokens[p.a[0]!]!) && !givenLike(b.tokens[p.b[0]!]!);
 
 /**
  * In three or more names, one unlisted word moved from the front to the back (or back to front) and
@@ -86,25 +98,25 @@ function familyNameMoved(names: readonly TokenPair[], a: ParsedName, b: ParsedNa
   if (names.length < 3) return false;
   const order = [...names].sort((p, q) => p.a[0]! - q.a[0]!);
   const bs = order.map((p) => p.b[0]!);
-  const increasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > xs[i - 1]!);
-  const unlisted = (p: TokenPair) => !givenLike(a.tokens[p.a[0]!]!) && !givenLike(b.tokens[p.b[0]!]!);
-  return (increasing([...bs.slice(1), bs[0]!]) && bs[0]! > bs[bs.length - 1]! && unlisted(order[0]!))
-    || (increasing([bs[bs.length - 1]!, ...bs.slice(0, -1)]) && bs[bs.length - 1]! < bs[0]! && unlisted(order[order.length - 1]!));
+  return (increasing([...bs.slice(1), bs[0]!]) && bs[0]! > bs[bs.length - 1]! && unlisted(order[0]!, a, b))
+    || (increasing([bs[bs.length - 1]!, ...bs.slice(0, -1)]) && bs[bs.length - 1]! < bs[0]! && unlisted(order[order.length - 1]!, a, b));
 }
 
 export type Review = 'first_name_only' | 'surname_only' | 'trade_name' | 'partial' | null;
 
+const familyOnly = (p: ParsedName): boolean =>
+  p.tokens.every((t) => t.initial || SURNAME_SLOT_TOKENS.has(t.text) || isSurnameOnly(t.text)) && p.tokens.some((t) => isSurnameOnly(t.text));
+const single = (p: ParsedName): boolean => p.tokens.length === 1 && !p.tokens[0]!.initial;
+
 /** Same holder perhaps, but not enough for a match: a lone given name, or a person's own trade name. */
 export function reviewRules({ a, b, al, freeA, freeB, businessA, businessB }: Sides, flags: Set<NameMatchFlag>): Review {
   if (businessA !== businessB) {
-    const [tokens, free] = businessA ? [a.tokens, freeA] : [b.tokens, freeB];
-    return isTradeName(tokens, free) ? 'trade_name' : null;
+    const [tokens, free, person] = businessA ? [a.tokens, freeA, b.tokens] : [b.tokens, freeB, a.tokens];
+    return isTradeName(tokens, free, person) ? 'trade_name' : null;
   }
   if (businessA) return null;
   // One side names only a family: its surname, perhaps with Kumar or Devi ("DEVI REDDY" for Sridevi Reddy).
-  const familyOnly = (p: ParsedName) => p.tokens.every((t) => t.weak || t.initial || isSurnameOnly(t.text)) && p.tokens.some((t) => isSurnameOnly(t.text));
   if ((familyOnly(a) && freeB.some((i) => !b.tokens[i]!.weak && !b.tokens[i]!.initial)) || (familyOnly(b) && freeA.some((i) => !a.tokens[i]!.weak && !a.tokens[i]!.initial))) return 'surname_only';
-  const single = (p: ParsedName) => p.tokens.length === 1 && !p.tokens[0]!.initial;
   const [lone, full, loneIsA] = single(a) && b.tokens.length >= 2 ? [a, b, true] : single(b) && a.tokens.length >= 2 ? [b, a, false] : [null, null, false];
   if (!lone || !full) return null;
   const pair = al.pairs.find((p) => (loneIsA ? p.a : p.b).includes(0));

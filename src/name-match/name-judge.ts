@@ -1,6 +1,7 @@
 import { FREE, orderDiffers, TRUNCATED, type Alignment, type PairKind } from './name-align.js';
 import { hardRules, reviewRules } from './name-holder-rules.js';
 import { MIN_TRUNCATED_LENGTH, TRUNCATION_WIDTHS } from './name-truncation.js';
+import { PROPRIETOR_WORDS } from './name-lexicon.js';
 import type { NameToken, ParsedName } from './name-normalize.js';
 import { verdictFor, type NameMatchFlag, type NameMatchOutcome, type NameMatchReason, type NameMatchThresholds } from './name-match-types.js';
 import { orderedFlags, orderedReasons } from './name-match-order.js';
@@ -25,10 +26,18 @@ const KIND_REASON: Record<PairKind, NameMatchReason | null> = {
 // Pair kinds that are formatting, not a difference in the name.
 const FORMAT_KIND: Partial<Record<PairKind, number>> = { curated: FORMAT_PENALTY.variant, suffix: FORMAT_PENALTY.honorific, split: FORMAT_PENALTY.variant };
 
+/** 'm' for -bhai, 'f' for -ben (separate or joined), null for neither or both. */
+function gender(p: ParsedName): 'm' | 'f' | null {
+  const m = p.honorifics.includes('BHAI') || p.tokens.some((t) => t.stem !== null && t.raw.endsWith('BHAI'));
+  const f = p.honorifics.includes('BEN') || p.tokens.some((t) => t.stem !== null && /(?:BEN|BAHEN|BEHN)$/.test(t.raw));
+  return m === f ? null : m ? 'm' : 'f';
+}
+
 const importance = (t: NameToken): number => (t.initial || t.weak || t.legal ? 0.5 : 1);
 const sameList = (x: readonly string[], y: readonly string[]): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
 const isAnyBusiness = (tokens: readonly NameToken[], state: Uint8Array): boolean => tokens.some((t, i) => t.business && state[i] !== TRUNCATED);
 const COMPANY_FORMS = new Set(['PVT', 'LTD', 'OPC', 'INC', 'CORP']);
+const company = (forms: Set<string>): boolean => [...forms].some((x) => COMPANY_FORMS.has(x));
 const formsOf = (p: ParsedName): Set<string> => new Set(p.tokens.filter((t) => t.legal).map((t) => t.text));
 
 /** Compares two relatives named after S/O, W/O…: the same person, or not. */
@@ -41,6 +50,8 @@ export interface JudgeContext {
   converted: boolean;
   /** Exactly one side was converted: its tokens are compared with Latin spellings by their skeleton. */
   oneSideConverted: boolean;
+  /** The converted script was Tamil, which writes k/g, t/d and p/b alike. */
+  voicingBlind: boolean;
 }
 
 /** Scores an alignment of two parsed names: score, verdict, reasons and flags. Pure. */
@@ -88,11 +99,14 @@ export function judge(a: ParsedName, b: ParsedName, al: Alignment, ctx: JudgeCon
   const businessB = isAnyBusiness(b.tokens, al.stateB);
   if (a.tokens.some((t) => t.business)) flags.add('business_name_expected');
   if (b.tokens.some((t) => t.business)) flags.add('business_name_registered');
-  if (!sameList(a.connectors, b.connectors)) reasons.add(businessA || businessB ? 'legal_form_normalized' : 'case_or_punctuation');
+  if (!sameList(a.connectors, b.connectors)) {
+    reasons.add(businessA || businessB ? 'legal_form_normalized' : 'case_or_punctuation');
+    // "PROP RAMESH KUMAR": a role written on one side only is not a spelling; a strict tenant may review it.
+    if ([...a.connectors, ...b.connectors].some((c) => PROPRIETOR_WORDS.has(c))) format += FORMAT_PENALTY.honorific;
+  }
   if (reasons.has('legal_form_normalized')) format += FORMAT_PENALTY.legal;
   if (businessA && businessB) {
     const [fa, fb] = [formsOf(a), formsOf(b)];
-    const company = (f: Set<string>) => [...f].some((x) => COMPANY_FORMS.has(x));
     if ((fa.has('LLP') && !fb.has('LLP') && company(fb)) || (fb.has('LLP') && !fa.has('LLP') && company(fa))) {
       reasons.add('legal_form_differs');
       flags.add('legal_form_differs');
@@ -105,6 +119,7 @@ export function judge(a: ParsedName, b: ParsedName, al: Alignment, ctx: JudgeCon
   if (a.relation !== null || b.relation !== null) flags.add('relation_clause');
   if (a.relation !== b.relation) {
     reasons.add('relation_suffix_ignored');
+    format += FORMAT_PENALTY.honorific;
     // Both name a relative: they must be the same one. One side only: the bank's habit, not a difference.
     if (a.relation !== null && b.relation !== null) differentRelative = !ctx.sameRelative(a.relation, b.relation);
   }
@@ -147,6 +162,9 @@ export function judge(a: ParsedName, b: ParsedName, al: Alignment, ctx: JudgeCon
   const side = { a, b, al, freeA, freeB, businessA, businessB };
   const hard = hardRules(side);
   if (differentRelative) hard.push('different_relative');
+  // Kiran Bhai and Kiran Ben are a man and a woman: the -bhai/-ben that is dropped still says which.
+  const [ga, gb] = [gender(a), gender(b)];
+  if (ga && gb && ga !== gb && !hard.includes('different_first_name')) hard.push('different_first_name');
   const review = reviewRules(side, flags);
   if (review === 'surname_only') flags.add('surname_only');
   if ((review === 'surname_only' || review === 'partial') && hard.length === 0) hard.push('few_tokens_shared');

@@ -22,6 +22,9 @@ export const NAME_STARTING_HONORIFICS: ReadonlySet<string> = new Set(words('SRI 
 /** A title that is also a pair of initials (CA / C A): dropped only in front of at least two more words. */
 export const AMBIGUOUS_TITLES: ReadonlySet<string> = new Set(words('CA'));
 
+/** Titles that are also given names (Major Singh, Captain Singh): dropped only before a distinctive name. */
+export const NAME_TITLES: ReadonlySet<string> = new Set(words('MAJOR CAPTAIN CAPT'));
+
 /** Respectful words written after a given name (Nilesh Bhai, Bhavna Ben, Rao Saheb): dropped like a salutation. */
 export const NAME_HONORIFIC_SUFFIXES: ReadonlySet<string> = new Set(words('BHAI BEN BAHEN BEHN GARU SAHEB SAHAB JI'));
 
@@ -65,7 +68,7 @@ export const BUSINESS_WORDS: ReadonlySet<string> = new Set(words(`
   SANSTHAN PRATISHTHAN SANGH SABHA SAMAJ MISSION ACADEMY INSTITUTE VIDYALAYA
   SEEDS FERTILIZERS FERTILISERS NURSERY PAPERS PRESS OILS RICE FLOUR SPICES METALS TILES MARBLES GRANITES CERAMICS
   GLASS TIMBER PLYWOOD PAINTS SANITARY HANDLOOM HANDICRAFTS SAREES APPARELS FOOTWEAR SHOES LEATHER RUBBER JUTE
-  COTTON YARN GARAGE WORKSHOP TYRES BATTERIES MOBILES COMPUTERS
+  COTTON YARN GARAGE WORKSHOP TYRES BATTERIES MOBILES COMPUTERS MARKET
 `));
 
 /**
@@ -76,7 +79,8 @@ export const BUSINESS_WORDS: ReadonlySet<string> = new Set(words(`
 export const LEGAL_CANON: ReadonlyMap<string, string> = new Map([
   ...[...BUSINESS_WORDS].flatMap((w): Array<[string, string]> => {
     if (w.endsWith('IES')) return [[`${w.slice(0, -3)}Y`, w]];
-    if (w.endsWith('S') && !w.endsWith('SS') && !['SONS', 'BROS', 'OVERSEAS', 'WORKS', 'ASSOCIATES'].includes(w)) return [[w.slice(0, -1), w]];
+    // Not the singulars that are Parsi and Gujarati surnames (Tailor, Contractor, Engineer).
+    if (w.endsWith('S') && !w.endsWith('SS') && !['SONS', 'BROS', 'OVERSEAS', 'WORKS', 'ASSOCIATES', 'TAILORS', 'CONTRACTORS', 'ENGINEERS'].includes(w)) return [[w.slice(0, -1), w]];
     return [];
   }),
   ...LEGAL_SPELLINGS,
@@ -112,8 +116,17 @@ export const WEAK_TOKENS: ReadonlySet<string> = new Set(words(`
  */
 export const SURNAME_SLOT_TOKENS: ReadonlySet<string> = new Set(words('KUMAR KUMARI DEVI SINGH KAUR BAI BEN BHAI BEGUM KHATOON KHATUN BIBI BANO RANI LAL'));
 
+/**
+ * Given names somewhere, but in Indian names far more often the surname (Rahul Roy, Amit Anand): where
+ * they stand swaps no given names. Kerala's patronymic names (Thomas, Joseph) are not among them.
+ */
+export const USUALLY_SURNAMES: ReadonlySet<string> = new Set(words('ROY PAL ANAND RANA NANDA PANDIT BHAGAT MADAN PRABHU KAUSHIK SINHA'));
+
 /** Common first parts of a name (Mohammed Arif, Syed Anwar, Venkata Ramana): where they stand swaps no given names. */
 export const NAME_PREFIX_TOKENS: ReadonlySet<string> = new Set(words('MUHAMMAD ABDUL SYED SHEIKH SRI VENKATA SAI'));
+
+/** Pairs of different names that share a phonetic key, alphabetical, one space between. */
+export const SAME_KEY_DISTINCT: ReadonlySet<string> = new Set(['DAS DASH', 'GAURI GHORI', 'GHORI GOURI', 'GHORI GOWRI']);
 
 /** Canonical entries of TOKEN_VARIANTS whose spellings are abbreviations or forms of one word, not two names: a match. */
 export const CURATED_CANON: ReadonlySet<string> = new Set(words('MUHAMMAD SHEIKH SHRI'));

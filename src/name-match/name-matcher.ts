@@ -1,4 +1,4 @@
-import { alignNames } from './name-align.js';
+import { alignNames, FREE } from './name-align.js';
 import { splitProprietor } from './name-entities.js';
 import { judge, type JudgeContext } from './name-judge.js';
 import { orderedFlags, orderedReasons } from './name-match-order.js';
@@ -8,16 +8,20 @@ import {
 import { parseName } from './name-normalize.js';
 import { hasIndicScript, toBankLatin } from './name-script.js';
 import { isTruncationOf } from './name-truncation.js';
+import { ENTITY_WORDS } from './name-lexicon.js';
 
 export {
   DEFAULT_NAME_MATCH_THRESHOLDS, NAME_MATCH_FLAGS, NAME_MATCH_REASONS, parseNameMatchThresholds,
   type NameMatchFlag, type NameMatchOutcome, type NameMatchReason, type NameMatchThresholds, type NameMatchVerdict,
 } from './name-match-types.js';
 
+const INDIC_LETTER = /(?=[\u0900-\u0D7F])\p{L}/u;
 // A truncated name that agrees with everything it kept is the same name; the score says it was cut.
 const TRUNCATED_SCORE = 96;
 // The proprietor of a firm, paid through the firm's account: the same holder, for a person to confirm.
 const PROPRIETOR_PERSON_CAP = 85;
+// The firm itself, with its proprietor named: a match, but not an exact one, so a strict tenant can review it.
+const PROPRIETOR_FIRM_CAP = 98;
 
 /**
  * Compares the name a payer expects with the name a bank registered. Pure and deterministic.
@@ -28,14 +32,21 @@ const PROPRIETOR_PERSON_CAP = 85;
  */
 export function matchPayeeNames(expected: string, registered: string, thresholds: NameMatchThresholds = DEFAULT_NAME_MATCH_THRESHOLDS): NameMatchOutcome {
   const identical = expected.trim() !== '' && expected.trim() === registered.trim();
-  const convertedA = hasIndicScript(expected);
-  const convertedB = hasIndicScript(registered);
-  if (convertedA) expected = toBankLatin(expected).text;
-  if (convertedB) registered = toBankLatin(registered).text;
+  // A name counts as converted only when it had Indic letters: a stray danda or nukta is punctuation.
+  let convertedA = false;
+  let convertedB = false;
+  let voicingBlind = false;
+  if (hasIndicScript(expected) || hasIndicScript(registered)) {
+    const [a, b] = [toBankLatin(expected), toBankLatin(registered)];
+    [convertedA, convertedB] = [INDIC_LETTER.test(expected), INDIC_LETTER.test(registered)];
+    [expected, registered] = [a.text, b.text];
+    voicingBlind = a.scripts.includes('tamil') || b.scripts.includes('tamil');
+  }
   const converted = convertedA || convertedB;
   const ctx: JudgeContext = {
-    thresholds, converted, oneSideConverted: convertedA !== convertedB,
-    sameRelative: (a, b) => compare(a, b, ctx).result !== 'no_match',
+    thresholds, converted, oneSideConverted: convertedA !== convertedB, voicingBlind,
+    // The same relative, or one written cut short (W/O RAMESH KU for W/O RAMESH KUMAR SHARMA).
+    sameRelative: (a, b) => compare(a, b, ctx).result !== 'no_match' || (Math.min(a.length, b.length) >= 5 && (a.startsWith(b) || b.startsWith(a))),
   };
 
   let out = identical ? null : truncated(expected, registered, ctx);
@@ -49,18 +60,29 @@ export function matchPayeeNames(expected: string, registered: string, thresholds
 }
 
 function compare(expected: string, registered: string, ctx: JudgeContext): NameMatchOutcome {
-  const a = parseName(expected);
-  const b = parseName(registered);
+  let a = parseName(expected);
+  let b = parseName(registered);
   if (a.tokens.length === 0 || b.tokens.length === 0) return { score: 0, result: 'no_match', reasons: ['no_common_token'], flags: [] };
-  return judge(a, b, alignNames(a, b, ctx.oneSideConverted), ctx);
+  const script = { oneSideConverted: ctx.oneSideConverted, voicingBlind: ctx.voicingBlind };
+  let al = alignNames(a, b, script);
+  // A kept Thiru or Shri that joined nothing on the other side was a salutation after all.
+  if ((a.titleKept && al.stateA[0] === FREE) || (b.titleKept && al.stateB[0] === FREE)) {
+    if (a.titleKept && al.stateA[0] === FREE) a = parseName(expected, false);
+    if (b.titleKept && al.stateB[0] === FREE) b = parseName(registered, false);
+    al = alignNames(a, b, script);
+  }
+  return judge(a, b, al, ctx);
 }
 
 /** The registered name is the expected one cut by the bank's fixed-width name field. */
 function truncated(expected: string, registered: string, ctx: JudgeContext): NameMatchOutcome | null {
   if (!isTruncationOf(expected, registered)) return null;
   const flags = new Set<NameMatchFlag>(['truncated']);
-  if (parseName(expected).tokens.some((t) => t.business)) flags.add('business_name_expected');
-  if (parseName(registered).tokens.some((t) => t.business)) flags.add('business_name_registered');
+  const [a, b] = [parseName(expected), parseName(registered)];
+  if (a.tokens.some((t) => t.business)) flags.add('business_name_expected');
+  if (b.tokens.some((t) => t.business)) flags.add('business_name_registered');
+  if (a.relation !== null || b.relation !== null) flags.add('relation_clause');
+  if (a.honorifics.includes('LATE') || b.honorifics.includes('LATE')) flags.add('deceased_marker');
   return { score: TRUNCATED_SCORE, result: verdictFor(TRUNCATED_SCORE, ctx.thresholds), reasons: ['truncated'], flags: orderedFlags(flags) };
 }
 
@@ -86,7 +108,9 @@ function proprietorLinked(expected: string, registered: string, ctx: JudgeContex
     };
   };
   const firm = cmp(split.firm);
-  if (firm.result !== 'no_match') return linked(firm, 100);
+  if (firm.result !== 'no_match') return linked(firm, PROPRIETOR_FIRM_CAP);
+  // A company, LLP or trust has no proprietor: its "PROP" names someone else's role, not a link to them.
+  if (parseName(split.firm).tokens.some((t) => (t.legal && t.text !== 'CO') || ENTITY_WORDS.has(t.text))) return null;
   const person = cmp(split.person);
   return person.result !== 'no_match' ? linked(person, PROPRIETOR_PERSON_CAP) : null;
 }

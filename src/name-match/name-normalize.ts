@@ -1,5 +1,5 @@
 import {
-  AMBIGUOUS_TITLES, BUSINESS_WORDS, CONNECTORS, HONORIFIC_CANON, HONORIFICS, LEGAL_CANON, LEGAL_FORMS, NAME_FORMING_HONORIFICS, NAME_HONORIFIC_SUFFIXES, NAME_STARTING_HONORIFICS,
+  AMBIGUOUS_TITLES, NAME_TITLES, BUSINESS_WORDS, CONNECTORS, HONORIFIC_CANON, HONORIFICS, LEGAL_CANON, LEGAL_FORMS, NAME_FORMING_HONORIFICS, NAME_HONORIFIC_SUFFIXES, NAME_STARTING_HONORIFICS,
   PROPRIETOR_WORDS, TOKEN_VARIANTS, TRAILING_TITLES, WEAK_TOKENS,
 } from './name-lexicon.js';
 import { isGivenName } from './name-people.js';
@@ -40,6 +40,8 @@ export interface ParsedName {
   length: number;
   /** The last word was a legal form cut short by a fixed-width field (PRIVAT, LIMI). */
   cut: boolean;
+  /** A leading Shri or Thiru was kept as the possible start of a two-word name (Thiru Murugan). */
+  titleKept: boolean;
 }
 
 // S/O, D/O, W/O, C/O, H/O with a slash or dots; bare SO/DO/WO or "S O" between words; spelled-out relations.
@@ -55,9 +57,14 @@ const PHRASE_HINT = /\(|LIABILITY|PERSON|H\W*U\W*F|UNDIVIDED|SANGHA/i;
 
 function splitRelation(s: string): { holder: string; relation: string | null } {
   const m = RELATION.exec(s);
-  if (!m || !/\p{L}/u.test(s.slice(0, m.index))) return { holder: s, relation: null };
+  // The holder needs a word of its own ("K S O NAIR" is initials and a name), and two before a bare DO,
+  // which is also the Portuguese "do" of Goan names (Maria do Carmo Fernandes).
+  const holder = s.slice(0, m?.index ?? 0);
+  if (!m || !/\p{L}{2}/u.test(holder)) return { holder: s, relation: null };
+  if (/^\s*DO\s*$/i.test(m[0]) && holder.trim().split(/\s+/).length < 2) return { holder: s, relation: null };
   const relation = s.slice(m.index + m[0].length).toUpperCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
-  return { holder: s.slice(0, m.index), relation: relation.split(' ').filter((w) => w !== 'LATE' && !HONORIFICS.has(w)).join(' ') };
+  // Salutations stay for the relative's own parsing (SHRI RAM may be Shriram); LATE only says they died.
+  return { holder: s.slice(0, m.index), relation: relation.split(' ').filter((w) => w !== 'LATE').join(' ') };
 }
 
 function makeToken(cased: string): NameToken {
@@ -83,15 +90,55 @@ function makeToken(cased: string): NameToken {
 
 const nextIsLtd = (cased: readonly string[], i: number): boolean => LEGAL_CANON.get(cased[i + 1]?.toUpperCase() ?? '') === 'LTD';
 
+/**
+ * What a leading salutation-like word is: a title to drop, part of the name (Sri Devi → Sridevi,
+ * Major Singh), or kept for now as the possible start of a two-word name (Thiru Murugan), which
+ * compare() drops again when the other side has no such name.
+ */
+function leadingTitle(tokens: readonly NameToken[], i: number, keepNameTitles: boolean): 'title' | 'name' | 'maybe' {
+  const t = tokens[i]!;
+  if (!HONORIFICS.has(t.raw) || (AMBIGUOUS_TITLES.has(t.raw) && tokens.length - i < 3)) return 'name';
+  // Major and Captain are also given names (Major Singh): a title only before a name that is not Singh or Kumar.
+  if (NAME_TITLES.has(t.raw) && (tokens[i + 1]?.weak ?? true)) return 'name';
+  // "Sri Devi Reddy" is Sridevi and "Sree Lakshmi" Sreelakshmi: Sri and Sree begin many South Indian
+  // names. Shri and Thiru are mostly salutations: part of the name only when without them a single
+  // word would be left ("Thiru Murugan"; "Shri Ram Gupta" is Ram Gupta).
+  const next = tokens[i + 1];
+  if (!NAME_FORMING_HONORIFICS.has(t.raw) || !next || !isGivenName(t.raw + next.raw)) return 'title';
+  if (NAME_STARTING_HONORIFICS.has(t.raw)) return 'name';
+  return tokens.length - i !== 2 || !keepNameTitles ? 'title' : 'maybe';
+}
+
+/** A person's name without its leading titles, a title after it (", Dr.") and -bhai, -ben, ji after a given name. */
+function stripPersonTitles(input: NameToken[], honorifics: string[], keepNameTitles: boolean): { tokens: NameToken[]; titleKept: boolean } {
+  const note = (t: NameToken) => honorifics.push(HONORIFIC_CANON.get(t.raw) ?? t.raw);
+  let drop = 0;
+  let kind: ReturnType<typeof leadingTitle> = 'name';
+  while (drop < input.length - 1 && (kind = leadingTitle(input, drop, keepNameTitles)) === 'title') note(input[drop++]!);
+  const tokens = input.slice(drop);
+  // A title after the name ("Tapan Kumar Ghosh, Dr.").
+  while (tokens.length > 2 && TRAILING_TITLES.has(tokens[tokens.length - 1]!.raw)) note(tokens.pop()!);
+  // "Nilesh Bhai Patel", "Bhavna Ben", "Mahesh Ji Sharma": a respectful word after the given name, not
+  // a name, unless "ji" makes one name with it (Ram Ji → Ramji).
+  const out: NameToken[] = [];
+  for (const [i, t] of tokens.entries()) {
+    const suffix = i > 0 && tokens.length >= 2 && NAME_HONORIFIC_SUFFIXES.has(t.raw) && !(t.raw === 'JI' && isGivenName(tokens[i - 1]!.raw + t.raw));
+    if (suffix) note(t);
+    else out.push(t);
+  }
+  return { tokens: out, titleKept: kind === 'maybe' };
+}
+
 /** Splits a name into comparable tokens. Pure; the same input always gives the same output. */
-export function parseName(input: string): ParsedName {
+export function parseName(input: string, keepNameTitles = true): ParsedName {
   // Most names are ASCII already; others have their Latin diacritics folded away (é → e). The marks of
   // other scripts stay: an Indic vowel sign is part of the name (राम and रमा are different names).
-  const trimmed = (/^[\x20-\x7e]*$/.test(input) ? input : input.normalize('NFKD').replace(/(\p{Script=Latin})\p{M}+/gu, '$1').normalize('NFC')).trim();
+  const ascii = /^[\x20-\x7e]*$/.test(input);
+  const trimmed = (ascii ? input : input.normalize('NFKD').replace(/(\p{Script=Latin})\p{M}+/gu, '$1').normalize('NFC')).trim();
   const { holder, relation } = splitRelation(trimmed);
   const honorifics: string[] = [];
   const connectors: string[] = [];
-  let s = holder.replace(MESSRS, (_m, lead: string) => {
+  let s = !holder.includes('/') ? holder : holder.replace(MESSRS, (_m, lead: string) => {
     honorifics.push('M/S');
     return `${lead} `;
   });
@@ -107,8 +154,9 @@ export function parseName(input: string): ParsedName {
       .replace(/\b(SMRITI|SEVA|YUVA|MAHILA|KRISHAK|SHRAMIK)\s+SANGHA\b/gi, '$1 SANGH');
   }
   if (/[&'\u2019`]/.test(s)) s = s.replace(/&/g, ' & ').replace(/['\u2019`]/g, '');
-  const punctuation = s.replace(/[\p{L}\p{M}\p{N}\s&]/gu, '');
-  const chunks = s.split(/[^\p{L}\p{M}\p{N}&]+/u).filter((c) => c !== '');
+  // ASCII names (most of them) take the cheaper ASCII patterns; the result is the same.
+  const punctuation = ascii ? s.replace(/[A-Za-z0-9\s&]/g, '') : s.replace(/[\p{L}\p{M}\p{N}\s&]/gu, '');
+  const chunks = s.split(ascii ? /[^A-Za-z0-9&]+/ : /[^\p{L}\p{M}\p{N}&]+/u).filter((c) => c !== '');
 
   let splitInitials = false;
   let leading = true; // still inside a run of leading salutations ("Dr (Mrs) …")
@@ -144,6 +192,7 @@ export function parseName(input: string): ParsedName {
   });
   // A fixed-width field that stopped inside a legal form: "… PRIVAT", "… LIMI", "… PR".
   let cut = false;
+  let titleKept = false;
   const last = tokens[tokens.length - 1];
   if (last && tokens.length > 1 && trimmed.length >= 20 && last.raw.length >= 2 && !LEGAL_CANON.has(last.raw)) {
     const form = CUT_LEGAL_WORDS.find((w) => w.startsWith(last.raw));
@@ -152,38 +201,8 @@ export function parseName(input: string): ParsedName {
       cut = true;
     }
   }
-  const isBusiness = tokens.some((t) => t.business);
-  if (!isBusiness) {
-    let drop = 0;
-    const title = (i: number) => {
-      const t = tokens[i]!;
-      if (!HONORIFICS.has(t.raw) || (AMBIGUOUS_TITLES.has(t.raw) && tokens.length - i < 3)) return false;
-      // "Sri Devi Reddy" is Sridevi and "Sree Lakshmi" Sreelakshmi: Sri and Sree begin many South Indian
-      // names. Shri and Thiru are mostly salutations: part of the name only when without them a common
-      // token or a single word would be left ("Shri Hari Om Gupta" keeps Hari Om; "Thiru Murugan").
-      const next = tokens[i + 1];
-      if (!NAME_FORMING_HONORIFICS.has(t.raw) || !next || !isGivenName(t.raw + next.raw)) return true;
-      return !(NAME_STARTING_HONORIFICS.has(t.raw) || next.weak || tokens.length - i === 2);
-    };
-    while (drop < tokens.length - 1 && title(drop)) {
-      honorifics.push(HONORIFIC_CANON.get(tokens[drop]!.raw) ?? tokens[drop]!.raw);
-      drop++;
-    }
-    tokens = tokens.slice(drop);
-    // A title after the name ("Tapan Kumar Ghosh, Dr.").
-    while (tokens.length > 2 && TRAILING_TITLES.has(tokens[tokens.length - 1]!.raw)) {
-      const t = tokens.pop()!;
-      honorifics.push(HONORIFIC_CANON.get(t.raw) ?? t.raw);
-    }
-    // "Nilesh Bhai Patel", "Bhavna Ben", "Mahesh Ji Sharma": a respectful word after the given name, not
-    // a name, unless "ji" makes one name with it (Ram Ji → Ramji).
-    tokens = tokens.filter((t, i, all) => {
-      if (i === 0 || all.length < 2 || !NAME_HONORIFIC_SUFFIXES.has(t.raw) || (t.raw === 'JI' && isGivenName(all[i - 1]!.raw + t.raw))) return true;
-      honorifics.push(HONORIFIC_CANON.get(t.raw) ?? t.raw);
-      return false;
-    });
-  }
+  if (!tokens.some((t) => t.business)) ({ tokens, titleKept } = stripPersonTitles(tokens, honorifics, keepNameTitles));
   honorifics.sort();
   connectors.sort();
-  return { tokens, relation, honorifics, connectors, punctuation, splitInitials, length: trimmed.length, cut };
+  return { tokens, relation, honorifics, connectors, punctuation, splitInitials, length: trimmed.length, cut, titleKept };
 }

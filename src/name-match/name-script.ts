@@ -11,6 +11,8 @@ export type { IndicScript } from './name-script-rules.js';
 const INDIC = /[\u0900-\u0D7F]/;
 /** A run starts at an Indic character and takes the joiners (ZWJ/ZWNJ) inside or after it. */
 const RUN = /[\u0900-\u0D7F][\u0900-\u0D7F\u200C\u200D]*/g;
+// English letters whose names take two or more Indic letters, as written for initials (एस = S, आर = R).
+const LETTER_NAMES = new Map([['ES', 'S'], ['EM', 'M'], ['EL', 'L'], ['EN', 'N'], ['AR', 'R'], ['AAR', 'R'], ['EF', 'F'], ['ECH', 'H'], ['EKS', 'X']]);
 const DANDA = 0x964;
 const DOUBLE_DANDA = 0x965;
 const ZWNJ = 0x200c;
@@ -42,7 +44,13 @@ export interface BankLatin {
 export function toBankLatin(s: string): BankLatin {
   if (!INDIC.test(s)) return { text: s, scripts: [] };
   const seen = new Set<IndicScript>();
-  const text = s.replace(RUN, (run) => convertRun(run, seen));
+  const text = s.replace(RUN, (run: string, at: number) => {
+    const latin = convertRun(run, seen);
+    // Before a full stop, one letter or an English letter's name is an initial (க. பழனிசாமி → K. PALANISAMY,
+    // के. एस. → K. S.), not the syllable KA or the word ES.
+    if (s[at + run.length] !== '.') return latin;
+    return LETTER_NAMES.get(latin) ?? (/^\p{L}\p{M}*$/u.test(run) ? latin.slice(0, 1) : latin);
+  });
   return { text, scripts: [...seen].sort() };
 }
 

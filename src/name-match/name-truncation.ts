@@ -1,4 +1,10 @@
-import { ENTITY_WORDS, HONORIFICS } from './name-lexicon.js';
+import { BUSINESS_WORDS, ENTITY_WORDS, HONORIFICS, LEGAL_CANON, NAME_FORMING_HONORIFICS, PROPRIETOR_WORDS } from './name-lexicon.js';
+import { isGivenName } from './name-people.js';
+import { isKnownName } from './name-variants.js';
+
+// Words that make what was cut away another holder than the person kept: a business, an HUF or trust,
+// a proprietorship, a junior or senior of the same name.
+const OTHER_HOLDER = new Set([...BUSINESS_WORDS, ...ENTITY_WORDS, ...PROPRIETOR_WORDS, 'FAMILY', 'JR', 'SR', 'JUNIOR', 'SENIOR']);
 
 /**
  * Widths at which banks and partners are known or commonly said to cut a name field: IMPS 50 (100 for
@@ -9,27 +15,43 @@ export const TRUNCATION_WIDTHS: ReadonlySet<number> = new Set([20, 30, 35, 40, 5
 /** A shorter name is a short name, not a cut one ("RAMESH KUMAR" is a missing surname). */
 export const MIN_TRUNCATED_LENGTH = 20;
 
-/** Upper-case words only, without a leading salutation or M/S, single-spaced. */
+/**
+ * Upper-case words only, single-spaced, without M/S or a leading salutation, but not one that may begin
+ * the name itself (Sree Lakshmi, Selvi): those the parser decides, so a cut must keep them.
+ */
 function comparable(s: string): string {
-  const words = s.toUpperCase().replace(/(^|[^\p{L}\p{N}])M\s*\/\s*S(?![\p{L}\p{N}])/gu, '$1 ').split(/[^\p{L}\p{N}&]+/u).filter((w) => w !== '');
+  const words = s
+    .toUpperCase()
+    .replace(/(^|[^\p{L}\p{N}])M\s*\/\s*S(?![\p{L}\p{N}])/gu, '$1 ')
+    .replace(/(^|[^\p{L}])H\.?\s*U\.?\s*F\.?(?![\p{L}])/gu, '$1 HUF ')
+    .replace(/\bHINDU\s+UNDIVIDED\s+FAMILY\b/g, ' HUF ')
+    .split(/[^\p{L}\p{N}&]+/u)
+    .filter((w) => w !== '');
   let lead = 0;
-  while (lead < words.length - 1 && (HONORIFICS.has(words[lead]!) || words[lead] === 'MESSRS')) lead++;
+  const salutation = (w: string) => w === 'MESSRS' || (HONORIFICS.has(w) && !NAME_FORMING_HONORIFICS.has(w) && !isGivenName(w));
+  while (lead < words.length - 1 && salutation(words[lead]!)) lead++;
   return words.slice(lead).join(' ');
 }
 
 /**
  * `cut` is `full` cut short by a fixed-width field: the same words, in order, ending early (mid-word
  * or not), exactly at a known width, or one short of it where the field's last character was a
- * space. Not when all that was cut away is HUF, Trust or the like: a person is not their HUF, even at
- * 20 characters. Other prefixes are left to the token rules (a close match at best).
+ * space. Not when a person's name was kept and what was cut away makes another holder (HUF, trust,
+ * Pvt Ltd, Traders, PROP, Jr): a person is not their HUF or company, even at 20 characters; the
+ * token rules decide those. Other prefixes are left to the token rules too (a close match at best).
  */
 export function isTruncationOf(full: string, cut: string): boolean {
   const rawLength = cut.trim().replace(/\s+/g, ' ').length;
-  if (rawLength < MIN_TRUNCATED_LENGTH) return false;
+  if (rawLength < MIN_TRUNCATED_LENGTH || !(TRUNCATION_WIDTHS.has(rawLength) || TRUNCATION_WIDTHS.has(rawLength + 1))) return false;
   const f = comparable(full);
   const c = comparable(cut);
   if (c.length === 0 || c.length >= f.length || !f.startsWith(c)) return false;
   const onSpace = f[c.length] === ' ';
-  if (onSpace && f.slice(c.length + 1).split(' ').every((w) => ENTITY_WORDS.has(w))) return false;
+  // "RAMESH KUMAR AGARWAL" is the person, not the HUF; "RASHTRIYA … SHIKSHA" is the samiti cut short.
+  const keptWords = c.split(' ');
+  if (!onSpace) keptWords.pop(); // the cut word is unfinished
+  const personKept = keptWords.length > 0 && keptWords.every((w) => w.length === 1 || (isKnownName(w) && !BUSINESS_WORDS.has(LEGAL_CANON.get(w) ?? w)));
+  const droppedWords = f.slice(c.length).split(' ').slice(1); // whole words after the cut one
+  if (personKept && droppedWords.some((w) => OTHER_HOLDER.has(LEGAL_CANON.get(w) ?? w))) return false;
   return TRUNCATION_WIDTHS.has(rawLength) || (onSpace && TRUNCATION_WIDTHS.has(rawLength + 1));
 }

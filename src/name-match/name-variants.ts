@@ -1,7 +1,7 @@
 import { GIVEN_NAMES } from './lexicon/given-names.js';
 import { SURNAMES } from './lexicon/surnames.js';
 import { VARIANT_GROUPS } from './lexicon/variant-groups.js';
-import { CURATED_CANON, KNOWN_DISTINCT_NAMES, TOKEN_VARIANTS } from './name-lexicon.js';
+import { CURATED_CANON, KNOWN_DISTINCT_NAMES, SAME_KEY_DISTINCT, TOKEN_VARIANTS } from './name-lexicon.js';
 
 // Spellings of one name the lexicon groups (first of each line is canonical): VERGHESE → VARGHESE.
 const LEXICON_VARIANTS: ReadonlyMap<string, string> = new Map(
@@ -51,6 +51,7 @@ function computeKey(token: string): string {
     .replace(/QUE$/, 'Q') // Farooque/Farooq, Rafique/Rafiq
     .replace(/X/g, 'KS')
     .replace(/PH/g, 'F')
+    .replace(/OW(?![AEIOU])/g, 'OU') // Gowri/Gouri, Sowmya/Soumya, Bhowmik/Bhoumik: a diphthong, not a v (Bhawna is Bhavna)
     .replace(/W/g, 'V')
     .replace(/Q/g, 'K')
     .replace(/Z/g, 'J')
@@ -65,6 +66,9 @@ function computeKey(token: string): string {
 }
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set([...KNOWN_DISTINCT_NAMES, ...GIVEN_NAMES.trim().split(/\s+/), ...SURNAMES.trim().split(/\s+/)].map(phoneticKey));
+
+/** Two names the phonetic key cannot tell apart (Das / Dash: Bengali and Odia surnames). */
+export const isSameKeyDistinct = (a: string, b: string): boolean => a !== b && SAME_KEY_DISTINCT.has(a < b ? `${a} ${b}` : `${b} ${a}`);
 
 /** The token is a listed given name or surname (or a spelling of one). */
 export const isKnownName = (token: string): boolean => KNOWN_KEYS.has(phoneticKey(token));
@@ -113,18 +117,20 @@ export function editDistance(a: string, b: string, max: number): number {
 }
 
 /**
- * The consonants of a name, with what Indic romanisation leaves open folded together: vowel qualities
- * a/e/o and the inherent vowel itself (Varma/Verma, Maheta/Mehta, Kulakarni/Kulkarni), aspiration
- * (Sendil/Senthil), voicing, which Tamil script does not mark (Papu/Babu, Kanesan/Ganesan), v/b/w
- * (Bijay/Vijay), Bengali ya-phala (Byanarji/Banerjee) and a few Tamil and Malayalam letters (below).
- * i and u stay: सीता (Sita) is still not Sati.
+ * A name's shape with what Indic romanisation leaves open folded together: the vowel qualities a/e/o
+ * (Varma/Verma, Mahanti/Mohanty), the inherent vowel inside a word (Maheta/Mehta, Kulakarni/Kulkarni),
+ * aspiration (Sendil/Senthil), v/b/w (Bijay/Vijay), Bengali ya-phala (Byanarji/Banerjee), a silent
+ * final e (Verghese/Vargees) and a few Tamil and Malayalam letters (below). `voicingBlind` also folds
+ * k/g, t/d and p/b, which Tamil script does not tell apart (Papu/Babu, Kanesan/Ganesan). A first and a
+ * last vowel stay, and i and u stay everywhere: सीता (Sita) is not Sati, कमल (Kamal) is not Kamala.
  * Only for comparing a name converted from a script with a Latin spelling.
  */
-export function scriptSkeleton(token: string): string {
-  return token
+export function scriptSkeleton(token: string, voicingBlind = false): string {
+  let s = token
     .replace(/TCH/g, 'KSH') // Tamil ட்ச: Meenatchi / Meenakshi
     .replace(/ZH/g, 'L') // Tamil and Malayalam ழ: Pazhani / Palani
     .replace(/AI$/, 'A') // Malayalam ള്ള: Pilla / Pillai
+    .replace(/(?<=[^AEIOU])E$/, '')
     .replace(/AU|OU|OW|AW/g, 'O')
     .replace(/EE|II|IE/g, 'I')
     .replace(/OO|UU/g, 'U')
@@ -134,11 +140,13 @@ export function scriptSkeleton(token: string): string {
     .replace(/PH/g, 'F')
     .replace(/([KGJTDBPC])H/g, '$1')
     .replace(/SH|C/g, 'S') // Tamil ச is s or ch: Sinnasamy / Chinnasamy
-    .replace(/[PBVW]/g, 'P')
-    .replace(/[KGQ]/g, 'K')
-    .replace(/[TD]/g, 'T')
-    .replace(/Z/g, 'J')
-    .replace(/(?!^)[AEO]+/g, '')
+    .replace(/[BVW]/g, 'V')
+    .replace(/Q/g, 'K')
+    .replace(/Z/g, 'J');
+  if (voicingBlind) s = s.replace(/P/g, 'V').replace(/G/g, 'K').replace(/D/g, 'T');
+  return s
+    .replace(/[AEO]+/g, 'A')
+    .replace(/(?<!^)A(?!$)/g, '')
     .replace(/(.)\1+/g, '$1');
 }
 

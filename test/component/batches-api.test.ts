@@ -30,7 +30,7 @@ const HEADER = 'type,account_number,ifsc,rail,vpa,name,reference_id';
 
 const RESULT_COLUMNS = [
   'row', 'reference_id', 'status', 'type', 'masked_account_number', 'ifsc', 'vpa', 'account_status',
-  'registered_name', 'name_match_result', 'name_match_score', 'name_match_flags', 'failure_code', 'validation_id',
+  'registered_name', 'name_match_result', 'name_match_score', 'failure_code', 'validation_id', 'name_match_flags',
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -116,9 +116,9 @@ interface ResultRecord {
   registered_name: string | null;
   name_match_result: string | null;
   name_match_score: number | null;
-  name_match_flags: string | null;
   failure_code: string | null;
   validation_id: string | null;
+  name_match_flags: string | null;
 }
 
 async function finalBatch(id: string, timeoutMs = 20_000): Promise<BatchBody> {

@@ -165,3 +165,72 @@ test('flags come in their documented order and only when they apply', () => {
   assert.deepEqual(matchPayeeNames('Ravi Kumar', 'RAVI KUMAR').flags, []);
   assert.deepEqual(matchPayeeNames('Balaji Traders', 'BALAJI TRADERS PROP RAMESH KUMAR').flags, ['business_name_expected', 'business_name_registered', 'proprietor_linked']);
 });
+
+test('cases two blind reviews found, each pinned to the general rule that was fixed', () => {
+  // A join one letter off must pass the typo rule's checks: listed names, feminine endings.
+  expectAll([['Rama Devi Hansda', 'RAMDEV HANSDA'], ['Siva Sankar Pillai', 'SIVASANKARI PILLAI']], 'no_match');
+  // Two surnames the phonetic key cannot separate.
+  expectAll([['Pradeep Das', 'PRADEEP DASH']], 'no_match');
+  // The stub of a cut stands for the word in its place, not the first word it begins.
+  expectAll([['Mohammed Abdul Khadar Kunju Kunnummal', 'MOHAMMED ABDUL KHADAR KUTTY KU']], 'no_match');
+  // A society cut to its first words at a known width is still the society; a person is still not their HUF.
+  expectAll([['Rashtriya Gramin Vikas Evam Shiksha Samiti', 'RASHTRIYA GRAMIN VIKAS EVAM SHIKSHA']], 'match', { flag: 'truncated' });
+  // Under 20 characters a stub is a shortened word, never a truncation.
+  expectAll([['Abhimanyu Chattopadhyay', 'ABHIMANYU CHATTOPA']], 'close_match', { noFlag: 'truncated' });
+  // ow is a diphthong, not a v.
+  expectAll([['Gowri Shankar Iyengar', 'GOURI SHANKAR IYENGAR'], ['Sowmya Rao', 'SOUMYA RAO']], 'close_match');
+  expectAll([['Bhawna Trivedi', 'BHAVNA TRIVEDI']], 'close_match');
+  // Swapped given names, one of them unlisted; a house name moved to the front is not a swap.
+  expectAll([['Ouseph Devasia', 'DEVASIA OUSEPH']], 'no_match', { flag: 'reversed_given_names' });
+  expectAll([['Puthenpurayil Thomas Joseph', 'THOMAS JOSEPH PUTHENPURAYIL']], 'match');
+  // A script name against a Latin one: an inserted i or u is Tamil spelling, a dropped consonant is another name.
+  expectAll([['ପ୍ରଦୀପ୍ତ ସାହୁ', 'PRADEEP SAHU']], 'no_match');
+  expectAll([['சுப்பிரமணியன்', 'SUBRAMANIAN']], 'match', { flag: 'script_converted' });
+  // An initial written in script.
+  expectAll([['க. பழனிசாமி', 'K PALANISAMY']], 'match');
+});
+
+test('cases a hostile review found: leniencies that must not let another holder through, or block the same one', () => {
+  // A person's name at a known width is not their company, HUF, trust or proprietorship cut short.
+  expectAll([
+    ['RAMESHWAR DAS SHARMA PVT LTD', 'RAMESHWAR DAS SHARMA'], ['RAMESHWAR DAS SHARMA H.U.F.', 'RAMESHWAR DAS SHARMA'],
+    ['RAMESHWAR DAS SHARMA HINDU UNDIVIDED FAMILY', 'RAMESHWAR DAS SHARMA'], ['RAMESHWAR DAS SHARMA FAMILY TRUST', 'RAMESHWAR DAS SHARMA'],
+  ], 'no_match', { noFlag: 'truncated' });
+  expectAll([['RAMESHWAR DAS SHARMA TRADERS', 'RAMESHWAR DAS SHARMA'], ['RAMESHWAR DAS SHARMA JR', 'RAMESHWAR DAS SHARMA']], 'close_match', { noFlag: 'truncated' });
+  // A script name is not a listed name of another length or vowel: कमल is Kamal.
+  expectAll([['कमल शर्मा', 'KAMALA SHARMA'], ['कमल शर्मा', 'KOMAL SHARMA'], ['अंकित गुप्ता', 'ANKITA GUPTA'], ['रोहन वर्मा', 'REHAN VERMA'], ['गोपाल शर्मा', 'KOPAL SHARMA']], 'no_match');
+  // A stray danda is punctuation: nothing was converted, and nothing is lenient.
+  expectAll([['KOMAL SHARMA ।', 'KAMAL SHARMA']], 'no_match', { noFlag: 'script_converted' });
+  // -bhai against -ben is a man against a woman, separate or joined.
+  expectAll([['KIRAN BHAI PATEL', 'KIRAN BEN PATEL'], ['JASHUBEN PATEL', 'JASHU BHAI PATEL']], 'no_match');
+  // Major Singh is a name.
+  expectAll([['MAJOR SINGH', 'SINGH']], 'no_match');
+  // Goan "do" is no relation clause; a relation clause or a PROP role is not exact.
+  expectAll([['MARIA DO CARMO FERNANDES', 'MARIA']], 'close_match');
+  for (const [a, b] of [['SUNITA DEVI WIFE OF RAMESH', 'SUNITA DEVI'], ['SHARMA TRADERS', 'SHARMA TRADERS PROP RAMESH KUMAR'], ['PROP RAMESH KUMAR', 'RAMESH KUMAR']] as const) {
+    const out = matchPayeeNames(a, b);
+    assert.equal(out.result, 'match', `${a} | ${b}`);
+    assert.ok(out.score < 100, `${a} | ${b} scores ${out.score}: a strict tenant must be able to review it`);
+  }
+  // A market is not marketing; holders are not holdings.
+  expectAll([['KRISHNA MARKETING', 'KRISHNA MARKET'], ['ABC HOLDINGS', 'ABC HOLDERS']], 'no_match');
+  // Not a cut when the salutation-like first word may be part of the name.
+  expectAll([['SREE LAKSHMI NARAYANAN PILLAI', 'LAKSHMI NARAYANAN PI']], 'close_match');
+  // A name and its feminine form.
+  expectAll([['SAMEER KHAN', 'SAMEERA KHAN'], ['SALIM KHAN', 'SALIMA KHAN']], 'no_match');
+  // A trade name needs the person's full name; a company or trust has no proprietor.
+  expectAll([['SHARMA', 'SHARMA TRADERS'], ['R K', 'R K TRADERS'], ['RAMESH KUMAR', 'ABC PVT LTD PROP RAMESH KUMAR']], 'no_match');
+  // A given name and a surname swapped are the same person, even where the surname shares a key with a given name.
+  expectAll([['AMIT MITTAL', 'MITTAL AMIT'], ['RAHUL ROY', 'ROY RAHUL'], ['AMIT ANAND', 'ANAND AMIT']], 'match', { noFlag: 'reversed_given_names' });
+  // Parsi surnames that are also trade words are surnames.
+  expectAll([['NIKHIL TAILOR', 'MR NIKHIL TAILOR']], 'match', { noFlag: 'business_name_expected' });
+  expectAll([['ZUBIN CONTRACTOR', 'ZUBIN HOMI CONTRACTOR']], 'close_match', { noFlag: 'business_name_registered' });
+  // Shri is a salutation; a relative's name may be written with it, or cut short.
+  expectAll([['SHRI RAM GUPTA', 'RAM GUPTA'], ['RAJESH KUMAR S/O SHRI RAM', 'RAJESH KUMAR S/O SHRIRAM'], ['SUNITA DEVI W/O RAMESH KUMAR SHARMA', 'SUNITA DEVI W/O RAMESH KU']], 'match');
+  // A truncated name keeps its other signals.
+  const late = matchPayeeNames('RAMESHWAR PRASAD GUPTA', 'LATE RAMESHWAR PRASA');
+  assert.deepEqual([late.result, late.flags], ['match', ['truncated', 'deceased_marker']]);
+  // Ram in Ram Sharma is the given name, not a family token; Thiru alone is a salutation.
+  expectAll([['RAM SHARMA', 'RAM PRAKASH SHARMA']], 'close_match', { noFlag: 'surname_only' });
+  expectAll([['THIRU MURUGAN', 'MURUGAN'], ['Thiru Murugan', 'THIRUMURUGAN']], 'match');
+});

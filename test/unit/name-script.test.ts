@@ -255,3 +255,11 @@ function countSanscriptCalls(f: () => void): number {
   }
   return calls;
 }
+
+test('a letter before a full stop is an initial: the first letter, or the English letter it names', () => {
+  assert.equal(toBankLatin('க. பழனிசாமி').text, 'K. PAZHANISAMY');
+  assert.equal(toBankLatin('के. एस. रमेश').text, 'K. S. RAMESH');
+  assert.equal(toBankLatin('आर. के. शर्मा').text, 'R. K. SHARMA');
+  // A whole word before a full stop is still a word.
+  assert.equal(toBankLatin('ரமேஷ்.').text, 'RAMESH.');
+});
