@@ -1,4 +1,4 @@
-import { orderDiffers, type Alignment, type TokenPair } from './name-align.js';
+import { orderDiffers, type Alignment } from './name-align.js';
 import { DESCRIPTOR_EXCLUDED, ENTITY_WORDS, NAME_FORMING_HONORIFICS, NAME_PREFIX_TOKENS, SURNAME_SLOT_TOKENS, USUALLY_SURNAMES } from './name-lexicon.js';
 import type { NameMatchFlag, NameMatchReason } from './name-match-types.js';
 import type { NameToken, ParsedName } from './name-normalize.js';
@@ -75,31 +75,16 @@ export function hardRules({ a, b, al, freeA, freeB, businessA, businessB }: Side
 
   // Two given names swapped (Thomas Joseph / Joseph Thomas) are, in patronymic naming, father and son.
   if (!businessA && !businessB) {
-    // Only listed given names count: an unlisted word in a two-word name is more often a surname
-    // (Mittal, Dravid) than a rare given name, and a surname moved to the front is no swap.
+    // Only listed given names count: an unlisted word is more often a surname (Mittal, Dravid) or a
+    // house name (Puthenpurayil) than a rare given name, and a surname moved to the front is no swap.
     const names = al.pairs.filter((p) => {
       if (p.a.length !== 1 || p.b.length !== 1) return false;
       const [s, t] = [a.tokens[p.a[0]!]!, b.tokens[p.b[0]!]!];
       return !orderFree(s) && !orderFree(t) && (givenLike(s) || givenLike(t));
     });
-    if (names.length >= 2 && orderDiffers(names) && !familyNameMoved(names, a, b)) out.push('given_names_reversed');
+    if (names.length >= 2 && orderDiffers(names)) out.push('given_names_reversed');
   }
   return out;
-}
-
-const increasing = (xs: readonly number[]): boolean => xs.every((x, i) => i === 0 || x > xs[i - 1]!);
-const unlisted = (p: TokenPair, a: ParsedName, b: ParsedName): boolean => !givenLike(a.tokens[p.a[0]!]!) && !givenLike(b.tokens[p.b[0]!]!);
-
-/**
- * In three or more names, one unlisted word moved from the front to the back (or back to front) and
- * the rest in order: a family or house name written first on one side (PUTHENPURAYIL THOMAS JOSEPH).
- */
-function familyNameMoved(names: readonly TokenPair[], a: ParsedName, b: ParsedName): boolean {
-  if (names.length < 3) return false;
-  const order = [...names].sort((p, q) => p.a[0]! - q.a[0]!);
-  const bs = order.map((p) => p.b[0]!);
-  return (increasing([...bs.slice(1), bs[0]!]) && bs[0]! > bs[bs.length - 1]! && unlisted(order[0]!, a, b))
-    || (increasing([bs[bs.length - 1]!, ...bs.slice(0, -1)]) && bs[bs.length - 1]! < bs[0]! && unlisted(order[order.length - 1]!, a, b));
 }
 
 export type Review = 'first_name_only' | 'surname_only' | 'trade_name' | 'partial' | null;
