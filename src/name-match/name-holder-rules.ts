@@ -16,9 +16,13 @@ const orderFree = (t: NameToken): boolean =>
   USUALLY_SURNAMES.has(t.text) || isSurnameOnly(t.text);
 const givenLike = (t: NameToken): boolean => !orderFree(t) && isGivenName(t.text);
 const isDescriptor = (t: NameToken): boolean => t.business && !t.legal && !ENTITY_WORDS.has(t.text) && !DESCRIPTOR_EXCLUDED.has(t.text);
-/** A given name and more: two or more words, one of them a name that is not a surname, Kumar or an initial. */
+/**
+ * A given name and more: two or more words, one of them a distinctive name (not a surname, Kumar, Ram,
+ * Sai or an initial). "SAI RAM" is a devotion, not a person trading under their name.
+ */
 const isFullPersonName = (tokens: readonly NameToken[]): boolean =>
-  tokens.filter((t) => !t.initial).length >= 2 && tokens.some((t) => !t.initial && !t.business && !SURNAME_SLOT_TOKENS.has(t.text) && !isSurnameOnly(t.text));
+  tokens.filter((t) => !t.initial).length >= 2 &&
+  tokens.some((t) => !t.initial && !t.weak && !t.business && !SURNAME_SLOT_TOKENS.has(t.text) && !NAME_PREFIX_TOKENS.has(canonicalToken(t.text)) && !isSurnameOnly(t.text));
 
 /**
  * What the business side adds to a person's full name is trade words only ("RAVI SHANKAR PANDEY GENERAL

@@ -37,8 +37,9 @@ function comparable(s: string): string {
  * `cut` is `full` cut short by a fixed-width field: the same words, in order, ending early (mid-word
  * or not), exactly at a known width, or one short of it where the field's last character was a
  * space. Not when a person's name was kept and what was cut away makes another holder (HUF, trust,
- * Pvt Ltd, Traders, PROP, Jr): a person is not their HUF or company, even at 20 characters; the
- * token rules decide those. Other prefixes are left to the token rules too (a close match at best).
+ * Pvt Ltd, Traders, PROP, Jr): the person's own account, cut at the same width, would read the same,
+ * so the token rules decide (no match for an HUF, trust or company, a close match for a trade name).
+ * Other prefixes are left to the token rules too (a close match at best).
  */
 export function isTruncationOf(full: string, cut: string): boolean {
   const rawLength = cut.trim().replace(/\s+/g, ' ').length;
@@ -50,8 +51,15 @@ export function isTruncationOf(full: string, cut: string): boolean {
   // "RAMESH KUMAR AGARWAL" is the person, not the HUF; "RASHTRIYA … SHIKSHA" is the samiti cut short.
   const keptWords = c.split(' ');
   if (!onSpace) keptWords.pop(); // the cut word is unfinished
-  const personKept = keptWords.length > 0 && keptWords.every((w) => w.length === 1 || (isKnownName(w) && !BUSINESS_WORDS.has(LEGAL_CANON.get(w) ?? w)));
-  const droppedWords = f.slice(c.length).split(' ').slice(1); // whole words after the cut one
-  if (personKept && droppedWords.some((w) => OTHER_HOLDER.has(LEGAL_CANON.get(w) ?? w))) return false;
+  // A person's name: up to four words, no trade word, at most one of them unlisted (an unlisted given name
+  // or surname still counts; "JEEVAN JYOTI GRAMIN VIKAS SEVA" has two unlisted words and is a sansthan).
+  const words = keptWords.filter((w) => w.length > 1);
+  const unlisted = words.filter((w) => !isKnownName(w)).length;
+  const personKept = words.length > 0 && words.length <= 4 && unlisted <= 1 && !words.some((w) => BUSINESS_WORDS.has(LEGAL_CANON.get(w) ?? w));
+  const [cutWord, ...droppedWords] = f.slice(f.lastIndexOf(' ', c.length - 1) + 1).split(' '); // the cut word, then whole words after it
+  const otherHolder = (w: string) => OTHER_HOLDER.has(LEGAL_CANON.get(w) ?? w);
+  // Cut inside the trade word itself ("SRI VENKATESWARA ENT"): the bank holds the business's name.
+  const cutInsideTradeWord = !onSpace && otherHolder(cutWord!);
+  if (personKept && !cutInsideTradeWord && droppedWords.some(otherHolder)) return false;
   return TRUNCATION_WIDTHS.has(rawLength) || (onSpace && TRUNCATION_WIDTHS.has(rawLength + 1));
 }

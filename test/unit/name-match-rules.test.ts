@@ -234,3 +234,18 @@ test('cases a hostile review found: leniencies that must not let another holder 
   expectAll([['RAM SHARMA', 'RAM PRAKASH SHARMA']], 'close_match', { noFlag: 'surname_only' });
   expectAll([['THIRU MURUGAN', 'MURUGAN'], ['Thiru Murugan', 'THIRUMURUGAN']], 'match');
 });
+
+test('cases the third blind set found', () => {
+  // Two listed names a letter apart.
+  expectAll([['Nazrul Hoque', 'NAZMUL HOQUE'], ['Ajay Dhote', 'AJAY DHOLE']], 'no_match');
+  // A trade name needs a distinctive person's name; & Associates names more people.
+  expectAll([['Sai Ram Medicals', 'SAI RAM'], ['Priyanka Arora', 'PRIYANKA ARORA ASSOCIATES']], 'no_match');
+  // A cut that keeps only a person's name of an entity is decided as the person against it; a cut
+  // inside the trade word, or of an organisation's own words, is a cut.
+  expectAll([['Harpreet Singh Grewal Transport Co', 'HARPREET SINGH GREWA']], 'close_match');
+  expectAll([['Bhagwandas Shantilal Kothari HUF', 'BHAGWANDAS SHANTILAL']], 'no_match');
+  expectAll([
+    ['Jeevan Jyoti Gramin Vikas Seva Sansthan', 'JEEVAN JYOTI GRAMIN VIKAS SEVA'], ['Sri Venkateswara Enterprises Private Limited', 'SRI VENKATESWARA ENT'],
+    ['Naorem Ibobi Singh Memorial Trust', 'NAOREM IBOBI SINGH M'],
+  ], 'match', { flag: 'truncated' });
+});
