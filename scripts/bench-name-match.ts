@@ -89,15 +89,24 @@ rate(runMatcher, Math.min(1, SECONDS / 2));
 rate(runBaseline, Math.min(0.5, SECONDS / 4));
 if (previous) rate(runPrevious, Math.min(1, SECONDS / 2));
 
-// Interleaved rounds, so a noisy neighbour slows each side alike.
+// Interleaved rounds, so a noisy neighbour slows each side alike; the ratio to the previous matcher is
+// the median of the rounds' ratios, which one slow round cannot move.
+const ROUNDS = 6;
 let matcherRate = 0;
 let baselineRate = 0;
 let previousRate = 0;
-for (let round = 0; round < 3; round++) {
-  matcherRate += rate(runMatcher, SECONDS / 3) / 3;
-  baselineRate += rate(runBaseline, SECONDS / 3) / 3;
-  if (previous) previousRate += rate(runPrevious, SECONDS / 3) / 3;
+const roundRatios: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const now = rate(runMatcher, SECONDS / ROUNDS);
+  matcherRate += now / ROUNDS;
+  baselineRate += rate(runBaseline, SECONDS / ROUNDS) / ROUNDS;
+  if (previous) {
+    const before = rate(runPrevious, SECONDS / ROUNDS);
+    previousRate += before / ROUNDS;
+    roundRatios.push(before / now);
+  }
 }
+const medianRatio = [...roundRatios].sort((x, y) => x - y)[Math.floor(roundRatios.length / 2)] ?? 0;
 const lat = latenciesMicros(runMatcher, Math.min(2, SECONDS));
 
 process.stdout.write('throughput\n');
@@ -107,7 +116,7 @@ say('matcher / baseline', `${fmt(matcherRate / baselineRate, 4)} (${fmt(baseline
 if (previous) {
   say(`matcher at ${args.against}`, `${fmt(previousRate)} matches/s`);
   say(`at ${args.against} / baseline`, `${fmt(previousRate / baselineRate, 4)} (${fmt(baselineRate / previousRate, 0)}× slower)`);
-  say(`time per match, now / ${args.against}`, `${fmt(previousRate / matcherRate, 2)}×`);
+  say(`time per match, now / ${args.against}`, `${fmt(medianRatio, 2)}× (median of ${ROUNDS} rounds; ${fmt(Math.min(...roundRatios), 2)}–${fmt(Math.max(...roundRatios), 2)})`);
 }
 process.stdout.write('\nlatency per match (timed one by one)\n');
 say('p50', `${fmt(quantile(lat, 0.5), 2)} µs`);

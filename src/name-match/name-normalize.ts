@@ -49,14 +49,20 @@ const RELATION = /(?:^|[\s,.;(])(?:[SDWCH]\s*[/\\]\s*O|[SDWC]\s*\.\s*O)(?![\p{L}
 const MESSRS = /(^|[^\p{L}\p{N}])M\s*\/\s*S(?![\p{L}\p{N}])\.?/giu;
 const VOWELLESS_INITIALS = /^[B-DF-HJ-NP-TV-XZ]{2,3}$/;
 const NAME_SUFFIX = /^(.{3,}?)(BHAI|BEN|BAHEN|BEHN|JI|KUMAR|BAI)$/;
+// The last two letters of those suffixes: a cheap test before the pattern.
+const SUFFIX_ENDINGS = new Set(['AI', 'EN', 'HN', 'JI', 'AR']);
 // Suffixes that are part of the name (Hirenkumar, Sitabai), unlike the respectful bhai, ben and ji.
 const NAME_PART_SUFFIXES = new Set(['KUMAR', 'BAI']);
 const CUT_LEGAL_WORDS = ['PRIVATE', 'LIMITED', 'COMPANY', 'CORPORATION', 'INCORPORATED'];
 // Something parseName's phrase rewrites look for: (P), LIMITED LIABILITY…, ONE PERSON…, H.U.F., HINDU…, …SANGHA.
 const PHRASE_HINT = /\(|LIABILITY|PERSON|H\W*U\W*F|UNDIVIDED|SANGHA/i;
 
+// Something every RELATION match contains (a slash or dot, a bare SO/DO/WO or S O, an OF): most names
+// have none, and the full pattern is the costliest part of parsing.
+const RELATION_HINT = /[/\\.]|\s[SDW] ?O\s|OF(?![A-Z])/i;
+
 function splitRelation(s: string): { holder: string; relation: string | null } {
-  const m = RELATION.exec(s);
+  const m = RELATION_HINT.test(s) ? RELATION.exec(s) : null;
   // The holder needs a word of its own ("K S O NAIR" is initials and a name), and two before a bare DO,
   // which is also the Portuguese "do" of Goan names (Maria do Carmo Fernandes).
   const holder = s.slice(0, m?.index ?? 0);
@@ -72,7 +78,7 @@ function makeToken(cased: string): NameToken {
   const text = LEGAL_CANON.get(raw) ?? raw;
   const initial = raw.length === 1 && /\p{L}/u.test(raw);
   // A name of its own is not a stem plus "ji": Balaji and Ramji are not Bala and Ram.
-  let suffix = raw.length > 5 ? NAME_SUFFIX.exec(raw) : null;
+  let suffix = raw.length > 5 && SUFFIX_ENDINGS.has(raw.slice(-2)) ? NAME_SUFFIX.exec(raw) : null;
   if (suffix?.[2] === 'JI' && isGivenName(raw)) suffix = null;
   return {
     text,
