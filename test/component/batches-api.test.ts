@@ -790,7 +790,7 @@ describe('results export', () => {
       HEADER,
       `bank_account,${a1},HDFC0000001,IMPS,,Gurpreet Singh,-starts-with-minus`, // 2
       `bank_account,${rejectedAcct},HDFC1234,IMPS,,,rej-3`, // 3
-      'vpa,,,,priya.nair@okaxis,"Nair, Priya",vpa-4', // 4
+      'vpa,,,,priya.nair@okaxis,"Nair, Priya W/O Suresh Nair",vpa-4', // 4: a relation clause the matcher flags
       `bank_account,${a2},HDFC0000001,NEFT,,,inv-5`, // 5
       `bank_account,${dashed(a1)},HDFC0000001,IMPS,,,dup-6`, // 6
       'vpa,,,,a.b@okaxis,,=cmd', // 7: rejected reference (not echoed back)
@@ -813,6 +813,11 @@ describe('results export', () => {
     assert.equal(col(csvOut.rows[1]!, 'failure_code'), 'validation.invalid_ifsc');
     assert.equal(col(csvOut.rows[1]!, 'masked_account_number'), '');
     assert.equal(col(csvOut.rows[2]!, 'vpa'), 'priya.nair@okaxis');
+    // The matcher's flags are stored with the validation and come back in the last column.
+    assert.equal(col(csvOut.rows[2]!, 'name_match_result'), 'match');
+    assert.equal(col(csvOut.rows[2]!, 'name_match_flags'), 'relation_clause');
+    assert.equal(col(csvOut.rows[0]!, 'name_match_flags'), '');
+    assert.equal(col(csvOut.rows[1]!, 'name_match_flags'), '', 'a rejected row was never matched: an empty cell');
     assert.equal(col(csvOut.rows[3]!, 'account_status'), 'invalid');
     assert.equal(col(csvOut.rows[4]!, 'validation_id'), col(csvOut.rows[0]!, 'validation_id'));
     assert.equal(col(csvOut.rows[5]!, 'reference_id'), '');
