@@ -1,5 +1,5 @@
 import type { NameToken, ParsedName } from './name-normalize.js';
-import { areDistinctKnownNames, isCuratedVariant, isKnownName, isSameKeyDistinct, phoneticKey, scriptSkeleton, typoDistance } from './name-variants.js';
+import { areDistinctKnownNames, canonicalToken, isCuratedVariant, isKnownName, isSameKeyDistinct, phoneticKey, scriptSkeleton, typoDistance } from './name-variants.js';
 
 /**
  * How two tokens (or a token and a run of tokens) were paired, from most to least certain.
@@ -48,7 +48,9 @@ function pass(x: Side, y: Side, aIsX: boolean, out: TokenPair[], test: (s: NameT
 
 const exact = (s: NameToken, t: NameToken): PairKind | null => (s.text !== t.text ? null : s.raw === t.raw ? 'exact' : 'legal');
 const translit = (s: NameToken, t: NameToken): PairKind | null =>
-  s.initial || s.key !== t.key || isSameKeyDistinct(s.raw, t.raw) ? null : isCuratedVariant(s.raw, t.raw) ? 'curated' : 'translit';
+  s.initial || s.key !== t.key || isSameKeyDistinct(canonicalToken(s.raw), canonicalToken(t.raw)) || isSameKeyDistinct(s.raw, t.raw)
+    ? null
+    : isCuratedVariant(s.raw, t.raw) ? 'curated' : 'translit';
 const isMale = (t: NameToken) => /(?:BHAI|KUMAR)$/.test(t.raw);
 const isFemale = (t: NameToken) => /(?:BEN|BAHEN|BEHN|BAI)$/.test(t.raw) && !t.raw.endsWith('BHAI');
 
@@ -71,6 +73,7 @@ const suffix = (s: NameToken, t: NameToken): PairKind | null => {
 const TRADE_FORMS = new Map([
   ['TRANSPORTER', 'TRANSPORT'], ['EXPORTER', 'EXPORT'], ['IMPORTER', 'IMPORT'], ['ENGINEERING', 'ENGINEER'], ['MANUFACTURER', 'MFG'],
   ['MANUFACTURING', 'MFG'], ['SUPPLIER', 'SUPPLY'], ['PRINTING', 'PRINTER'], ['CATERING', 'CATERER'], ['CONSTRUCTION', 'CONSTRUCTION'], ['TRADING', 'TRADER'],
+  ['FABRICATION', 'FABRICATOR'], ['PACKAGING', 'PACKAGER'],
 ]);
 function businessStem(w: string): string {
   const s = w.length > 4 ? w.replace(/IES$/, 'Y').replace(/(?<!S)S$/, '') : w;
@@ -162,7 +165,14 @@ function truncationPass(x: Side, xLength: number, y: Side, aIsX: boolean, out: T
   for (let k = j + 1; k < y.tokens.length; k++) y.state[k] = TRUNCATED;
 }
 
-/** One differs from the other by an a/e swap in one place: how Hindi's inherent vowel is written (Varma/Verma). */
+/**
+ * Two spellings the script cannot tell apart: an a/e swap in one place, how Hindi's inherent vowel is
+ * written (Varma/Verma), or a y between vowels, how Malayalam writes Nair (നായർ, Nayar).
+ */
+function scriptAmbiguity(x: string, y: string): boolean {
+  return x.replace(/AYA/g, 'AI') === y.replace(/AYA/g, 'AI') || onlyAEswap(x, y);
+}
+
 function onlyAEswap(x: string, y: string): boolean {
   if (x.length !== y.length) return false;
   let diff = 0;
@@ -191,12 +201,12 @@ function oneVowelMore(short: string, long: string): boolean {
  */
 function scriptVariant(voicingBlind: boolean) {
   return (s: NameToken, t: NameToken): PairKind | null => {
-    if (s.initial || t.initial || s.raw.length < 3 || t.raw.length < 3) return null;
+    if (s.initial || t.initial || s.raw.length < 3 || t.raw.length < 3 || isSameKeyDistinct(canonicalToken(s.raw), canonicalToken(t.raw))) return null;
     const distinct = areDistinctKnownNames(s.key, t.key);
     const [x, y] = [scriptSkeleton(s.raw, voicingBlind), scriptSkeleton(t.raw, voicingBlind)];
-    // Two listed names of one length whose skeletons agree differ by a vowel swap: कमल is Kamal, not
-    // Komal; only Hindi's a/e (Varma/Verma) is the script's ambiguity. Nayar/Nair differ in length.
-    if (x === y) return distinct && s.raw.length === t.raw.length && !onlyAEswap(s.raw, t.raw) ? null : 'curated';
+    // Two listed names whose skeletons agree are still two names (चेतन is Chetan, not Sathyan; कमल is
+    // Kamal, not Komal): only Hindi's a/e (Varma/Verma) is the script's own ambiguity.
+    if (x === y) return distinct && !scriptAmbiguity(s.raw, t.raw) ? null : 'curated';
     const [short, long] = x.length < y.length ? [x, y] : [y, x];
     return long.length >= 4 && !distinct && oneVowelMore(short, long) ? 'curated' : null;
   };
@@ -208,13 +218,14 @@ function scriptVariant(voicingBlind: boolean) {
  * too (`voicingBlind` when that script was Tamil). Two converted names are compared as converted: the
  * same script gives the same letters.
  */
-export function alignNames(a: ParsedName, b: ParsedName, script: { oneSideConverted: boolean; voicingBlind: boolean } | null = null): Alignment {
+export function alignNames(a: ParsedName, b: ParsedName, script: { oneSideConverted: boolean; bothConverted: boolean; voicingBlind: boolean } | null = null): Alignment {
   const A: Side = { tokens: a.tokens, state: new Uint8Array(a.tokens.length) };
   const B: Side = { tokens: b.tokens, state: new Uint8Array(b.tokens.length) };
   const pairs: TokenPair[] = [];
   pass(A, B, true, pairs, exact);
   pass(A, B, true, pairs, sameBusinessWord);
-  pass(A, B, true, pairs, translit);
+  // Two names converted from a script were written letter by letter: a sound-alike is another name (धारा, दारा).
+  if (!script?.bothConverted) pass(A, B, true, pairs, translit);
   if (script?.oneSideConverted) pass(A, B, true, pairs, scriptVariant(script.voicingBlind));
   joinedPass(A, B, true, pairs);
   joinedPass(B, A, false, pairs);

@@ -26,10 +26,10 @@ const KIND_REASON: Record<PairKind, NameMatchReason | null> = {
 // Pair kinds that are formatting, not a difference in the name.
 const FORMAT_KIND: Partial<Record<PairKind, number>> = { curated: FORMAT_PENALTY.variant, suffix: FORMAT_PENALTY.honorific, split: FORMAT_PENALTY.variant };
 
-/** 'm' for -bhai, 'f' for -ben (separate or joined), null for neither or both. */
+/** 'm' for -bhai, 'f' for -ben or -bai (separate or joined), null for neither or both. */
 function gender(p: ParsedName): 'm' | 'f' | null {
   const m = p.honorifics.includes('BHAI') || p.tokens.some((t) => t.stem !== null && t.raw.endsWith('BHAI'));
-  const f = p.honorifics.includes('BEN') || p.tokens.some((t) => t.stem !== null && /(?:BEN|BAHEN|BEHN)$/.test(t.raw));
+  const f = p.honorifics.includes('BEN') || p.tokens.some((t) => t.stem !== null && /(?:BEN|BAHEN|BEHN|(?<!H)BAI)$/.test(t.raw));
   return m === f ? null : m ? 'm' : 'f';
 }
 
@@ -78,8 +78,9 @@ export function judge(a: ParsedName, b: ParsedName, al: Alignment, ctx: JudgeCon
       if (cut) flags.add('truncated');
     }
     let kind: string = p.kind === 'typo' && p.distance === 2 ? 'typo2' : p.kind;
-    // A romanisation produced here is one spelling among several: its difference is not the payee's.
-    if (ctx.converted && kind === 'translit') kind = 'curated';
+    // A romanisation produced here, against a Latin name, is one spelling among several: its difference
+    // is not the payee's. Two native names are compared strictly (the script wrote the letters).
+    if (ctx.oneSideConverted && kind === 'translit') kind = 'curated';
     if (kind === 'curated' || FORMAT_KIND[p.kind as PairKind] !== undefined) format += FORMAT_KIND[kind as PairKind] ?? FORMAT_PENALTY.variant;
     else counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }

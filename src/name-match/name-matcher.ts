@@ -8,6 +8,7 @@ import {
 import { parseName } from './name-normalize.js';
 import { hasIndicScript, toBankLatin } from './name-script.js';
 import { isTruncationOf } from './name-truncation.js';
+import { isKnownName } from './name-variants.js';
 import { ENTITY_WORDS } from './name-lexicon.js';
 
 export {
@@ -46,7 +47,7 @@ export function matchPayeeNames(expected: string, registered: string, thresholds
   const ctx: JudgeContext = {
     thresholds, converted, oneSideConverted: convertedA !== convertedB, voicingBlind,
     // The same relative, or one written cut short (W/O RAMESH KU for W/O RAMESH KUMAR SHARMA).
-    sameRelative: (a, b) => compare(a, b, ctx).result !== 'no_match' || (Math.min(a.length, b.length) >= 5 && (a.startsWith(b) || b.startsWith(a))),
+    sameRelative: (a, b) => compare(a, b, ctx).result !== 'no_match' || isRelativeCut(a, b) || isRelativeCut(b, a),
   };
 
   let out = identical ? null : truncated(expected, registered, ctx);
@@ -59,11 +60,18 @@ export function matchPayeeNames(expected: string, registered: string, thresholds
   return out;
 }
 
+/** `cut` is `full` cut short inside a word that is no name of its own (RAMESH KU, not RAMESH of RAMESHWAR). */
+function isRelativeCut(full: string, cut: string): boolean {
+  if (cut.length < 5 || cut.length >= full.length || !full.startsWith(cut) || full[cut.length] === ' ') return false;
+  const stub = cut.slice(cut.lastIndexOf(' ') + 1);
+  return !isKnownName(stub);
+}
+
 function compare(expected: string, registered: string, ctx: JudgeContext): NameMatchOutcome {
   let a = parseName(expected);
   let b = parseName(registered);
   if (a.tokens.length === 0 || b.tokens.length === 0) return { score: 0, result: 'no_match', reasons: ['no_common_token'], flags: [] };
-  const script = { oneSideConverted: ctx.oneSideConverted, voicingBlind: ctx.voicingBlind };
+  const script = { oneSideConverted: ctx.oneSideConverted, bothConverted: ctx.converted && !ctx.oneSideConverted, voicingBlind: ctx.voicingBlind };
   let al = alignNames(a, b, script);
   // A kept Thiru or Shri that joined nothing on the other side was a salutation after all.
   if ((a.titleKept && al.stateA[0] === FREE) || (b.titleKept && al.stateB[0] === FREE)) {

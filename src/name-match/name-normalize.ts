@@ -48,9 +48,9 @@ export interface ParsedName {
 const RELATION = /(?:^|[\s,.;(])(?:[SDWCH]\s*[/\\]\s*O|[SDWC]\s*\.\s*O)(?![\p{L}\p{N}])\.?|\s(?:SO|DO|WO|[SDW] O)\s|(?:^|\s)(?:SON|DAUGHTER|WIFE|HUSBAND|CARE)\s+OF(?![\p{L}\p{N}])/iu;
 const MESSRS = /(^|[^\p{L}\p{N}])M\s*\/\s*S(?![\p{L}\p{N}])\.?/giu;
 const VOWELLESS_INITIALS = /^[B-DF-HJ-NP-TV-XZ]{2,3}$/;
-const NAME_SUFFIX = /^(.{3,}?)(BHAI|BEN|BAHEN|BEHN|JI|KUMAR|BAI)$/;
+const NAME_SUFFIX = /^(.{3,}?)(BHAI|BEN|BAHEN|BEHN|JI|KUMAR|BAI|SAHEB|SAHAB)$/;
 // The last two letters of those suffixes: a cheap test before the pattern.
-const SUFFIX_ENDINGS = new Set(['AI', 'EN', 'HN', 'JI', 'AR']);
+const SUFFIX_ENDINGS = new Set(['AI', 'EN', 'HN', 'JI', 'AR', 'EB', 'AB']);
 // Suffixes that are part of the name (Hirenkumar, Sitabai), unlike the respectful bhai, ben and ji.
 const NAME_PART_SUFFIXES = new Set(['KUMAR', 'BAI']);
 const CUT_LEGAL_WORDS = ['PRIVATE', 'LIMITED', 'COMPANY', 'CORPORATION', 'INCORPORATED'];
@@ -66,7 +66,12 @@ function splitRelation(s: string): { holder: string; relation: string | null } {
   // The holder needs a word of its own ("K S O NAIR" is initials and a name), and two before a bare DO,
   // which is also the Portuguese "do" of Goan names (Maria do Carmo Fernandes).
   const holder = s.slice(0, m?.index ?? 0);
-  if (!m || !/\p{L}{2}/u.test(holder)) return { holder: s, relation: null };
+  if (!m) return { holder: s, relation: null };
+  // "S/O RAMESH KUMAR": no holder at all, only the relative, who is not the account's holder.
+  if (!/\p{L}/u.test(holder) && /^[\s,.;(]*[SDWCH]\s*[/\\.]\s*O|^\s*(?:SON|DAUGHTER|WIFE|HUSBAND|CARE)\s+OF/iu.test(s)) {
+    return { holder: '', relation: s.slice(m.index + m[0].length).toUpperCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim() };
+  }
+  if (!/\p{L}{2}/u.test(holder)) return { holder: s, relation: null };
   if (/^\s*DO\s*$/i.test(m[0]) && holder.trim().split(/\s+/).length < 2) return { holder: s, relation: null };
   const relation = s.slice(m.index + m[0].length).toUpperCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
   // Salutations stay for the relative's own parsing (SHRI RAM may be Shriram); LATE only says they died.

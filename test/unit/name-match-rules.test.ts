@@ -249,3 +249,30 @@ test('cases the third blind set found', () => {
     ['Naorem Ibobi Singh Memorial Trust', 'NAOREM IBOBI SINGH M'],
   ], 'match', { flag: 'truncated' });
 });
+
+test('cases a second hostile review found, all of another holder let through', () => {
+  // A native name against a different listed Latin name with the same skeleton, in any script.
+  expectAll([
+    ['चेतन शर्मा', 'SATHYAN SHARMA'], ['परवीन शेख', 'PRAVIN SHAIKH'], ['सना खान', 'SANYA KHAN'], ['साहिल खान', 'SOHAIL KHAN'], ['पारस पटेल', 'PARESH PATEL'],
+    ['मनीषा पटेल', 'MONICA PATEL'], ['केदार जाधव', 'KHADER JADHAV'], ['রমা দাস', 'RAMYA DAS'], ['સના શેખ', 'SANYA SHAIKH'], ['അന്ന ജോസഫ്', 'ANANYA JOSEPH'],
+    ['प्रकाश दास', 'PRAKASH DASH'], ['गौरी खान', 'GHORI KHAN'],
+  ], 'no_match');
+  // …while the script's own ambiguities still pass.
+  expectAll([['प्रिया वर्मा', 'PRIYA VERMA'], ['രമേശ് നായർ', 'RAMESH NAIR']], 'match', { flag: 'script_converted' });
+  // Two native names are compared letter for letter: a sound-alike is another name.
+  expectAll([['धारा पटेल', 'दारा पटेल'], ['राजा खान', 'रज़ा खान'], ['हरीश कुमार', 'हारिस कुमार'], ['हीराबाई पटेल', 'हीराभाई पटेल']], 'no_match');
+  // Das and Dash whatever the spelling of Das.
+  expectAll([['PRAKASH DASS', 'PRAKASH DASH']], 'no_match');
+  // PROP between two people's names is no proprietorship to pay on.
+  expectAll([['RAMESH KUMAR', 'RAMESH KUMAR PROP SUNITA DEVI']], 'close_match', { noFlag: 'proprietor_linked' });
+  // A relative whose name starts another's is another relative.
+  expectAll([['SUNITA DEVI D/O RAMESH', 'SUNITA DEVI D/O RAMESHWAR'], ['MOHD RAFI S/O ALI', 'MOHD RAFI S/O ALIM']], 'no_match', { reason: 'different_relative' });
+  // Entity and "more people" words beyond the first list.
+  expectAll([['SURESH KUMAR AGARWAL SANSTHA', 'SURESH KUMAR AGARWAL'], ['RAMESH AGARWAL', 'RAMESH AGARWAL & SON']], 'no_match');
+  // A clause with no holder before it names only the relative.
+  expectAll([['RAMESH KUMAR SHARMA', 'S/O RAMESH KUMAR SHARMA'], ['RAMESH KUMAR SHARMA', 'SON OF RAMESH KUMAR SHARMA']], 'no_match');
+  // -bai is a woman's, -bhai a man's.
+  expectAll([['HIRABAI PATEL', 'HIRABHAI PATEL']], 'no_match');
+  // And two same-holder pairs a hard rule used to block.
+  expectAll([['ANNA SAHEB PATIL', 'ANNASAHEB PATIL'], ['Sharma Printers', 'SHARMA PRINTING'], ['Om Dairy', 'OM DAIRIES']], 'match');
+});
