@@ -183,10 +183,13 @@ function onlyAEswap(x: string, y: string): boolean {
   return diff === 1;
 }
 
-/** `long` is `short` with one letter more: an i or u inside (Tamil's written vowel), or a final a. */
-function oneVowelMore(short: string, long: string): boolean {
+/**
+ * `long` is `short` with one letter more: an i or u inside (Tamil's written vowel), or, when `finalA`,
+ * a final a (an inherent vowel the Latin spelling dropped: Sushanta / Sushant).
+ */
+function oneVowelMore(short: string, long: string, finalA: boolean): boolean {
   if (long.length !== short.length + 1) return false;
-  if (long.endsWith('A') && long.slice(0, -1) === short) return true;
+  if (finalA && long.endsWith('A') && long.slice(0, -1) === short) return true;
   for (let i = 1; i < long.length - 1; i++) {
     if ((long[i] === 'I' || long[i] === 'U') && long.slice(0, i) + long.slice(i + 1) === short) return true;
   }
@@ -199,7 +202,7 @@ function oneVowelMore(short: string, long: string): boolean {
  * unless both are listed names of their own (कमल is Kamal, not Komal or Kamala). A consonant more or
  * less is another name (Pradipta / Pradeep).
  */
-function scriptVariant(voicingBlind: boolean) {
+function scriptVariant(voicingBlind: boolean, finalSchwa: ScriptContext['finalSchwa'], convertedIsA: boolean) {
   return (s: NameToken, t: NameToken): PairKind | null => {
     if (s.initial || t.initial || s.raw.length < 3 || t.raw.length < 3 || isSameKeyDistinct(canonicalToken(s.raw), canonicalToken(t.raw))) return null;
     const distinct = areDistinctKnownNames(s.key, t.key);
@@ -208,7 +211,10 @@ function scriptVariant(voicingBlind: boolean) {
     // Kamal, not Komal): only Hindi's a/e (Varma/Verma) is the script's own ambiguity.
     if (x === y) return distinct && !scriptAmbiguity(s.raw, t.raw) ? null : 'curated';
     const [short, long] = x.length < y.length ? [x, y] : [y, x];
-    return long.length >= 4 && !distinct && oneVowelMore(short, long) ? 'curated' : null;
+    // A final a counts only on the converted side (ಬಸವರಾಜ, Basavaraja, is Basavaraj), never on the Latin
+    // one (ಚೇತನ್ is Chetan, not Chetana), and not for Malayalam, which marks a final consonant (അജിത is Ajitha).
+    const finalA = finalSchwa === 'either' || (finalSchwa === 'converted' && (long === x) === convertedIsA);
+    return long.length >= 4 && !distinct && oneVowelMore(short, long, finalA) ? 'curated' : null;
   };
 }
 
@@ -218,7 +224,22 @@ function scriptVariant(voicingBlind: boolean) {
  * too (`voicingBlind` when that script was Tamil). Two converted names are compared as converted: the
  * same script gives the same letters.
  */
-export function alignNames(a: ParsedName, b: ParsedName, script: { oneSideConverted: boolean; bothConverted: boolean; voicingBlind: boolean } | null = null): Alignment {
+export interface ScriptContext {
+  oneSideConverted: boolean;
+  bothConverted: boolean;
+  /** The converted side is `a` (the expected name). */
+  convertedIsA: boolean;
+  /** Tamil: k/g, t/d, p/b are one letter. */
+  voicingBlind: boolean;
+  /**
+   * A final inherent vowel one side may lack: on `either` side for Bengali and Odia, which leave it
+   * unwritten (Subrata / Subrat); only on the `converted` side for Kannada and Telugu, which write it
+   * and whose Latin spellings often drop it (Basavaraja / Basavaraj).
+   */
+  finalSchwa: 'none' | 'either' | 'converted';
+}
+
+export function alignNames(a: ParsedName, b: ParsedName, script: ScriptContext | null = null): Alignment {
   const A: Side = { tokens: a.tokens, state: new Uint8Array(a.tokens.length) };
   const B: Side = { tokens: b.tokens, state: new Uint8Array(b.tokens.length) };
   const pairs: TokenPair[] = [];
@@ -226,12 +247,13 @@ export function alignNames(a: ParsedName, b: ParsedName, script: { oneSideConver
   pass(A, B, true, pairs, sameBusinessWord);
   // Two names converted from a script were written letter by letter: a sound-alike is another name (धारा, दारा).
   if (!script?.bothConverted) pass(A, B, true, pairs, translit);
-  if (script?.oneSideConverted) pass(A, B, true, pairs, scriptVariant(script.voicingBlind));
+  if (script?.oneSideConverted) pass(A, B, true, pairs, scriptVariant(script.voicingBlind, script.finalSchwa, script.convertedIsA));
   joinedPass(A, B, true, pairs);
   joinedPass(B, A, false, pairs);
   pass(A, B, true, pairs, suffix);
   pass(B, A, false, pairs, suffix);
-  typoPass(A, B, pairs);
+  // Two native names differ letter by letter: a "typo" between them is another name (Simranjeet, Simranpreet).
+  if (!script?.bothConverted) typoPass(A, B, pairs);
   initialPass(A, B, true, pairs);
   initialPass(B, A, false, pairs);
   truncationPass(A, a.length, B, true, pairs);

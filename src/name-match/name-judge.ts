@@ -50,8 +50,12 @@ export interface JudgeContext {
   converted: boolean;
   /** Exactly one side was converted: its tokens are compared with Latin spellings by their skeleton. */
   oneSideConverted: boolean;
+  /** The converted side is the expected name. */
+  convertedIsA: boolean;
   /** The converted script was Tamil, which writes k/g, t/d and p/b alike. */
   voicingBlind: boolean;
+  /** The converted script writes a final inherent vowel that Latin spellings often drop (Bengali, Odia, Kannada, Telugu). */
+  finalSchwa: 'none' | 'either' | 'converted';
 }
 
 /** Scores an alignment of two parsed names: score, verdict, reasons and flags. Pure. */

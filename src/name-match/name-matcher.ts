@@ -1,4 +1,4 @@
-import { alignNames, FREE } from './name-align.js';
+import { alignNames, FREE, type ScriptContext } from './name-align.js';
 import { splitProprietor } from './name-entities.js';
 import { judge, type JudgeContext } from './name-judge.js';
 import { orderedFlags, orderedReasons } from './name-match-order.js';
@@ -37,15 +37,20 @@ export function matchPayeeNames(expected: string, registered: string, thresholds
   let convertedA = false;
   let convertedB = false;
   let voicingBlind = false;
+  let finalSchwa: ScriptContext['finalSchwa'] = 'none';
   if (hasIndicScript(expected) || hasIndicScript(registered)) {
     const [a, b] = [toBankLatin(expected), toBankLatin(registered)];
     [convertedA, convertedB] = [INDIC_LETTER.test(expected), INDIC_LETTER.test(registered)];
     [expected, registered] = [a.text, b.text];
-    voicingBlind = a.scripts.includes('tamil') || b.scripts.includes('tamil');
+    const scripts = [...a.scripts, ...b.scripts];
+    voicingBlind = scripts.includes('tamil');
+    // Bengali and Odia leave the final inherent vowel unwritten, so either side may have it (Subrata,
+    // Subrat); Kannada and Telugu write it, and Latin spellings often drop it (Basavaraja, Basavaraj).
+    finalSchwa = scripts.some((s) => s === 'bengali' || s === 'oriya') ? 'either' : scripts.some((s) => s === 'kannada' || s === 'telugu') ? 'converted' : 'none';
   }
   const converted = convertedA || convertedB;
   const ctx: JudgeContext = {
-    thresholds, converted, oneSideConverted: convertedA !== convertedB, voicingBlind,
+    thresholds, converted, oneSideConverted: convertedA !== convertedB, convertedIsA: convertedA, voicingBlind, finalSchwa,
     // The same relative, or one written cut short (W/O RAMESH KU for W/O RAMESH KUMAR SHARMA).
     sameRelative: (a, b) => compare(a, b, ctx).result !== 'no_match' || isRelativeCut(a, b) || isRelativeCut(b, a),
   };
@@ -71,7 +76,10 @@ function compare(expected: string, registered: string, ctx: JudgeContext): NameM
   let a = parseName(expected);
   let b = parseName(registered);
   if (a.tokens.length === 0 || b.tokens.length === 0) return { score: 0, result: 'no_match', reasons: ['no_common_token'], flags: [] };
-  const script = { oneSideConverted: ctx.oneSideConverted, bothConverted: ctx.converted && !ctx.oneSideConverted, voicingBlind: ctx.voicingBlind };
+  const script: ScriptContext = {
+    oneSideConverted: ctx.oneSideConverted, bothConverted: ctx.converted && !ctx.oneSideConverted, convertedIsA: ctx.convertedIsA,
+    voicingBlind: ctx.voicingBlind, finalSchwa: ctx.finalSchwa,
+  };
   let al = alignNames(a, b, script);
   // A kept Thiru or Shri that joined nothing on the other side was a salutation after all.
   if ((a.titleKept && al.stateA[0] === FREE) || (b.titleKept && al.stateB[0] === FREE)) {

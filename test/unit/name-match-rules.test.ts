@@ -276,3 +276,14 @@ test('cases a second hostile review found, all of another holder let through', (
   // And two same-holder pairs a hard rule used to block.
   expectAll([['ANNA SAHEB PATIL', 'ANNASAHEB PATIL'], ['Sharma Printers', 'SHARMA PRINTING'], ['Om Dairy', 'OM DAIRIES']], 'match');
 });
+
+test('a final inherent vowel: ambiguous only where the script leaves it so', () => {
+  // Bengali and Odia leave it unwritten: either spelling; Kannada writes it, and banks drop it.
+  expectAll([['সুব্রত দাস', 'SUBRATA DAS'], ['ಬಸವರಾಜ ಪಾಟೀಲ್', 'BASAVARAJ PATIL']], 'match', { flag: 'script_converted' });
+  // A virama (Kannada) or a written final a (Malayalam) says which name it is.
+  for (const [a, b] of [['ಚೇತನ್ ಭಟ್', 'CHETANA BHAT'], ['അജിത മേനോൻ', 'AJITH MENON']] as const) {
+    assert.notEqual(matchPayeeNames(a, b).result, 'match', `${a} | ${b}`);
+  }
+  // Two native names a letter apart are two names.
+  expectAll([['ਸਿਮਰਨਜੀਤ ਕੌਰ', 'ਸਿਮਰਨਪ੍ਰੀਤ ਕੌਰ']], 'no_match');
+});
