@@ -17,7 +17,7 @@ import { GIVEN_NAMES } from '../src/name-match/lexicon/given-names.js';
 import { SURNAMES } from '../src/name-match/lexicon/surnames.js';
 import { VARIANT_GROUPS } from '../src/name-match/lexicon/variant-groups.js';
 import { candidatePairs, isCandidate, lexiconWords, pairId } from '../src/name-match/lexicon/candidate-pairs.js';
-import { editDistance, phoneticKey } from '../src/name-match/name-variants.js';
+import { phoneticKey } from '../src/name-match/name-variants.js';
 
 const args = new Set(process.argv.slice(2));
 const names = [...new Set([...lexiconWords(GIVEN_NAMES), ...lexiconWords(SURNAMES)])].sort();

@@ -46,7 +46,9 @@ export interface ParsedName {
 
 // S/O, D/O, W/O, C/O, H/O with a slash or dots; bare SO/DO/WO or "S O" between words; spelled-out relations.
 const RELATION = /(?:^|[\s,.;(])(?:[SDWCH]\s*[/\\]\s*O|[SDWC]\s*\.\s*O)(?![\p{L}\p{N}])\.?|\s(?:SO|DO|WO|[SDW] O)\s|(?:^|\s)(?:SON|DAUGHTER|WIFE|HUSBAND|CARE)\s+OF(?![\p{L}\p{N}])/iu;
-const MESSRS = /(^|[^\p{L}\p{N}])M\s*\/\s*S(?![\p{L}\p{N}])\.?/giu;
+export const MESSRS = /(^|[^\p{L}\p{N}])M\s*\/\s*S(?![\p{L}\p{N}])\.?/giu;
+/** HUF written with dots or spaces (H.U.F., H U F); the parser and the truncation check read it alike. */
+export const HUF_SPELLING = /(^|[^\p{L}])H\.?\s*U\.?\s*F\.?(?![\p{L}])/giu;
 const VOWELLESS_INITIALS = /^[B-DF-HJ-NP-TV-XZ]{2,3}$/;
 const NAME_SUFFIX = /^(.{3,}?)(BHAI|BEN|BAHEN|BEHN|JI|KUMAR|BAI|SAHEB|SAHAB)$/;
 // The last two letters of those suffixes: a cheap test before the pattern.
@@ -159,7 +161,7 @@ export function parseName(input: string, keepNameTitles = true): ParsedName {
       .replace(/\(\s*P\s*\)/gi, ' P ')
       .replace(/\bLIMITED\s+LIABILITY\s+PARTNERSHIP\b/gi, ' LIMITEDLIABILITYPARTNERSHIP ')
       .replace(/\bONE\s+PERSON\s+COMPANY\b/gi, ' ONEPERSONCOMPANY ')
-      .replace(/(^|[^\p{L}])H\.?\s*U\.?\s*F\.?(?![\p{L}])/giu, '$1 HUF ')
+      .replace(HUF_SPELLING, '$1 HUF ')
       .replace(/\bHINDU\s+UNDIVIDED\s+FAMILY\b/gi, ' HUF ')
       // Sangha is a surname too (Punjabi); after these words it is an association (Smriti Sangha, Yuva Sangha).
       .replace(/\b(SMRITI|SEVA|YUVA|MAHILA|KRISHAK|SHRAMIK)\s+SANGHA\b/gi, '$1 SANGH');

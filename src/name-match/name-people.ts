@@ -1,12 +1,10 @@
 // What the name lexicons say about one token: a given name, a surname, or neither. The lists are in
 // ./lexicon/ (sources and licences: docs/name-match/lexicon-sources.md). Tokens arrive upper-case; an
 // unlisted spelling is looked up by phonetic key, so a variant spelling of a listed name counts as listed.
-import { GIVEN_NAMES } from './lexicon/given-names.js';
-import { SURNAMES } from './lexicon/surnames.js';
-import { phoneticKey } from './name-variants.js';
+import { LISTED_GIVEN_NAMES, LISTED_SURNAMES, phoneticKey } from './name-variants.js';
 
-const GIVEN = new Set(GIVEN_NAMES.trim().split(/\s+/));
-const SURNAME = new Set(SURNAMES.trim().split(/\s+/));
+const GIVEN = new Set(LISTED_GIVEN_NAMES);
+const SURNAME = new Set(LISTED_SURNAMES);
 const GIVEN_KEYS = new Set([...GIVEN].map(phoneticKey));
 const SURNAME_KEYS = new Set([...SURNAME].map(phoneticKey));
 

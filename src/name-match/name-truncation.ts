@@ -1,4 +1,5 @@
 import { BUSINESS_WORDS, ENTITY_WORDS, HONORIFICS, LEGAL_CANON, NAME_FORMING_HONORIFICS, PROPRIETOR_WORDS } from './name-lexicon.js';
+import { HUF_SPELLING, MESSRS } from './name-normalize.js';
 import { isGivenName } from './name-people.js';
 import { isKnownName } from './name-variants.js';
 
@@ -22,8 +23,8 @@ export const MIN_TRUNCATED_LENGTH = 20;
 function comparable(s: string): string {
   const words = s
     .toUpperCase()
-    .replace(/(^|[^\p{L}\p{N}])M\s*\/\s*S(?![\p{L}\p{N}])/gu, '$1 ')
-    .replace(/(^|[^\p{L}])H\.?\s*U\.?\s*F\.?(?![\p{L}])/gu, '$1 HUF ')
+    .replace(MESSRS, '$1 ')
+    .replace(HUF_SPELLING, '$1 HUF ')
     .replace(/\bHINDU\s+UNDIVIDED\s+FAMILY\b/g, ' HUF ')
     .split(/[^\p{L}\p{N}&]+/u)
     .filter((w) => w !== '');

@@ -65,7 +65,11 @@ function computeKey(token: string): string {
   return s.replace(/(.)\1+/g, '$1');
 }
 
-const KNOWN_KEYS: ReadonlySet<string> = new Set([...KNOWN_DISTINCT_NAMES, ...GIVEN_NAMES.trim().split(/\s+/), ...SURNAMES.trim().split(/\s+/)].map(phoneticKey));
+/** The lexicon's lists as words, split once for every module that reads them. */
+export const LISTED_GIVEN_NAMES: readonly string[] = GIVEN_NAMES.trim().split(/\s+/);
+export const LISTED_SURNAMES: readonly string[] = SURNAMES.trim().split(/\s+/);
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set([...KNOWN_DISTINCT_NAMES, ...LISTED_GIVEN_NAMES, ...LISTED_SURNAMES].map(phoneticKey));
 
 /** Two names the phonetic key cannot tell apart (Das / Dash: Bengali and Odia surnames). */
 export const isSameKeyDistinct = (a: string, b: string): boolean => a !== b && SAME_KEY_DISTINCT.has(a < b ? `${a} ${b}` : `${b} ${a}`);
