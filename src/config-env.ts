@@ -62,6 +62,10 @@ export const envSchema = z.object({
   SWEEPER_INTERVAL_MS: int(100, 3_600_000).default(15_000),
   SWEEPER_STUCK_AFTER_MS: int(500, 86_400_000).default(120_000),
   SWEEPER_BATCH_SIZE: int(1, 10_000).default(500),
+  RETENTION_DAYS: int(31, 3650).default(180),
+  RETENTION_PAGE_SIZE: int(1, 5000).default(500),
+  RETENTION_PAUSE_MS: int(0, 60_000).default(20),
+  RETENTION_SCAN_INTERVAL_MS: int(1000, 86_400_000).default(3_600_000),
 
   // PARTNERS, PARTNER_ROUTE_<RAIL> and the PARTNER_<NAME>_* family are read by partners/partner-config.ts.
   PARTNER_SIM_PORT: int(0, 65535).default(0),

@@ -3,7 +3,7 @@ import { parseAllowedNetworks } from './webhooks/url-guard.js';
 import { parseRetrySchedule } from './webhooks/retry-schedule.js';
 import { parseTrustProxy, type TrustProxy } from './platform/trust-proxy.js';
 import type { NameMatchThresholds } from './name-match/name-matcher.js';
-import { decodeKeyText } from './platform/key-material.js';
+import { decodeKeyText, derivedKey } from './platform/key-material.js';
 import { envSchema, type Env } from './config-env.js';
 import { parseKeyring, secretProblems } from './config-secrets.js';
 
@@ -52,7 +52,8 @@ export interface Config {
   redis: { url: string; queuePrefix: string };
   crypto: { keys: Record<string, Buffer>; activeKeyId: string; blindIndexKey: Buffer };
   rateLimit: { points: number; windowSeconds: number };
-  idempotency: { ttlHours: number; lockTimeoutMs: number };
+  /** `fingerprintKey` keys the stored request hashes (derived from the blind-index key). */
+  idempotency: { ttlHours: number; lockTimeoutMs: number; fingerprintKey: Buffer };
   worker: {
     concurrency: number;
     attempts: number;
@@ -62,6 +63,8 @@ export interface Config {
     stalledIntervalMs: number;
   };
   sweeper: { enabled: boolean; intervalMs: number; stuckAfterMs: number; batchSize: number };
+  /** Personal data past `defaultDays` (or the tenant's own setting) is purged by the sweeper's leader, a page at a time. */
+  retention: { defaultDays: number; pageSize: number; pauseMs: number; scanEveryMs: number };
   partners: PartnersConfig;
   /** Bearer token required by GET /metrics; null leaves it open (bind the port privately). */
   metricsToken: string | null;
@@ -222,7 +225,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     redis: { url: e.REDIS_URL, queuePrefix: e.QUEUE_PREFIX },
     crypto: { keys: keyring.keys, activeKeyId, blindIndexKey },
     rateLimit: { points: e.RATE_LIMIT_POINTS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
-    idempotency: { ttlHours: e.IDEMPOTENCY_TTL_HOURS, lockTimeoutMs: e.IDEMPOTENCY_LOCK_TIMEOUT_MS },
+    idempotency: { ttlHours: e.IDEMPOTENCY_TTL_HOURS, lockTimeoutMs: e.IDEMPOTENCY_LOCK_TIMEOUT_MS, fingerprintKey: derivedKey(blindIndexKey, 'payval idempotency fingerprint') },
     worker: {
       concurrency: e.WORKER_CONCURRENCY,
       attempts: e.JOB_ATTEMPTS,
@@ -237,6 +240,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       stuckAfterMs: e.SWEEPER_STUCK_AFTER_MS,
       batchSize: e.SWEEPER_BATCH_SIZE,
     },
+    retention: { defaultDays: e.RETENTION_DAYS, pageSize: e.RETENTION_PAGE_SIZE, pauseMs: e.RETENTION_PAUSE_MS, scanEveryMs: e.RETENTION_SCAN_INTERVAL_MS },
     partners,
     metricsToken: e.METRICS_TOKEN || null,
     batches: {

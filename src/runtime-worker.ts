@@ -22,6 +22,8 @@ import { createSliceProcessor } from './validations/process-slice.js';
 import { attemptGateMetrics, createAttemptGates, defaultClaimsAhead } from './platform/row-limiter.js';
 import { startWebhookWorker, type WebhookWorker } from '../workers/webhook-worker.js';
 import { startBatchFeedWorker, type BatchFeedWorker } from '../workers/batch-feed-worker.js';
+import { createRetentionSweep } from './privacy/retention-sweep.js';
+import { createPurgeCounter } from './privacy/privacy-metrics.js';
 
 export interface WorkerRole {
   partners: PartnerSetup;
@@ -31,6 +33,8 @@ export interface WorkerRole {
   webhookWorker: WebhookWorker;
   feedWorker: BatchFeedWorker;
   sweeper: ValidationSweeper | null;
+  /** Fails unfinished validations through the final step (retention, erasure; tests). */
+  failValidations(ids: readonly string[], code: string): Promise<void>;
   /** Closes what this role opened besides its workers (the webhook sender's connections). */
   closeSender(): Promise<void>;
   /** Stops reporting partner circuits for the console. */
@@ -127,6 +131,7 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
 
   let sweeper: ValidationSweeper | null = null;
   if (config.sweeper.enabled) {
+    const retention = createRetentionSweep({ db, logger, ...config.retention, failUnfinished: processor.failMany, onPurged: createPurgeCounter(c.metrics) });
     sweeper = createValidationSweeper({
       db,
       redis: c.producerRedis,
@@ -141,8 +146,9 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
       maxWaiting: config.batches.feedMaxWaiting,
       batches: createBatchSweep({ db, redis: c.producerRedis, feedQueue: c.feedQueue, logger, abandonedAfterMs: config.batches.abandonedAfterMs, completion: batchCompletion }),
       tasks: [webhookSweepTask({ db, queue: c.webhookQueue, logger, overdueAfterMs: config.sweeper.stuckAfterMs, batchSize: config.sweeper.batchSize })],
+      leaderWork: [retention.run],
     });
     sweeper.start();
   }
-  return { partners, worker, sliceWorker, rowWorker, webhookWorker, feedWorker, sweeper, closeSender: () => sender.close(), stopHealthReports };
+  return { partners, worker, sliceWorker, rowWorker, webhookWorker, feedWorker, sweeper, failValidations: processor.failMany, closeSender: () => sender.close(), stopHealthReports };
 }

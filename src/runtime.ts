@@ -48,6 +48,8 @@ export interface Runtime {
   sliceWorker: ValidationSliceWorker | null;
   webhookWorker: WebhookWorker | null;
   sweeper: ValidationSweeper | null;
+  /** Worker roles: fails unfinished validations through the same final step as a job (batch counters, events). */
+  failValidations: ((ids: readonly string[], code: string) => Promise<void>) | null;
   stop(): Promise<void>;
 }
 
@@ -137,6 +139,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
     sliceWorker: workers?.sliceWorker ?? null,
     webhookWorker: workers?.webhookWorker ?? null,
     sweeper: workers?.sweeper ?? null,
+    failValidations: workers?.failValidations ?? null,
     stop() {
       stopping ??= (async () => {
         for (const close of closers) await close().catch((err) => logger.warn({ err }, 'error during shutdown'));
@@ -178,7 +181,7 @@ async function openSharedClients(
     blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
     guard: createUrlGuard({ requireHttps: config.webhooks.requireHttps, allowedNetworks: config.webhooks.allowedNetworks }),
     recorder: createWebhookRecorder({ queue: webhookQueue, logger }),
-    settings: createTenantSettings(db, { reuseMaxAgeSeconds: config.reuse.defaultMaxAgeSeconds, nameMatch: config.nameMatch }),
+    settings: createTenantSettings(db, { reuseMaxAgeSeconds: config.reuse.defaultMaxAgeSeconds, nameMatch: config.nameMatch, retentionDays: config.retention.defaultDays }),
     idempotency: createIdempotencyStore(db, config.idempotency),
     metrics,
     // The live router exists once the worker role has started its partners (API-only processes have none).

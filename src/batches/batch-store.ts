@@ -33,6 +33,7 @@ function fromRow(r: Row): Batch {
     // Rows moving on the counter shards change the batch as much as its own row does.
     updatedAt: r.counts_updated_at && (r.counts_updated_at as Date) > (r.updated_at as Date) ? (r.counts_updated_at as Date) : (r.updated_at as Date),
     completedAt: (r.completed_at as Date | null) ?? null,
+    purgedAt: (r.purged_at as Date | null) ?? null,
   };
 }
 

@@ -30,6 +30,8 @@ export interface Batch {
   createdAt: Date;
   updatedAt: Date;
   completedAt: Date | null;
+  /** When retention removed its metadata and row references; null: not purged. */
+  purgedAt: Date | null;
 }
 
 export interface BatchRejection { row: number; column: string | null; code: string; message: string }

@@ -33,5 +33,6 @@ export function toBatchView(b: Batch, firstRejections: BatchRejection[]) {
     created_at: iso(b.createdAt),
     updated_at: iso(b.updatedAt),
     completed_at: iso(b.completedAt),
+    purged_at: iso(b.purgedAt),
   };
 }

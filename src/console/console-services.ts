@@ -1,5 +1,5 @@
 // The console's own services, built over the clients the API role already has.
-import { createHmac } from 'node:crypto';
+import { derivedKey } from '../platform/key-material.js';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Db } from '../platform/db.js';
@@ -14,7 +14,7 @@ import { partnerHealthKey } from '../partners/partner-health-board.js';
 import { createConsoleOverview } from './console-overview.js';
 
 /** The sign-in throttle's key, derived from the blind-index key (one secret, a key per purpose). */
-export const signInThrottleSecret = (config: Config): Buffer => createHmac('sha256', config.crypto.blindIndexKey).update('payval sign-in throttle').digest();
+export const signInThrottleSecret = (config: Config): Buffer => derivedKey(config.crypto.blindIndexKey, 'payval sign-in throttle');
 
 type CountableQueue = Parameters<typeof createConsoleOverview>[0]['queues'][number];
 

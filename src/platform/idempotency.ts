@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Db, Trx } from './db.js';
 import { AppError } from './app-error.js';
 import { scopeWhere, type ModeScope } from './mode-scope.js';
@@ -51,7 +51,10 @@ const inProgress = (message = 'A request with this Idempotency-Key is still bein
  * keeps the lock fresh while the work runs, and `complete` / `release` with the reservation succeed
  * only while the lock is still the one this request holds, so a key can never serve two requests.
  */
-export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTimeoutMs: number }) {
+export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTimeoutMs: number; fingerprintKey: Buffer }) {
+  // Bodies hold account numbers, and a short number's plain hash can be found by trying them all: what
+  // is stored is keyed. Rows written before the key expire within the TTL, so their plain form is still accepted.
+  const stored = (fingerprint: string) => createHmac('sha256', opts.fingerprintKey).update(fingerprint).digest('hex');
   const owned = (scope: ModeScope, key: string, lockedAt: Date) => ({ ...scopeWhere(scope), idem_key: key, state: 'in_progress', locked_at: lockedAt });
 
   function newReservation(scope: ModeScope, key: string, lockedAt: Date): NewReservation {
@@ -73,7 +76,7 @@ export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTim
         await db('idempotency_keys').insert({
           ...scopeWhere(scope),
           idem_key: key,
-          request_hash: fingerprint,
+          request_hash: stored(fingerprint),
           state: 'in_progress',
           locked_at: now,
           created_at: now,
@@ -89,7 +92,7 @@ export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTim
         await db('idempotency_keys').where({ ...scopeWhere(scope), idem_key: key, expires_at: row.expires_at }).delete();
         continue;
       }
-      if (row.request_hash !== fingerprint) {
+      if (row.request_hash !== stored(fingerprint) && row.request_hash !== fingerprint) {
         throw new AppError('idempotency.key_reused', 'This Idempotency-Key was already used with a different request body.');
       }
       if (row.state === 'completed') {

@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+
 // Checks secret key material for what it is, not for how it is written: the development keys are
 // refused by their bytes (under any key id, with any spacing, padding or position in the keyring),
 // and keys that cannot have come from a random generator are refused in production.
@@ -38,3 +40,6 @@ export function sharesBytes(key: Buffer, others: readonly Buffer[]): boolean {
     return n > 0 && key.subarray(0, n).equals(o.subarray(0, n));
   });
 }
+
+/** A key for one purpose derived from a configured secret, so one secret serves several uses without reuse. */
+export const derivedKey = (secret: Buffer, purpose: string): Buffer => createHmac('sha256', secret).update(purpose).digest();

@@ -19,6 +19,25 @@ const REDACT_PATHS = [
   'apiKey',
   '*.apiKey',
   'key',
+  // Payee data that retention and erasure must be able to remove: a log line already shipped cannot be.
+  'vpa',
+  '*.vpa',
+  '*.*.vpa',
+  'expectedName',
+  '*.expectedName',
+  '*.*.expectedName',
+  'expected_name',
+  '*.expected_name',
+  '*.*.expected_name',
+  'registeredName',
+  '*.registeredName',
+  '*.*.registeredName',
+  'registered_name',
+  '*.registered_name',
+  '*.*.registered_name',
+  'metadata',
+  '*.metadata',
+  '*.*.metadata',
 ];
 
 const LONG_DIGIT_RUN = /\d{9,}/g;

@@ -7,15 +7,17 @@ const view = (s: TenantSettings) => ({
   object: 'settings' as const,
   reuse_max_age_seconds: s.reuseMaxAgeSeconds,
   name_match: { match_threshold: s.nameMatch.match, close_match_threshold: s.nameMatch.closeMatch },
+  retention_days: s.retentionDays,
 });
 
 interface SettingsBody {
   reuse_max_age_seconds?: number | null;
   name_match?: { match_threshold: number; close_match_threshold: number } | null;
+  retention_days?: number | null;
 }
 
 /**
- * The tenant's own policy: default answer reuse age and name-match thresholds, one for both modes.
+ * The tenant's own policy: default answer reuse age, name-match thresholds and retention, one for both modes.
  * Who may change them and to what is `changeSettings`'s (shared with the console's settings page).
  */
 export function settingsRoutes(settings: TenantSettingsStore, db: Db): Router {
@@ -32,6 +34,7 @@ export function settingsRoutes(settings: TenantSettingsStore, db: Db): Router {
       const nm = body.name_match;
       patch.nameMatch = nm ? { match: nm.match_threshold, closeMatch: nm.close_match_threshold } : null;
     }
+    if (body.retention_days !== undefined) patch.retentionDays = body.retention_days;
     const updated = await changeSettings(settings, db, { tenantId: auth.tenantId, mode: auth.mode, actor: auth.actor, via: 'api' }, patch, req.requestId);
     res.json(view(updated));
   });

@@ -3,16 +3,20 @@ import { AppError } from '../platform/app-error.js';
 import { appendAudit } from '../platform/audit-store.js';
 import type { NameMatchThresholds } from '../name-match/name-matcher.js';
 import type { KeyMode } from './api-key.js';
+import { isRetentionDays, RETENTION_MAX_DAYS, RETENTION_MIN_DAYS } from '../privacy/retention-policy.js';
 
 export interface TenantSettings {
   /** Default `max_age` for new validations: how old a reused partner answer may be. 0 disables reuse. */
   reuseMaxAgeSeconds: number;
   nameMatch: NameMatchThresholds;
+  /** Days after which a validation's personal data is purged (src/privacy/retention-sweep.ts). */
+  retentionDays: number;
 }
 
 export interface TenantSettingsPatch {
   reuseMaxAgeSeconds?: number | null;
   nameMatch?: NameMatchThresholds | null;
+  retentionDays?: number | null;
 }
 
 /**
@@ -32,6 +36,7 @@ export function createTenantSettings(db: Db, defaults: TenantSettings, cacheMs =
         row && row.name_match_threshold !== null && row.close_match_threshold !== null
           ? { match: Number(row.name_match_threshold), closeMatch: Number(row.close_match_threshold) }
           : defaults.nameMatch,
+      retentionDays: row?.retention_days ?? defaults.retentionDays,
     };
     if (cache.size > 10_000) cache.clear();
     cache.set(tenantId, { at: Date.now(), value });
@@ -46,6 +51,7 @@ export function createTenantSettings(db: Db, defaults: TenantSettings, cacheMs =
       values.name_match_threshold = patch.nameMatch?.match ?? null;
       values.close_match_threshold = patch.nameMatch?.closeMatch ?? null;
     }
+    if (patch.retentionDays !== undefined) values.retention_days = patch.retentionDays;
     await db('tenant_settings').insert({ tenant_id: tenantId, ...values }).onConflict('tenant_id').merge(Object.keys(values));
     cache.delete(tenantId);
     return get(tenantId);
@@ -89,6 +95,10 @@ export function checkSettingsChange(who: SettingsActor, patch: TenantSettingsPat
   if (age !== undefined && age !== null && !isInt(age, REUSE_MAX_AGE_LIMIT_SECONDS)) {
     throw invalid(`reuse_max_age_seconds must be a whole number of seconds from 0 to ${REUSE_MAX_AGE_LIMIT_SECONDS}.`, 'reuse_max_age_seconds');
   }
+  const days = patch.retentionDays;
+  if (days !== undefined && days !== null && !isRetentionDays(days)) {
+    throw invalid(`retention_days must be a whole number of days from ${RETENTION_MIN_DAYS} to ${RETENTION_MAX_DAYS}.`, 'retention_days');
+  }
   const nm = patch.nameMatch;
   if (!nm) return;
   if (!isInt(nm.match, 100)) throw invalid('match_threshold must be a whole number from 0 to 100.', 'name_match.match_threshold');
@@ -107,7 +117,7 @@ export async function changeSettings(store: TenantSettingsStore, db: Db, who: Se
     targetType: 'tenant',
     targetId: who.tenantId,
     requestId,
-    details: { reuse_max_age_seconds: updated.reuseMaxAgeSeconds, match_threshold: updated.nameMatch.match, close_match_threshold: updated.nameMatch.closeMatch },
+    details: { reuse_max_age_seconds: updated.reuseMaxAgeSeconds, match_threshold: updated.nameMatch.match, close_match_threshold: updated.nameMatch.closeMatch, retention_days: updated.retentionDays },
   });
   return updated;
 }

@@ -127,7 +127,8 @@ async function findReusable(trx: Trx, rows: readonly Validation[], now: number):
     const s = sources.get(sourceOf.get(row.id) ?? '');
     // Scoped like every read: another tenant's or mode's validation does not exist for this one.
     if (!s || s.tenantId !== row.tenantId || s.livemode !== row.livemode) continue;
-    if (s.status === 'completed' && s.accountStatus && s.partner && s.partnerReference) found.set(row.id, s);
+    // A purged answer has no holder name left to give (and its pointer is deleted with it): never served.
+    if (s.status === 'completed' && s.purgedAt === null && s.accountStatus && s.partner && s.partnerReference) found.set(row.id, s);
   }
   return found;
 }

@@ -9,6 +9,8 @@ const FAILURE_MESSAGES: Record<string, string> = {
   'partner.auth_failed': 'payval could not authenticate with the bank partner.',
   'partner.rejected': 'The bank partner refused the request.',
   'validation.attempts_exhausted': 'The validation could not be completed after the maximum number of attempts.',
+  'validation.expired': 'The validation was still unfinished when its retention period ended; its personal data was purged.',
+  'validation.erased': 'The validation was stopped by an erasure request for its payee.',
   'internal.error': 'The validation could not be completed.',
 };
 

@@ -12,7 +12,7 @@ import { retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import type { ValidationProcessor } from './process-validation.js';
 
 export interface SliceProcessorDeps {
-  processor: ValidationProcessor;
+  processor: Pick<ValidationProcessor, 'process'>;
   /** Gives rows their own jobs in the row queue (enqueueHandoffs in platform/queues.ts). */
   handOff: (rows: readonly RowHandoff[]) => Promise<void>;
   /** True once the slice worker is closing: rows not started yet, or claimed but not at a partner yet, are handed off at once. */

@@ -199,6 +199,10 @@ export function createValidationProcessor(deps: ProcessorDeps) {
   }
 
   return {
+    /** Fails unfinished rows from outside a job (retention, erasure) through the same final step: batch counters and events stay exact. */
+    failMany: async (ids: readonly string[], code: string): Promise<void> => {
+      await Promise.all(ids.map((id) => steps.fail(id, code, null)));
+    },
     /** A MySQL error leaves without its statement or values: BullMQ logs and stores what is thrown. */
     process: (id: string, ctx: AttemptContext): Promise<ProcessOutcome> =>
       attempt(id, ctx).catch((err: unknown) => {

@@ -47,6 +47,7 @@ export function fromRow(r: Row): Validation {
     updatedAt: r.updated_at as Date,
     processingStartedAt: (r.processing_started_at as Date | null) ?? null,
     completedAt: (r.completed_at as Date | null) ?? null,
+    purgedAt: (r.purged_at as Date | null) ?? null,
   };
 }
 

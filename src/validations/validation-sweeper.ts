@@ -50,6 +50,11 @@ export interface SweeperDeps {
   checkMs?: number;
   batches: { restartLostFeeds(): Promise<number>; failAbandonedUploads(): Promise<number>; completeFinishedBatches(): Promise<number> };
   tasks?: SweepTask[];
+  /**
+   * Long duties of the leader only (retention): each runs in its own loop, kicked while this process
+   * holds the lease, and must return soon after `shouldStop()` turns true (lease lost, shutting down).
+   */
+  leaderWork?: Array<(shouldStop: () => boolean) => Promise<void>>;
 }
 
 /**
@@ -83,6 +88,7 @@ export function createValidationSweeper(deps: SweeperDeps) {
   let nextLeaderSweepAt = 0;
   let lastIdleRequestAt = 0;
   let tickFailing = false;
+  let leading = false;
 
   /** An idle queue while MySQL holds unfinished rows nobody touched: their jobs are gone, whatever the marker says. */
   async function checkIdleQueue(now: number): Promise<void> {
@@ -113,7 +119,10 @@ export function createValidationSweeper(deps: SweeperDeps) {
   async function tick(): Promise<void> {
     const { redisLost, leader } = await coordination.tick();
     if (redisLost) logger.warn({ prefix: deps.prefix }, REDIS_LOST_MESSAGE);
-    if (leader) loops.leader.kick();
+    leading = leader;
+    if (!leader) return;
+    loops.leader.kick();
+    for (const loop of leaderLoops) loop.kick();
   }
 
   async function everyProcess(): Promise<void> {
@@ -121,6 +130,9 @@ export function createValidationSweeper(deps: SweeperDeps) {
     for (const task of deps.tasks ?? []) await task();
   }
 
+  const leaderLoops = (deps.leaderWork ?? []).map((work) =>
+    guardedLoop(null, () => work(() => stopping || !leading), (err) => logger.warn({ err }, 'leader duty failed; will retry')),
+  );
   const loops = {
     tick: guardedLoop(checkMs, tick, (err) => {
       if (!tickFailing) logger.warn({ err }, 'sweeper cannot reach Redis; will retry');
@@ -135,12 +147,13 @@ export function createValidationSweeper(deps: SweeperDeps) {
       loops.leader.start();
       loops.tick.start();
       loops.shared.start();
+      for (const loop of leaderLoops) loop.start();
     },
     async stop(): Promise<void> {
       stopping = true;
       // The tick kicks the leader loop, so it stops first.
       await loops.tick.stop();
-      await Promise.all([loops.shared.stop(), loops.leader.stop()]);
+      await Promise.all([loops.shared.stop(), loops.leader.stop(), ...leaderLoops.map((l) => l.stop())]);
       await coordination.release().catch(() => undefined);
     },
   };

@@ -57,6 +57,8 @@ export interface Validation {
   updatedAt: Date;
   processingStartedAt: Date | null;
   completedAt: Date | null;
+  /** When retention or an erasure request removed its personal data (src/privacy/purge-plan.ts); null: not purged. */
+  purgedAt: Date | null;
 }
 
 export type PartnerFollowup = 'ambiguous' | 'pending';

@@ -41,6 +41,8 @@ export function toValidationView(v: Validation) {
     created_at: iso(v.createdAt),
     updated_at: iso(v.updatedAt),
     completed_at: iso(v.completedAt),
+    /** Set once retention or an erasure removed the payee's data: account, VPA, names, reference and metadata read null. */
+    purged_at: iso(v.purgedAt),
   };
 }
 

@@ -54,7 +54,7 @@ function deps() {
     cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }),
     blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
     idempotency: createIdempotencyStore(api.db, config.idempotency),
-    settings: createTenantSettings(api.db, { reuseMaxAgeSeconds: 0, nameMatch: config.nameMatch }),
+    settings: createTenantSettings(api.db, { reuseMaxAgeSeconds: 0, nameMatch: config.nameMatch, retentionDays: config.retention.defaultDays }),
     feedQueue,
     maxRows: 1000,
   };

@@ -62,7 +62,7 @@ async function appWith(opts: { queueRedisUrl?: string; limiterRedisUrl?: string;
     secretOverlapMs: config.webhooks.secretOverlapMs,
     maxEndpoints: config.webhooks.maxEndpoints,
   });
-  const settings = createTenantSettings(db, { reuseMaxAgeSeconds: config.reuse.defaultMaxAgeSeconds, nameMatch: config.nameMatch });
+  const settings = createTenantSettings(db, { reuseMaxAgeSeconds: config.reuse.defaultMaxAgeSeconds, nameMatch: config.nameMatch, retentionDays: config.retention.defaultDays });
   const validations = createValidationService({ ...shared, queue, completions: null, checkWebhookUrl: webhooks.checkOneOffUrl, settings });
   const batches = createBatchService({ ...shared, feedQueue, maxRows: config.batches.maxRows, settings });
   const console = createConsoleServices({ config, db, cipher: shared.cipher, failFastRedis: limiterRedis, redis: limiterRedis, batches, queues: [queue, webhookQueue] });

@@ -71,7 +71,7 @@ describe('a request that stalls after reserving its Idempotency-Key, while a ret
         completions: null,
         logger: ctx.logger,
         checkWebhookUrl: async (_scope, url) => url,
-        settings: createTenantSettings(rt.db, { reuseMaxAgeSeconds: config.reuse.defaultMaxAgeSeconds, nameMatch: config.nameMatch }),
+        settings: createTenantSettings(rt.db, { reuseMaxAgeSeconds: config.reuse.defaultMaxAgeSeconds, nameMatch: config.nameMatch, retentionDays: config.retention.defaultDays }),
       });
     const ref = `stall-${randomInt(1e9)}`;
     const input = bankAccount(`${randomInt(10_000_000, 99_999_999)}4562`, { reference_id: ref }) as unknown as CreateValidationInput;

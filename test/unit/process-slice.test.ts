@@ -66,7 +66,7 @@ describe('slice processor', () => {
   /** A processor whose outcome per id is scripted; records the attempts it was given. */
   function scripted(outcomes: Record<string, ProcessOutcome | Error>) {
     const calls: Array<{ id: string; finalAttempt: boolean }> = [];
-    const processor: ValidationProcessor = {
+    const processor: Pick<ValidationProcessor, 'process'> = {
       process: async (id, ctx) => {
         calls.push({ id, finalAttempt: ctx.finalAttempt });
         const o = outcomes[id] ?? { kind: 'completed' };
@@ -116,7 +116,7 @@ describe('slice processor', () => {
     let closing = false;
     const gate = deferred();
     const started: string[] = [];
-    const processor: ValidationProcessor = {
+    const processor: Pick<ValidationProcessor, 'process'> = {
       process: async (id) => {
         started.push(id);
         await gate.promise;
@@ -137,7 +137,7 @@ describe('slice processor', () => {
   it('keeps its rows within the process’s row limit, shared with other slices', async () => {
     let inFlight = 0;
     let peak = 0;
-    const processor: ValidationProcessor = {
+    const processor: Pick<ValidationProcessor, 'process'> = {
       process: async () => {
         inFlight++;
         peak = Math.max(peak, inFlight);
@@ -244,7 +244,7 @@ describe('backoff of a handed-off row', () => {
 describe('slice processor, early handoffs', () => {
   it('hands a parked row off while the slice’s slowest row is still running', async () => {
     const slow = deferred();
-    const processor: ValidationProcessor = {
+    const processor: Pick<ValidationProcessor, 'process'> = {
       process: async (id) => {
         if (id === 'slow') {
           await slow.promise;

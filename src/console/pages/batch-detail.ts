@@ -32,6 +32,7 @@ ${b.failure ? html`<p class="error" role="alert">${b.failure.message} (<code>${b
   <dt>Source</dt><dd>${b.source}</dd>
   <dt>Created</dt><dd>${time(b.created_at)}</dd>
   <dt>Completed</dt><dd>${time(b.completed_at)}</dd>
+  ${b.purged_at ? html`<dt>Personal data purged</dt><dd data-testid="purged">${time(b.purged_at)}</dd>` : ''}
 </dl>
 <table>
 <caption>Rows</caption>

@@ -47,6 +47,7 @@ function failure(v: ValidationView): Html {
 export function validationDetail(v: ValidationView): Html {
   const final = v.status === 'completed' || v.status === 'failed';
   return html`${final ? '' : html`<p class="notice" role="status" data-refresh-until-final>This validation is ${v.status}; the page refreshes until it is final.</p>`}
+${v.purged_at ? html`<p class="notice" data-testid="purged">The payee's personal data (account number, VPA, names, reference, metadata) was purged on ${time(v.purged_at)}; the outcome stays.</p>` : ''}
 <dl class="facts">
   <dt>Id</dt><dd><code>${v.id}</code></dd>
   <dt>Status</dt><dd><span class="status-${v.status}" data-testid="status">${v.status}</span></dd>
