@@ -30,6 +30,7 @@ import { webhookRoutes } from './webhooks/webhook-routes.js';
 import type { TenantSettingsStore } from './tenants/tenant-settings.js';
 import { settingsRoutes } from './tenants/settings-routes.js';
 import { nameMatchRoute } from './name-match/name-match-route.js';
+import { auditRoutes } from './audit/audit-routes.js';
 import './platform/http-context.js';
 import { admissionMetrics, createAdmission } from './platform/admission.js';
 import { securityHeaders } from './platform/security-headers.js';
@@ -132,6 +133,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(webhookRoutes(deps.webhooks));
   app.use(nameMatchRoute(deps.settings));
   app.use(settingsRoutes(deps.settings, deps.db));
+  app.use(auditRoutes(deps.db));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

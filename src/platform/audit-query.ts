@@ -42,13 +42,13 @@ const TENANT_ID_INDEX = 'audit_log_tenant_id_id_index';
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const CURSOR = /^[1-9]\d{0,18}$/;
 
-const invalid = (message: string) => new AppError('console.invalid_input', message);
+const invalid = (message: string, field: string) => new AppError('console.invalid_input', message, { details: { field } });
 
 /** The start of a UTC day, or an error naming the field. */
 export function parseDay(value: string, name: string): Date {
   const m = DAY.exec(value);
   const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
-  if (!d || d.toISOString().slice(0, 10) !== value) throw invalid(`The ${name} date must be a day as YYYY-MM-DD.`);
+  if (!d || d.toISOString().slice(0, 10) !== value) throw invalid(`The ${name} date must be a day as YYYY-MM-DD.`, name);
   return d;
 }
 
@@ -87,26 +87,51 @@ async function lastIdBefore(db: Db, tenantId: string, at: Date): Promise<bigint>
   return lo;
 }
 
+/**
+ * A filter's dates as bounds on the tenant's (tenant_id, id) index, found once (bisection) and reused by
+ * every page of a walk through the log.
+ */
+export interface AuditRange {
+  /** Exclusive; null when the range is open above. */
+  upper: bigint | null;
+  /** Inclusive; null when the range is open below. */
+  lower: bigint | null;
+  from: Date | null;
+  toEnd: Date | null;
+}
+
+/** The filter's days, checked: `from` at 00:00 UTC, `toEnd` at the end of the `to` day (exclusive). */
+export function auditDays(filter: AuditFilter): { from: Date | null; toEnd: Date | null } {
+  const from = filter.from ? parseDay(filter.from, 'from') : null;
+  const toEnd = filter.to ? new Date(parseDay(filter.to, 'to').getTime() + 86_400_000) : null;
+  if (from && toEnd && from >= toEnd) throw invalid('The from date must not be after the to date.', 'from');
+  return { from, toEnd };
+}
+
+export async function auditRange(db: Db, tenantId: string, filter: AuditFilter): Promise<AuditRange> {
+  const { from, toEnd } = auditDays(filter);
+  const upper = toEnd ? (await lastIdBefore(db, tenantId, toEnd)) + 1n : null;
+  const lower = from ? (await lastIdBefore(db, tenantId, from)) + 1n : null;
+  return { upper, lower, from, toEnd };
+}
+
 /** One page of `tenantId`'s audit log, newest first, strictly older than `cursor` when given. */
 export async function queryAudit(db: Db, tenantId: string, filter: AuditFilter, cursor: string, limit: number): Promise<AuditPage> {
   if (cursor && !CURSOR.test(cursor)) throw new AppError('pagination.invalid_cursor', 'That page link is not valid; start again from the newest entries.');
-  const from = filter.from ? parseDay(filter.from, 'from') : null;
-  const toEnd = filter.to ? new Date(parseDay(filter.to, 'to').getTime() + 86_400_000) : null;
-  if (from && toEnd && from >= toEnd) throw invalid('The from date must not be after the to date.');
+  return readAuditPage(db, tenantId, filter, await auditRange(db, tenantId, filter), cursor ? BigInt(cursor) : null, limit);
+}
 
-  let upper = cursor ? BigInt(cursor) : null; // exclusive
-  if (toEnd) {
-    const bound = (await lastIdBefore(db, tenantId, toEnd)) + 1n;
-    upper = upper === null || bound < upper ? bound : upper;
-  }
-  const lower = from ? (await lastIdBefore(db, tenantId, from)) + 1n : null; // inclusive
+/** One page within `range`, strictly below `before` when given. Only ever this tenant's entries. */
+export async function readAuditPage(db: Db, tenantId: string, filter: AuditFilter, range: AuditRange, before: bigint | null, limit: number): Promise<AuditPage> {
+  const { lower, from, toEnd } = range;
+  const upper = before !== null && (range.upper === null || before < range.upper) ? before : range.upper; // exclusive
   if (upper !== null && lower !== null && upper <= lower) return { entries: [], next: null, partial: false };
 
   // FORCE INDEX: for `id < cursor ORDER BY id DESC LIMIT n`, MariaDB 10.11 otherwise takes a `ref` on
   // tenant_id alone and reads every newer entry of the tenant before reaching the cursor (a page deep in
   // the log cost ~1 ms per 1,000 newer entries), and for a filtered stretch it may range-scan the primary
   // key across every tenant's entries. The hint keeps each page one range of this tenant's index.
-  const range = () => {
+  const stretch = () => {
     const q = db.from(db.raw('?? FORCE INDEX (??)', ['audit_log', TENANT_ID_INDEX])).where({ tenant_id: tenantId });
     if (upper !== null) q.where('id', '<', upper.toString());
     if (lower !== null) q.where('id', '>=', lower.toString());
@@ -114,8 +139,8 @@ export async function queryAudit(db: Db, tenantId: string, filter: AuditFilter, 
   };
   const filtered = Boolean(filter.action || filter.actor || from || toEnd);
   // A filtered page reads at most SCAN_WINDOW index entries: find where that stretch ends.
-  const floorRow = filtered ? ((await range().orderBy('id', 'desc').offset(SCAN_WINDOW - 1).first('id')) as Row | undefined) : undefined;
-  const q = range();
+  const floorRow = filtered ? ((await stretch().orderBy('id', 'desc').offset(SCAN_WINDOW - 1).first('id')) as Row | undefined) : undefined;
+  const q = stretch();
   if (floorRow) q.where('id', '>=', String(floorRow.id));
   if (filter.action) q.where('action', filter.action);
   if (filter.actor) q.where('actor', filter.actor);

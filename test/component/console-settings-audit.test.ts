@@ -8,6 +8,7 @@ import { SCAN_WINDOW } from '../../src/platform/audit-query.js';
 import { createTestContext, type TestContext } from '../helpers/test-stack.js';
 import { createConsoleUser, signIn } from '../helpers/console-client.js';
 import { PAGE_SIZE } from '../../src/console/pager.js';
+import { seedAudit, type SeedEntry } from '../helpers/audit-seed.js';
 
 const T = { timeout: 60_000 };
 let ctx: TestContext;
@@ -29,16 +30,8 @@ async function member(tenantId: string, role: 'owner' | 'admin' | 'operator' | '
 const ids = (text: string) => [...text.matchAll(/data-audit-id="(\d+)"/g)].map((m) => Number(m[1]));
 const olderLink = (text: string) => /<a href="([^"]+)" rel="next">Older<\/a>/.exec(text)?.[1]?.replaceAll('&amp;', '&');
 
-/** Audit rows written straight to the table (oldest first, so ids and times rise together). */
-async function seed(tenantId: string, rows: Array<{ action: string; at?: Date; details?: unknown }>) {
-  const now = new Date();
-  for (let i = 0; i < rows.length; i += 1000) {
-    await rt.db('audit_log').insert(rows.slice(i, i + 1000).map((r, j) => ({
-      tenant_id: tenantId, actor: 'system', action: r.action, target_type: 'test', target_id: `t${i + j}`,
-      request_id: `req_seed_${i + j}`, details: r.details === undefined ? null : JSON.stringify(r.details), created_at: r.at ?? now,
-    })));
-  }
-}
+/** Entries written straight to the table, oldest first (test/helpers/audit-seed.ts). */
+const seed = (tenantId: string, rows: SeedEntry[]) => seedAudit(rt.db, tenantId, rows);
 
 describe('console settings', () => {
   it('an owner changes thresholds in live mode; the API reads them; the change is audited', T, async () => {
