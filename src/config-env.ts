@@ -21,6 +21,9 @@ export const envSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^mysql$/ }).default('mysql://root@127.0.0.1:3306/payval'),
   // Unset: follows ROLE and WORKER_CONCURRENCY (config.ts defaultPoolMax).
   DATABASE_POOL_MAX: int(1, 500).optional(),
+  // false: start-up neither creates the database nor migrates, and refuses to start while a migration is pending.
+  DATABASE_MIGRATE_ON_START: bool.default(true),
+  MIGRATIONS_DATABASE_URL: z.url({ protocol: /^mysql$/ }).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('payval'),
 

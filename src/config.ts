@@ -6,6 +6,7 @@ import type { NameMatchThresholds } from './name-match/name-matcher.js';
 import { decodeKeyText, derivedKey } from './platform/key-material.js';
 import { envSchema, type Env } from './config-env.js';
 import { parseKeyring, secretProblems } from './config-secrets.js';
+import { checkDatabaseConfig, type DatabaseConfig } from './config-database.js';
 
 export type { Env } from './config-env.js';
 
@@ -48,7 +49,7 @@ export interface Config {
   /** Failed authentications per client address and window, before 429 auth.too_many_failures. */
   authFailures: { limit: number; windowSeconds: number };
   logLevel: Env['LOG_LEVEL'];
-  database: { url: string; poolMax: number };
+  database: DatabaseConfig;
   redis: { url: string; queuePrefix: string };
   crypto: { keys: Record<string, Buffer>; activeKeyId: string; blindIndexKey: Buffer };
   rateLimit: { points: number; windowSeconds: number };
@@ -189,6 +190,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.push('SINGLE_FLIGHT_LOCK_MS: must be longer than every partner call timeout');
   }
   if (e.SWEEPER_STUCK_AFTER_MS <= e.WEBHOOK_TIMEOUT_MS) problems.push('SWEEPER_STUCK_AFTER_MS: must be longer than WEBHOOK_TIMEOUT_MS');
+  const database = checkDatabaseConfig(
+    {
+      url: e.DATABASE_URL,
+      poolMax: e.DATABASE_POOL_MAX ?? defaultPoolMax(e.ROLE, e.WORKER_CONCURRENCY),
+      migrateOnStart: e.DATABASE_MIGRATE_ON_START,
+      migrationsUrl: e.MIGRATIONS_DATABASE_URL ?? null,
+    },
+    problems,
+  );
   let trustProxy: TrustProxy = false;
   try {
     trustProxy = parseTrustProxy(e.TRUST_PROXY);
@@ -221,7 +231,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS },
     logLevel: e.LOG_LEVEL,
-    database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX ?? defaultPoolMax(e.ROLE, e.WORKER_CONCURRENCY) },
+    database,
     redis: { url: e.REDIS_URL, queuePrefix: e.QUEUE_PREFIX },
     crypto: { keys: keyring.keys, activeKeyId, blindIndexKey },
     rateLimit: { points: e.RATE_LIMIT_POINTS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './platform/logger.js';
 import { ListenError, startRuntime } from './runtime.js';
+import { PendingMigrationsError } from './platform/database-startup.js';
 
 /** `npm start`: ROLE=all (default) runs the API, the workers, the sweeper and the sandbox partner. */
 export async function serve(): Promise<void> {
@@ -21,6 +22,12 @@ export async function serve(): Promise<void> {
   try {
     runtime = await startRuntime(config, logger);
   } catch (err) {
+    if (err instanceof PendingMigrationsError) {
+      // A deployment step is missing, not a fault: the configuration exit code, and no restart will fix it.
+      logger.fatal({ pending: err.pending }, `payval could not start: ${err.message}`);
+      process.stderr.write(`payval: ${err.message}\n`);
+      process.exit(78);
+    }
     if (err instanceof ListenError) {
       logger.fatal({ err }, `payval could not start: ${err.message}`);
       process.stderr.write(`payval: ${err.message}\n`);

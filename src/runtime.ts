@@ -4,7 +4,8 @@ import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import type { Logger } from './platform/logger.js';
-import { createDb, ensureDatabase, migrateLatest, type Db } from './platform/db.js';
+import { createDb, type Db } from './platform/db.js';
+import { prepareSchema } from './platform/database-startup.js';
 import { MIGRATIONS_FROM } from './platform/migration-source.js';
 import { createRedis, waitForRedis } from './platform/redis.js';
 import { createBatchFeedQueue, createValidationQueue, createWebhookQueue, VALIDATION_ROW_QUEUE, type ValidationQueue, type WebhookQueue } from './platform/queues.js';
@@ -59,10 +60,13 @@ export interface Runtime {
  * partner simulator (runtime-worker.ts), or both.
  */
 export async function startRuntime(config: Config, logger: Logger, opts: { listen?: boolean } = {}): Promise<Runtime> {
-  await ensureDatabase(config.database.url);
   const db = createDb(config.database.url, config.database.poolMax);
-  const applied = await migrateLatest(db);
+  const applied = await prepareSchema(db, config.database).catch(async (err: unknown) => {
+    await db.destroy().catch(() => undefined);
+    throw err;
+  });
   if (applied.length) logger.info({ applied, from: MIGRATIONS_FROM }, 'migrations applied');
+  else if (!config.database.migrateOnStart) logger.info('the schema is up to date (start-up migrations are off: DATABASE_MIGRATE_ON_START=false)');
 
   const redisClients: Redis[] = [];
   const redis = (role: 'worker' | 'fail-fast', name: string) => {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { createDb, ensureDatabase, migrateLatest } from '../platform/db.js';
+import { createDb } from '../platform/db.js';
+import { migrateAs, PendingMigrationsError, prepareSchema } from '../platform/database-startup.js';
 import { createLogger } from '../platform/logger.js';
 import { MIGRATIONS_FROM } from '../platform/migration-source.js';
 import { ApiKeyNotFoundError, createTenantService, TenantNotFoundError } from '../tenants/tenant-service.js';
@@ -12,6 +13,7 @@ const USAGE = `Usage: payval <command> [options]
 Commands:
   serve                               Run the service (ROLE=all|api|worker); what \`npm start\` does
   migrate                             Create the database if missing and apply migrations
+                                      (as MIGRATIONS_DATABASE_URL when set, else DATABASE_URL)
   tenants create --name NAME [--live] [--json]
                                       Create a tenant and print its first API key (shown once)
   keys create --tenant ID [--live] [--json]
@@ -38,13 +40,12 @@ function config(): Config {
   }
 }
 
-/** Runs `work` on the configured database, created and migrated first (`migrate` migrates itself). */
-async function withDb<T>(work: (db: ReturnType<typeof createDb>) => Promise<T>, migrateFirst = true): Promise<T> {
+/** Runs `work` on the configured database, readied first as `serve` does (migrated, or checked when DATABASE_MIGRATE_ON_START=false). */
+async function withDb<T>(work: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {
   const c = config();
-  await ensureDatabase(c.database.url);
   const db = createDb(c.database.url, 2);
   try {
-    if (migrateFirst) await migrateLatest(db);
+    await prepareSchema(db, c.database);
     return await work(db);
   } finally {
     await db.destroy();
@@ -65,7 +66,8 @@ export async function runCli(argv: string[]): Promise<void> {
         return;
       }
       case 'migrate': {
-        const applied = await withDb((db) => migrateLatest(db), false);
+        const c = config();
+        const applied = await migrateAs(c.database.migrationsUrl ?? c.database.url);
         process.stdout.write(applied.length ? `applied from ${MIGRATIONS_FROM}: ${applied.join(', ')}\n` : 'database is up to date\n');
         return;
       }
@@ -128,6 +130,10 @@ export async function runCli(argv: string[]): Promise<void> {
     if (err instanceof UsageError || err instanceof PartnerSimUsageError || err instanceof UsersUsageError) {
       process.stderr.write(`payval: ${err.message}\n\n${USAGE}`);
       process.exit(64);
+    }
+    if (err instanceof PendingMigrationsError) {
+      process.stderr.write(`payval: ${err.message}\n`);
+      process.exit(78);
     }
     if (err instanceof TenantNotFoundError || err instanceof ApiKeyNotFoundError) {
       process.stderr.write(`payval: ${err.message}\n`);

@@ -1,20 +1,25 @@
 import knexFactory, { type Knex } from 'knex';
 import { migrationSource } from './migration-source.js';
+import { parseDatabaseUrl } from './database-url.js';
 
 export type Db = Knex;
 export type Trx = Knex.Transaction;
 /** Registers work to run after the surrounding transaction commits (such as enqueueing what it recorded). */
 export type Defer = (task: () => Promise<void>) => void;
 
-function connectionFromUrl(url: string, withDatabase: boolean): Knex.MySql2ConnectionConfig {
-  const u = new URL(url);
-  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+/**
+ * The connection options of every MySQL connection payval opens (the pool, the migration lock's own
+ * connection, which copies them, and the admin connection that creates the database), TLS included.
+ */
+export function connectionFromUrl(url: string, withDatabase: boolean): Knex.MySql2ConnectionConfig {
+  const t = parseDatabaseUrl(url);
   return {
-    host: u.hostname,
-    port: u.port ? Number(u.port) : 3306,
-    user: decodeURIComponent(u.username || 'root'),
-    password: decodeURIComponent(u.password),
-    ...(withDatabase && database ? { database } : {}),
+    host: t.host,
+    port: t.port,
+    user: t.user,
+    password: t.password,
+    ...(withDatabase && t.database ? { database: t.database } : {}),
+    ...(t.ssl ? { ssl: t.ssl as Knex.MariaSslConfiguration } : {}),
     charset: 'utf8mb4',
     timezone: 'Z',
     supportBigNumbers: true,
@@ -24,7 +29,7 @@ function connectionFromUrl(url: string, withDatabase: boolean): Knex.MySql2Conne
 }
 
 export function databaseName(url: string): string {
-  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  const name = parseDatabaseUrl(url).database;
   if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new Error('DATABASE_URL must name a database of letters, digits and _');
   return name;
 }

@@ -7,6 +7,7 @@
 
 import knexFactory from 'knex';
 import type { Db } from './db.js';
+import { migrationSource } from './migration-source.js';
 
 export interface MigrateOptions {
   /** How long to wait for other processes' migrations (and to retry knex's races) before failing. */
@@ -71,4 +72,24 @@ async function underNamedLock<T>(db: Db, waitSeconds: number, work: () => Promis
   } finally {
     await lockDb.destroy();
   }
+}
+
+/**
+ * The migrations of this code not yet applied to the database, read without writing anything: knex's
+ * own `migrate.list()` creates its tables when they are missing, which a user without DDL grants may not.
+ * A missing database or migrations table means every migration is pending.
+ */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const source = migrationSource();
+  const all = (await source.getMigrations([])).map((m) => source.getMigrationName(m));
+  let applied: string[] = [];
+  try {
+    applied = (await db('knex_migrations').select('name')).map((r: { name: string }) => r.name);
+  } catch (err) {
+    const errno = (err as { errno?: number }).errno;
+    // 1049: unknown database; 1146: no such table.
+    if (errno !== 1049 && errno !== 1146) throw err;
+  }
+  const done = new Set(applied);
+  return all.filter((name) => !done.has(name));
 }

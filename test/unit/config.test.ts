@@ -51,6 +51,32 @@ describe('config', () => {
     assert.ok(problems.some((p) => p.startsWith('DATABASE_URL:')));
   });
 
+  it('database: migrations at start by default; DATABASE_URL options and MIGRATIONS_DATABASE_URL checked at start, never echoing a password', () => {
+    const d = loadConfig({}).database;
+    assert.equal(d.migrateOnStart, true);
+    assert.equal(d.migrationsUrl, null);
+    const least = loadConfig({
+      DATABASE_URL: 'mysql://payval_app:app-pw@db:3306/payval?ssl-mode=REQUIRED',
+      DATABASE_MIGRATE_ON_START: 'false',
+      MIGRATIONS_DATABASE_URL: 'mysql://payval_migrator:mig-pw@db:3306/payval?ssl-mode=VERIFY_IDENTITY',
+    }).database;
+    assert.equal(least.migrateOnStart, false);
+    assert.equal(least.migrationsUrl, 'mysql://payval_migrator:mig-pw@db:3306/payval?ssl-mode=VERIFY_IDENTITY');
+
+    const bad = problemsOf({
+      DATABASE_URL: 'mysql://payval_app:app-pw@db:3306/payval?ssl-mode=REQUIRED&sslca=/x.pem',
+      MIGRATIONS_DATABASE_URL: 'mysql://payval_migrator:mig-pw@db:3306/payval?ssl-mode=VERIFY_CA&ssl-ca=/no/such/ca.pem',
+    });
+    assert.ok(bad.some((p) => p.startsWith('DATABASE_URL: unknown option "sslca"')), bad.join('; '));
+    assert.ok(bad.some((p) => p.startsWith('MIGRATIONS_DATABASE_URL: ssl-ca file "/no/such/ca.pem" cannot be read')), bad.join('; '));
+    assert.ok(problemsOf({ DATABASE_MIGRATE_ON_START: 'no' }).some((p) => p.startsWith('DATABASE_MIGRATE_ON_START:')));
+    assert.ok(!bad.join('\n').includes('app-pw') && !bad.join('\n').includes('mig-pw'), 'no password in the messages');
+    assert.ok(problemsOf({ DATABASE_URL: 'mysql://u:secret-pw@db:3306/' }).includes('DATABASE_URL: must name a database of letters, digits and _'));
+    assert.deepEqual(problemsOf({ DATABASE_URL: 'mysql://a@db/payval', MIGRATIONS_DATABASE_URL: 'mysql://m@db/payval_other' }), [
+      'MIGRATIONS_DATABASE_URL: must name the same database as DATABASE_URL',
+    ]);
+  });
+
   it('rejects malformed or short encryption keys and an unknown active key id', () => {
     assert.ok(problemsOf({ ENCRYPTION_KEYS: 'k1:c2hvcnQ=' }).some((p) => p.startsWith('ENCRYPTION_KEYS:')));
     assert.ok(problemsOf({ ENCRYPTION_KEYS: 'no-colon' }).some((p) => p.startsWith('ENCRYPTION_KEYS:')));
