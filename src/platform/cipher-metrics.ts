@@ -3,7 +3,8 @@ import type { FieldCipher } from './field-cipher.js';
 
 /** The field a ciphertext belongs to, from its AAD's fixed prefix (`validations.account_number:<id>`). */
 export function fieldOfAad(aad: string): string {
-  const field = aad.slice(0, aad.indexOf(':'));
+  const colon = aad.indexOf(':');
+  const field = colon > 0 ? aad.slice(0, colon) : '';
   return /^[a-z][a-z0-9_.-]{0,63}$/.test(field) ? field : 'other';
 }
 
