@@ -9,8 +9,7 @@ import { endpointSecretAad, tenantSecretAad } from '../webhooks/secret-ring.js';
 import { idempotencySecretAad } from '../webhooks/webhook-idempotency.js';
 import { totpAad } from '../users/session-service.js';
 import { jsonField, wholeValue, type CiphertextCodec } from './ciphertext-codec.js';
-
-export type StoredRow = Record<string, unknown>;
+import type { StoredRow } from './lifecycle-step.js';
 
 export interface CiphertextField {
   column: string;

@@ -2,11 +2,11 @@
 // old key can then leave ENCRYPTION_KEYS. See docs/decisions/0038-key-rotation-and-retirement.md.
 import type { Db, Trx } from '../platform/db.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
-import { appendAudit } from '../platform/audit-store.js';
 import { keyIdOf, keyIdSql } from './ciphertext-codec.js';
-import { CIPHERTEXT_TABLES, codecOf, type CiphertextTable, type StoredRow } from './ciphertext-columns.js';
-import { runLifecycle, type RunEvents, type RunResult } from './lifecycle-run.js';
-import type { RewriteStep, StepOptions } from './lifecycle-step.js';
+import { CIPHERTEXT_TABLES, codecOf, type CiphertextTable } from './ciphertext-columns.js';
+import type { RunResult } from './lifecycle-run.js';
+import type { RewriteStep, StoredRow } from './lifecycle-step.js';
+import { runKeyJob, type KeyJobOptions } from './key-job.js';
 
 export const KEY_ROTATION = 'key_rotation';
 
@@ -52,41 +52,17 @@ export function rotationStep(t: CiphertextTable, cipher: FieldCipher, onFailure:
   };
 }
 
-export interface RotateOptions extends Pick<StepOptions, 'batch' | 'pauseMs' | 'onProgress' | 'sleep'> {
+export interface RotateOptions extends KeyJobOptions {
   cipher: FieldCipher;
-  maxPasses?: number;
   tables?: readonly CiphertextTable[];
   onFailure: (f: DecryptionFailure) => void;
-  events?: Omit<RunEvents, 'runStarted'>;
 }
-
-const audit = (db: Db, action: string, runId: string, details: Record<string, string | number | boolean | null>) =>
-  appendAudit(db, { tenantId: null, actor: 'cli', action, targetType: 'lifecycle_run', targetId: runId, details });
 
 /**
  * Rotates every ciphertext column to the active key, resuming an unfinished rotation to the same key.
- * Audited system-wide (no tenant): `keys.rotation_started` and, after the clean pass,
- * `keys.rotation_completed`, ids and counts only.
+ * Audited as `keys.rotation_started` / `keys.rotation_completed`.
  */
-export async function rotateKeys(db: Db, o: RotateOptions): Promise<RunResult> {
-  const target = o.cipher.activeKeyId;
-  const result = await runLifecycle(db, {
-    kind: KEY_ROTATION,
-    target,
-    steps: (o.tables ?? CIPHERTEXT_TABLES).map((t) => rotationStep(t, o.cipher, o.onFailure)),
-    maxPasses: o.maxPasses ?? 5,
-    batch: o.batch,
-    pauseMs: o.pauseMs,
-    ...(o.sleep ? { sleep: o.sleep } : {}),
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-    events: {
-      ...o.events,
-      runStarted: (runId, superseded) => audit(db, 'keys.rotation_started', runId, { target_key_id: target, superseded_run: superseded }),
-    },
-  });
-  if (result.outcome === 'done') {
-    const { passes, all, lastPass } = result.totals;
-    await audit(db, 'keys.rotation_completed', result.runId, { target_key_id: target, passes, rewritten: all.changed, undecryptable: lastPass.failed });
-  }
-  return result;
+export function rotateKeys(db: Db, o: RotateOptions): Promise<RunResult> {
+  const steps = (o.tables ?? CIPHERTEXT_TABLES).map((t) => rotationStep(t, o.cipher, o.onFailure));
+  return runKeyJob(db, { kind: KEY_ROTATION, audit: 'keys.rotation', target: o.cipher.activeKeyId, steps }, o);
 }

@@ -209,7 +209,7 @@ describe('payval keys rotate', () => {
     assert.equal(result.resumed, true);
     assert.equal(result.run_id, step.run_id);
     assert.ok(result.passes >= 2, 'a verification pass follows the rewriting one');
-    assert.equal(result.undecryptable, 0);
+    assert.equal(result.failed, 0);
     assert.match(second.stderr, /pass 1 validations: .*100\.0%/, 'progress is printed');
 
     stop = true;

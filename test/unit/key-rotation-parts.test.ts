@@ -8,13 +8,16 @@ import { jsonField, keyIdOf, keyIdSql, wholeValue } from '../../src/privacy/ciph
 import { CIPHERTEXT_TABLES, codecOf } from '../../src/privacy/ciphertext-columns.js';
 import { afterKey, keyIn, keyText } from '../../src/privacy/keyset.js';
 import { retireCheck, type ColumnKeys } from '../../src/privacy/key-inventory.js';
-import { accountAad } from '../../src/validations/new-validation.js';
+import { accountAad, payeeBlindIndex, type IndexedPayee } from '../../src/validations/new-validation.js';
+import { createBlindIndexer } from '../../src/platform/blind-index.js';
+import { blindKeyFingerprint, reindexStep } from '../../src/privacy/blind-index-reindex.js';
 import { endpointSecretAad, tenantSecretAad } from '../../src/webhooks/secret-ring.js';
 import { idempotencySecretAad } from '../../src/webhooks/webhook-idempotency.js';
 import { totpAad } from '../../src/users/session-service.js';
 
 // The pure parts of key rotation (docs/decisions/0038): where a ciphertext sits in a value, the SQL
-// of a keyset walk, the AAD of every listed column, retirement, and the decryption-failure metric.
+// of a keyset walk, the AAD of every listed column, retirement, the decryption-failure metric, and
+// which rows the blind-index reindex moves.
 
 const cipher = createFieldCipher({ keys: { k1: randomBytes(32), k2: randomBytes(32) }, activeKeyId: 'k2' });
 
@@ -140,5 +143,38 @@ describe('decryption failure metric', () => {
     assert.match(text, /payval_field_decryption_failures_total\{field="user-totp",key="missing"\} 1/);
     assert.equal(fieldOfAad('no-colon'), 'other');
     assert.equal(fieldOfAad('Weird Field:1'), 'other');
+  });
+});
+
+describe('blind-index reindex: which rows it moves', () => {
+  const previousKey = randomBytes(32);
+  const currentKey = randomBytes(32);
+  const problems: unknown[] = [];
+  const step = reindexStep({ cipher, previousKey, currentKey, onProblem: (p) => problems.push(p) });
+  const index = (key: Buffer, payee: IndexedPayee) => payeeBlindIndex(createBlindIndexer(key), 'ten_1', payee);
+  const bank = (id: string, blind: string | null, ciphertext = cipher.encrypt('50100012345678', accountAad(id))) =>
+    ({ id, tenant_id: 'ten_1', livemode: 1, type: 'bank_account', ifsc: 'HDFC0000001', vpa: null, account_ciphertext: ciphertext, account_blind_index: blind });
+  const payee: IndexedPayee = { type: 'bank_account', ifsc: 'HDFC0000001', accountNumber: '50100012345678' };
+
+  it('moves rows still under the previous key, and only those', () => {
+    assert.equal(step.classify(bank('val_1', index(previousKey, payee))), 'work');
+    assert.equal(step.classify(bank('val_2', index(currentKey, payee))), 'done');
+    assert.equal(step.classify(bank('val_3', null)), 'done', 'a purged row has no index');
+    assert.equal(step.classify(bank('val_4', 'f'.repeat(64))), 'done', 'an index under some third key is not this run\'s');
+    const vpa = { id: 'val_5', tenant_id: 'ten_1', livemode: 0, type: 'vpa', ifsc: null, vpa: 'asha@okaxis', account_ciphertext: null, account_blind_index: index(previousKey, { type: 'vpa', vpa: 'asha@okaxis' }) };
+    assert.equal(step.classify(vpa), 'work');
+    assert.deepEqual(problems, []);
+  });
+
+  it('reports a row whose account number no configured key opens', () => {
+    assert.equal(step.classify(bank('val_6', index(previousKey, payee), cipher.encrypt('50100012345678', accountAad('val_other')))), 'failed');
+    assert.deepEqual(problems, [{ id: 'val_6', problem: 'undecryptable' }]);
+  });
+
+  it('names a key by a fingerprint that does not reveal it', () => {
+    assert.match(blindKeyFingerprint(currentKey), /^[0-9a-f]{16}$/);
+    assert.equal(blindKeyFingerprint(currentKey), blindKeyFingerprint(Buffer.from(currentKey)));
+    assert.notEqual(blindKeyFingerprint(currentKey), blindKeyFingerprint(previousKey));
+    assert.ok(!currentKey.toString('hex').includes(blindKeyFingerprint(currentKey)));
   });
 });
