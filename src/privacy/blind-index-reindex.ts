@@ -7,7 +7,7 @@ import type { Db, Trx } from '../platform/db.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import { createBlindIndexer } from '../platform/blind-index.js';
 import { accountAad, payeeBlindIndex, type IndexedPayee } from '../validations/new-validation.js';
-import { recordPartnerAnswers } from '../validations/validation-group-store.js';
+import { movePartnerAnswer } from '../validations/partner-answer-store.js';
 import type { RunResult } from './lifecycle-run.js';
 import type { RewriteStep, StoredRow } from './lifecycle-step.js';
 import { runKeyJob, type KeyJobOptions } from './key-job.js';
@@ -71,19 +71,10 @@ export function reindexStep(d: { cipher: FieldCipher; previousKey: Buffer; curre
         d.onProblem({ id: String(row.id), problem: 'duplicate' });
         return { changed: false, failed: true };
       }
-      await movePointer(trx, row, ix);
+      await movePartnerAnswer(trx, { tenantId: String(row.tenant_id), livemode: Number(row.livemode) === 1, validationId: String(row.id), from: ix.old, to: ix.now });
       return { changed: true, failed: false };
     },
   };
-}
-
-/** The reuse pointer that names this row under the old index now names it under the new one (newer answer wins). */
-async function movePointer(trx: Trx, row: StoredRow, ix: { old: string; now: string }): Promise<void> {
-  const pointer = { account_blind_index: ix.old, livemode: row.livemode, validation_id: row.id };
-  const found = await trx('partner_answers').where(pointer).forUpdate().first('verified_at');
-  if (!found) return;
-  await recordPartnerAnswers(trx, [{ tenantId: String(row.tenant_id), livemode: Number(row.livemode) === 1, blindIndex: ix.now, validationId: String(row.id), verifiedAt: found.verified_at as Date }]);
-  await trx('partner_answers').where(pointer).delete();
 }
 
 export interface ReindexOptions extends KeyJobOptions {
