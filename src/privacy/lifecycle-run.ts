@@ -64,13 +64,14 @@ export async function runLifecycle(db: Db, o: RunOptions): Promise<RunResult> {
       row = plan.row;
       resumed ||= !worked;
     } else {
+      // Rows that keep changing pass after pass: something still writes under the old key.
+      if (plan.pass - (firstPass ?? plan.pass) >= o.maxPasses) {
+        const all = await runSteps(db, plan.runId);
+        return { runId: plan.runId, outcome: 'unsettled', resumed, rows: all, totals: runTotals(all) };
+      }
       row = await insertStep(db, { runId: plan.runId, kind: o.kind, pass: plan.pass, step: plan.step, targetKeyId: o.target });
     }
     firstPass ??= row.pass;
-    if (row.pass - firstPass >= o.maxPasses) {
-      const all = await runSteps(db, row.runId);
-      return { runId: row.runId, outcome: 'unsettled', resumed, rows: all, totals: runTotals(all) };
-    }
     const step = o.steps.find((s) => s.tableName === row.tableName && s.columnSet === row.columnSet);
     if (!step) throw new Error(`lifecycle run ${row.runId}: no step ${row.tableName}.${row.columnSet}`);
     await o.events?.stepStarted?.(row, await rowCount(db, step.tableName));
