@@ -30,6 +30,9 @@ export const envSchema = z.object({
   ENCRYPTION_KEYS: z.string().min(1).default(DEV_ENCRYPTION_KEYS),
   ENCRYPTION_ACTIVE_KEY_ID: z.string().optional(),
   BLIND_INDEX_KEY: z.string().min(1).default(DEV_BLIND_INDEX_KEY),
+  // The blind-index key being replaced; read by `payval keys reindex` only
+  // (docs/decisions/0038); empty means none.
+  BLIND_INDEX_PREVIOUS_KEY: z.string().default(''),
 
   BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
   HTTP_LARGE_BODY_CONCURRENCY: int(1, 1000).default(2),

@@ -52,3 +52,14 @@ export function secretProblems(keyring: Record<string, Buffer>, blindIndexKey: B
   return problems;
 }
 
+
+/**
+ * The blind-index key being replaced (`payval keys reindex`): its own key, not the current one and not
+ * an encryption key. It is on its way out, so it is not judged for strength.
+ */
+export function previousBlindKeyProblems(previous: Buffer | null, keyring: Record<string, Buffer>, blindIndexKey: Buffer): string[] {
+  if (previous === null || previous.length < 32) return ['BLIND_INDEX_PREVIOUS_KEY: must be base64 that decodes to at least 32 bytes'];
+  if (sharesBytes(previous, [blindIndexKey])) return ['BLIND_INDEX_PREVIOUS_KEY: must differ from BLIND_INDEX_KEY'];
+  if (Object.values(keyring).some((key) => sharesBytes(key, [previous]))) return ['BLIND_INDEX_PREVIOUS_KEY: must differ from every ENCRYPTION_KEYS key'];
+  return [];
+}

@@ -5,7 +5,7 @@ import { parseTrustProxy, type TrustProxy } from './platform/trust-proxy.js';
 import type { NameMatchThresholds } from './name-match/name-matcher.js';
 import { decodeKeyText, derivedKey } from './platform/key-material.js';
 import { envSchema, type Env } from './config-env.js';
-import { parseKeyring, secretProblems } from './config-secrets.js';
+import { parseKeyring, previousBlindKeyProblems, secretProblems } from './config-secrets.js';
 import { checkDatabaseConfig, type DatabaseConfig } from './config-database.js';
 
 export type { Env } from './config-env.js';
@@ -51,7 +51,13 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   database: DatabaseConfig;
   redis: { url: string; queuePrefix: string };
-  crypto: { keys: Record<string, Buffer>; activeKeyId: string; blindIndexKey: Buffer };
+  crypto: {
+    keys: Record<string, Buffer>;
+    activeKeyId: string;
+    blindIndexKey: Buffer;
+    /** The blind-index key being replaced, for `payval keys reindex`; null when no change is under way. */
+    previousBlindIndexKey: Buffer | null;
+  };
   rateLimit: { points: number; windowSeconds: number };
   /** `fingerprintKey` keys the stored request hashes (derived from the blind-index key). */
   idempotency: { ttlHours: number; lockTimeoutMs: number; fingerprintKey: Buffer };
@@ -140,6 +146,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const blindIndexKey = decodeKeyText(e.BLIND_INDEX_KEY) ?? Buffer.alloc(0);
   if (blindIndexKey.length < 32) problems.push('BLIND_INDEX_KEY: must be base64 that decodes to at least 32 bytes');
   else problems.push(...secretProblems(keyring.keys, blindIndexKey, e.NODE_ENV === 'production'));
+  const previousBlindIndexKey = e.BLIND_INDEX_PREVIOUS_KEY === '' ? null : decodeKeyText(e.BLIND_INDEX_PREVIOUS_KEY);
+  if (e.BLIND_INDEX_PREVIOUS_KEY !== '') problems.push(...previousBlindKeyProblems(previousBlindIndexKey, keyring.keys, blindIndexKey));
   if (e.HTTP_IDLE_TIMEOUT_MS <= e.HTTP_KEEP_ALIVE_TIMEOUT_MS) problems.push('HTTP_IDLE_TIMEOUT_MS: must be longer than HTTP_KEEP_ALIVE_TIMEOUT_MS');
   if (e.RETRY_MAX_MS < e.RETRY_BASE_MS) problems.push('RETRY_MAX_MS: must be >= RETRY_BASE_MS');
   if (e.MAX_TOTAL_ATTEMPTS < e.JOB_ATTEMPTS) problems.push('MAX_TOTAL_ATTEMPTS: must be >= JOB_ATTEMPTS');
@@ -233,7 +241,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     database,
     redis: { url: e.REDIS_URL, queuePrefix: e.QUEUE_PREFIX },
-    crypto: { keys: keyring.keys, activeKeyId, blindIndexKey },
+    crypto: { keys: keyring.keys, activeKeyId, blindIndexKey, previousBlindIndexKey },
     rateLimit: { points: e.RATE_LIMIT_POINTS, windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS },
     idempotency: { ttlHours: e.IDEMPOTENCY_TTL_HOURS, lockTimeoutMs: e.IDEMPOTENCY_LOCK_TIMEOUT_MS, fingerprintKey: derivedKey(blindIndexKey, 'payval idempotency fingerprint') },
     worker: {

@@ -11,6 +11,7 @@ import { createRedis, waitForRedis } from './platform/redis.js';
 import { createBatchFeedQueue, createValidationQueue, createWebhookQueue, VALIDATION_ROW_QUEUE, type ValidationQueue, type WebhookQueue } from './platform/queues.js';
 import { createValidationSliceQueue, type ValidationSliceQueue } from './platform/slice-queue.js';
 import { createFieldCipher } from './platform/field-cipher.js';
+import { countDecryptionFailures } from './platform/cipher-metrics.js';
 import { createBlindIndexer } from './platform/blind-index.js';
 import { createIdempotencyStore } from './platform/idempotency.js';
 import { createMetricsRegistry } from './platform/metrics.js';
@@ -181,7 +182,7 @@ async function openSharedClients(
     rowQueue,
     feedQueue,
     webhookQueue,
-    cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }),
+    cipher: countDecryptionFailures(createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }), metrics, Object.keys(config.crypto.keys)),
     blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
     guard: createUrlGuard({ requireHttps: config.webhooks.requireHttps, allowedNetworks: config.webhooks.allowedNetworks }),
     recorder: createWebhookRecorder({ queue: webhookQueue, logger }),

@@ -7,6 +7,7 @@ import { MIGRATIONS_FROM } from '../platform/migration-source.js';
 import { ApiKeyNotFoundError, createTenantService, TenantNotFoundError } from '../tenants/tenant-service.js';
 import { PARTNER_SIM_USAGE, PartnerSimUsageError } from './partner-sim-command.js';
 import { USERS_USAGE, UsersUsageError } from './users-command.js';
+import { ENCRYPTION_KEY_COMMANDS, KEYS_USAGE, KeysUsageError } from './keys-command.js';
 
 const USAGE = `Usage: payval <command> [options]
 
@@ -19,6 +20,7 @@ Commands:
   keys create --tenant ID [--live] [--json]
                                       Create another API key for a tenant (shown once)
   keys revoke KEY_ID [--json]         Revoke an API key; it stops working within AUTH_KEY_CACHE_MS (1 s)
+${KEYS_USAGE}
 ${USERS_USAGE}
   upload FILE.csv [--wait] [--out results.csv] [--reference-id ID] [--url URL] [--json]
                                       Upload a CSV batch to a running payval (key from PAYVAL_API_KEY)
@@ -85,6 +87,11 @@ export async function runCli(argv: string[]): Promise<void> {
         return;
       }
       case 'keys': {
+        if (sub !== undefined && ENCRYPTION_KEY_COMMANDS.has(sub)) {
+          const { keysCommand } = await import('./keys-command.js');
+          await keysCommand([sub, ...rest], config(), withDb);
+          return;
+        }
         if (sub === 'create') {
           const { values } = parseArgs({ args: rest, options: { tenant: { type: 'string' }, live: { type: 'boolean' }, json: { type: 'boolean' } } });
           if (!values.tenant) throw new UsageError('--tenant is required');
@@ -100,7 +107,7 @@ export async function runCli(argv: string[]): Promise<void> {
           print(!!values.json, { key_id: keyId, revoked: r.revoked }, r.revoked ? `API key ${keyId} revoked` : `API key ${keyId} was already revoked`);
           return;
         }
-        throw new UsageError('expected: keys create|revoke');
+        throw new UsageError('expected: keys create|revoke|rotate|status|retire-check');
       }
       case 'users': {
         const { usersCommand } = await import('./users-command.js');
@@ -127,7 +134,7 @@ export async function runCli(argv: string[]): Promise<void> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof PartnerSimUsageError || err instanceof UsersUsageError) {
+    if (err instanceof UsageError || err instanceof PartnerSimUsageError || err instanceof UsersUsageError || err instanceof KeysUsageError) {
       process.stderr.write(`payval: ${err.message}\n\n${USAGE}`);
       process.exit(64);
     }

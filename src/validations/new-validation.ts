@@ -8,8 +8,13 @@ export const accountAad = (validationId: string): string => `validations.account
 
 export type BlindIndexer = (parts: readonly string[]) => string;
 
+/** What a payee's blind index is computed from. */
+export type IndexedPayee =
+  | Pick<Extract<NormalizedPayee, { type: 'bank_account' }>, 'type' | 'ifsc' | 'accountNumber'>
+  | Pick<Extract<NormalizedPayee, { type: 'vpa' }>, 'type' | 'vpa'>;
+
 /** Per tenant, so two tenants' rows for the same account cannot be correlated. */
-export function payeeBlindIndex(blindIndex: BlindIndexer, tenantId: string, payee: NormalizedPayee): string {
+export function payeeBlindIndex(blindIndex: BlindIndexer, tenantId: string, payee: IndexedPayee): string {
   return payee.type === 'bank_account'
     ? blindIndex(['bank_account', tenantId, payee.ifsc, payee.accountNumber])
     : blindIndex(['vpa', tenantId, payee.vpa]);

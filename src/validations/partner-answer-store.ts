@@ -24,3 +24,15 @@ export async function findAnswerSince(db: Db | Trx, scope: ModeScope, blindIndex
     .first('validation_id');
   return row ? (row.validation_id as string) : null;
 }
+
+/**
+ * The pointer that names `validationId` under blind index `from` now names it under `to` (the
+ * blind-index reindex), newer answer winning there as above. Nothing happens when no pointer names it.
+ */
+export async function movePartnerAnswer(trx: Trx, m: { tenantId: string; livemode: boolean; validationId: string; from: string; to: string }): Promise<void> {
+  const pointer = { account_blind_index: m.from, livemode: m.livemode, validation_id: m.validationId };
+  const found = await trx('partner_answers').where(pointer).forUpdate().first('verified_at');
+  if (!found) return;
+  await recordPartnerAnswer(trx, { tenantId: m.tenantId, livemode: m.livemode, blindIndex: m.to, validationId: m.validationId, verifiedAt: found.verified_at as Date });
+  await trx('partner_answers').where(pointer).delete();
+}

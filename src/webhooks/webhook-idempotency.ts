@@ -8,7 +8,8 @@ export interface IdempotentRequest { key: string; fingerprint: string }
 export type RecordAnswer = (trx: Trx, response: StoredResponse, resourceId?: string) => Promise<void>;
 export interface IdempotentOutcome { response: StoredResponse; replayed: boolean }
 
-const secretAad = (scope: ModeScope, key: string) => `idempotency_keys.secret:${scope.tenantId}:${scope.livemode ? 'live' : 'test'}:${key}`;
+/** AAD of a secret sealed inside a stored idempotent answer: bound to its tenant, mode and key. */
+export const idempotencySecretAad = (scope: ModeScope, key: string): string => `idempotency_keys.secret:${scope.tenantId}:${scope.livemode ? 'live' : 'test'}:${key}`;
 
 /**
  * Idempotency-Key for the webhook POSTs, on the shared reserve / complete store: the same key and body
@@ -21,14 +22,14 @@ export function createWebhookIdempotency(deps: { db: Db; store: IdempotencyStore
     const body = r.body as Record<string, unknown>;
     if (typeof body.secret !== 'string') return r;
     const { secret, ...rest } = body;
-    return { status: r.status, body: { ...rest, sealed_secret: deps.cipher.encrypt(secret, secretAad(scope, key)) } };
+    return { status: r.status, body: { ...rest, sealed_secret: deps.cipher.encrypt(secret, idempotencySecretAad(scope, key)) } };
   }
 
   function unseal(scope: ModeScope, key: string, r: StoredResponse): StoredResponse {
     const body = r.body as Record<string, unknown>;
     if (typeof body.sealed_secret !== 'string') return r;
     const { sealed_secret: sealed, ...rest } = body;
-    return { status: r.status, body: { ...rest, secret: deps.cipher.decrypt(sealed, secretAad(scope, key)) } };
+    return { status: r.status, body: { ...rest, secret: deps.cipher.decrypt(sealed, idempotencySecretAad(scope, key)) } };
   }
 
   /** Runs `work` once per key; `work` records its answer in its transaction, or it is recorded after. */

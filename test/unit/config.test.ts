@@ -140,6 +140,20 @@ describe('config', () => {
     assert.ok(problemsOf({ BLIND_INDEX_KEY: `${randomBytes(32).toString('base64')}*` }).some((p) => p.startsWith('BLIND_INDEX_KEY:')));
   });
 
+  it('BLIND_INDEX_PREVIOUS_KEY (for `payval keys reindex`): empty means none; else its own key of 32+ bytes', () => {
+    assert.equal(loadConfig({}).crypto.previousBlindIndexKey, null);
+    assert.equal(loadConfig({ BLIND_INDEX_PREVIOUS_KEY: '' }).crypto.previousBlindIndexKey, null);
+    const old = randomBytes(32);
+    assert.deepEqual(loadConfig({ BLIND_INDEX_PREVIOUS_KEY: old.toString('base64') }).crypto.previousBlindIndexKey, old);
+    const blind = randomBytes(32).toString('base64');
+    const enc = randomBytes(32).toString('base64');
+    const previousProblem = (env: Record<string, string>) => problemsOf({ ENCRYPTION_KEYS: `k1:${enc}`, BLIND_INDEX_KEY: blind, ...env }).some((p) => p.startsWith('BLIND_INDEX_PREVIOUS_KEY:'));
+    assert.ok(previousProblem({ BLIND_INDEX_PREVIOUS_KEY: blind }), 'the same as the current key');
+    assert.ok(previousProblem({ BLIND_INDEX_PREVIOUS_KEY: enc }), 'an encryption key');
+    assert.ok(previousProblem({ BLIND_INDEX_PREVIOUS_KEY: 'c2hvcnQ=' }), 'too short');
+    assert.ok(previousProblem({ BLIND_INDEX_PREVIOUS_KEY: `${blind}*` }), 'not base64');
+  });
+
   it('checks relations between settings', () => {
     assert.ok(problemsOf({ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '1000' }).some((p) => p.startsWith('RETRY_MAX_MS:')));
     assert.ok(problemsOf({ SWEEPER_STUCK_AFTER_MS: '1000', PARTNER_CALL_TIMEOUT_MS: '5000' }).some((p) => p.startsWith('SWEEPER_STUCK_AFTER_MS:')));

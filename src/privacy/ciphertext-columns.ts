@@ -1,0 +1,85 @@
+// Every column that holds field-cipher ciphertext, with the AAD each ciphertext was sealed with. Key
+// rotation rewrites them, `payval keys status` counts them by key id and `payval keys retire-check`
+// looks through all of them, so a column missing here would keep an old key alive unnoticed.
+//
+// Adding an encrypted column is one entry: a field on its table's entry (same primary key), or a new
+// table entry. The AAD function must be the very one the writer uses, imported from the writer's module.
+import { accountAad } from '../validations/new-validation.js';
+import { endpointSecretAad, tenantSecretAad } from '../webhooks/secret-ring.js';
+import { idempotencySecretAad } from '../webhooks/webhook-idempotency.js';
+import { totpAad } from '../users/session-service.js';
+import { jsonField, wholeValue, type CiphertextCodec } from './ciphertext-codec.js';
+import type { StoredRow } from './lifecycle-step.js';
+
+export interface CiphertextField {
+  column: string;
+  /** The AAD the writer bound the ciphertext to, from the row's own columns. */
+  aad: (row: StoredRow) => string;
+  /** Where the ciphertext sits in the value; the whole value unless said otherwise. */
+  codec?: CiphertextCodec;
+}
+
+export interface CiphertextTable {
+  table: string;
+  /** The primary key, in index order: the keyset walk follows it. */
+  key: readonly string[];
+  /** Columns an AAD reads besides the key. */
+  aadColumns?: readonly string[];
+  /** The key columns that may appear in a log line (an Idempotency-Key is the client's own text). */
+  loggedKey?: readonly string[];
+  fields: readonly CiphertextField[];
+}
+
+const str = (row: StoredRow, column: string): string => String(row[column]);
+/** TINYINT(1) comes back as 0/1 (or '0'/'1' with some drivers' settings). */
+const live = (row: StoredRow): boolean => Number(row.livemode) === 1;
+
+export const CIPHERTEXT_TABLES: readonly CiphertextTable[] = [
+  {
+    table: 'validations',
+    key: ['id'],
+    fields: [{ column: 'account_ciphertext', aad: (r) => accountAad(str(r, 'id')) }],
+  },
+  {
+    table: 'webhook_endpoints',
+    key: ['id'],
+    fields: [
+      { column: 'secret_ciphertext', aad: (r) => endpointSecretAad(str(r, 'id')) },
+      { column: 'previous_secret_ciphertext', aad: (r) => endpointSecretAad(str(r, 'id')) },
+    ],
+  },
+  {
+    table: 'tenant_webhook_secrets',
+    key: ['tenant_id', 'livemode'],
+    fields: [
+      { column: 'secret_ciphertext', aad: (r) => tenantSecretAad({ tenantId: str(r, 'tenant_id'), livemode: live(r) }) },
+      { column: 'previous_secret_ciphertext', aad: (r) => tenantSecretAad({ tenantId: str(r, 'tenant_id'), livemode: live(r) }) },
+    ],
+  },
+  {
+    table: 'users',
+    key: ['id'],
+    fields: [{ column: 'totp_ciphertext', aad: (r) => totpAad(str(r, 'id')) }],
+  },
+  {
+    // A replayed webhook POST shows its signing secret again, so the stored answer keeps it sealed.
+    // These rows expire within IDEMPOTENCY_TTL_HOURS; they are rewritten anyway, so that an old key can
+    // be retired at once rather than up to 30 days later (decision 0038).
+    table: 'idempotency_keys',
+    key: ['tenant_id', 'livemode', 'idem_key'],
+    loggedKey: ['tenant_id', 'livemode'],
+    fields: [
+      {
+        column: 'response_body',
+        codec: jsonField('sealed_secret'),
+        aad: (r) => idempotencySecretAad({ tenantId: str(r, 'tenant_id'), livemode: live(r) }, str(r, 'idem_key')),
+      },
+    ],
+  },
+];
+
+export const codecOf = (field: CiphertextField): CiphertextCodec => field.codec ?? wholeValue;
+
+/** `table.column` for every field, as `keys status` and the audit details name them. */
+export const fieldNames = (tables: readonly CiphertextTable[] = CIPHERTEXT_TABLES): string[] =>
+  tables.flatMap((t) => t.fields.map((f) => `${t.table}.${f.column}`));
