@@ -31,6 +31,8 @@ import type { TenantSettingsStore } from './tenants/tenant-settings.js';
 import { settingsRoutes } from './tenants/settings-routes.js';
 import { nameMatchRoute } from './name-match/name-match-route.js';
 import { auditRoutes } from './audit/audit-routes.js';
+import { erasureRoutes } from './privacy/erasure-routes.js';
+import type { ErasureService } from './privacy/erasure-service.js';
 import './platform/http-context.js';
 import { admissionMetrics, createAdmission } from './platform/admission.js';
 import { securityHeaders } from './platform/security-headers.js';
@@ -58,6 +60,7 @@ export interface AppDeps {
   batches: BatchService;
   webhooks: WebhookService;
   settings: TenantSettingsStore;
+  erasures: ErasureService;
   metrics: Registry;
   /** The operations console's services (src/console/console-routes.ts). */
   console: Omit<ConsoleDeps, 'db' | 'logger' | 'validations' | 'batches' | 'webhooks' | 'settings' | 'secureCookies' | 'maxUploadBytes' | 'bodyReadTimeoutMs' | 'tenantRateLimit'>;
@@ -134,6 +137,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(nameMatchRoute(deps.settings));
   app.use(settingsRoutes(deps.settings, deps.db));
   app.use(auditRoutes(deps.db));
+  app.use(erasureRoutes(deps.erasures));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

@@ -7,6 +7,7 @@ import { createBatchService } from './batches/batch-service.js';
 import { createValidationService } from './validations/validation-service.js';
 import { createCompletionListener, type CompletionListener } from './validations/completion-notifier.js';
 import { createWebhookService } from './webhooks/webhook-service.js';
+import { createErasureService } from './privacy/erasure-service.js';
 import { createConsoleServices } from './console/console-services.js';
 
 /** The API role: services over the shared clients, and the Express app that serves them. */
@@ -34,6 +35,7 @@ export async function startApiRole(c: SharedClients): Promise<{ app: Express; co
     config, db, cipher, failFastRedis: rateLimitRedis, redis: c.producerRedis, batches,
     queues: [c.queue, c.sliceQueue, c.rowQueue, c.feedQueue, c.webhookQueue],
   });
-  const app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: c.producerRedis, validations, batches, webhooks, settings, metrics: c.metrics, console: consoleDeps });
+  const erasures = createErasureService({ db, blindIndex });
+  const app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: c.producerRedis, validations, batches, webhooks, settings, erasures, metrics: c.metrics, console: consoleDeps });
   return { app, completions };
 }

@@ -23,6 +23,7 @@ import { attemptGateMetrics, createAttemptGates, defaultClaimsAhead } from './pl
 import { startWebhookWorker, type WebhookWorker } from '../workers/webhook-worker.js';
 import { startBatchFeedWorker, type BatchFeedWorker } from '../workers/batch-feed-worker.js';
 import { createRetentionSweep } from './privacy/retention-sweep.js';
+import { createErasureRunner } from './privacy/erasure-runner.js';
 import { createPurgeCounter } from './privacy/privacy-metrics.js';
 
 export interface WorkerRole {
@@ -146,7 +147,7 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
       maxWaiting: config.batches.feedMaxWaiting,
       batches: createBatchSweep({ db, redis: c.producerRedis, feedQueue: c.feedQueue, logger, abandonedAfterMs: config.batches.abandonedAfterMs, completion: batchCompletion }),
       tasks: [webhookSweepTask({ db, queue: c.webhookQueue, logger, overdueAfterMs: config.sweeper.stuckAfterMs, batchSize: config.sweeper.batchSize })],
-      leaderWork: [retention.run],
+      leaderWork: [retention.run, createErasureRunner({ db, logger, pageSize: config.retention.pageSize, pauseMs: config.retention.pauseMs, failUnfinished: processor.failMany }).run],
     });
     sweeper.start();
   }

@@ -30,6 +30,7 @@ export const ERROR_STATUS = {
   'validation.invalid_name': 400,
   'pagination.invalid_cursor': 400,
   'batch.not_found': 404,
+  'erasure_request.not_found': 404,
   'batch.too_large': 413,
   'batch.unreadable_csv': 400,
   'batch.missing_columns': 400,

@@ -16,6 +16,7 @@ import { createBatchService } from '../../src/batches/batch-service.js';
 import { createFieldCipher } from '../../src/platform/field-cipher.js';
 import { createBlindIndexer } from '../../src/platform/blind-index.js';
 import { bankAccount, createTestContext, eventually, type TestContext } from '../helpers/test-stack.js';
+import { createErasureService } from '../../src/privacy/erasure-service.js';
 import type { Runtime } from '../../src/runtime.js';
 
 // Port 1 on loopback refuses connections: a dependency that is down.
@@ -66,7 +67,7 @@ async function appWith(opts: { queueRedisUrl?: string; limiterRedisUrl?: string;
   const validations = createValidationService({ ...shared, queue, completions: null, checkWebhookUrl: webhooks.checkOneOffUrl, settings });
   const batches = createBatchService({ ...shared, feedQueue, maxRows: config.batches.maxRows, settings });
   const console = createConsoleServices({ config, db, cipher: shared.cipher, failFastRedis: limiterRedis, redis: limiterRedis, batches, queues: [queue, webhookQueue] });
-  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches, webhooks, settings, metrics: createMetricsRegistry('api'), console });
+  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches, webhooks, settings, erasures: createErasureService({ db, blindIndex: createBlindIndexer(config.crypto.blindIndexKey) }), metrics: createMetricsRegistry('api'), console });
   return {
     http: supertest(app),
     async close() {

@@ -42,6 +42,7 @@ const MISSING: Array<[RegExp, string]> = [
   [/^\/v1\/batches/, 'bat_00000000000000000000000000'],
   [/^\/v1\/webhook-endpoints/, 'whe_00000000000000000000000000'],
   [/^\/v1\/webhook-deliveries/, 'whd_00000000000000000000000000'],
+  [/^\/v1\/erasure-requests/, 'ers_00000000000000000000000000'],
   [/^\/console\//, 'obj_00000000000000000000000000'],
 ];
 const concrete = (template: string, id?: string) =>
@@ -59,6 +60,7 @@ const VALID_BODY: Record<string, () => object> = {
   rotateWebhookEndpointSecret: () => ({}),
   replayWebhookEndpoint: () => ({ since: SINCE }),
   rotateDefaultWebhookSecret: () => ({}),
+  createErasureRequest: () => ({ type: 'vpa', vpa: 'nobody.here@okaxis' }),
 };
 
 /** Another body each idempotent POST accepts, so reusing a key with it is a different request. */
