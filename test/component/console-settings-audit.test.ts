@@ -48,12 +48,17 @@ describe('console settings', () => {
     await owner.client.post('/console/mode', { livemode: 'true' }).expect(303);
     const form = await owner.client.get('/console/settings').expect(200);
     assert.match(form.text, /action="\/console\/settings"/);
-    const saved = await owner.client.post('/console/settings', { reuse_max_age_seconds: '600', match_threshold: '95', close_match_threshold: '80' });
+    const saved = await owner.client.post('/console/settings', { reuse_max_age_seconds: '600', match_threshold: '95', close_match_threshold: '80', retention_days: '90' });
     assert.equal(saved.status, 303, saved.text.slice(0, 300));
     assert.equal(saved.headers.location, '/console/settings?notice=saved');
     const body = (await api('/v1/settings').expect(200)).body;
-    assert.deepEqual(body, { object: 'settings', reuse_max_age_seconds: 600, name_match: { match_threshold: 95, close_match_threshold: 80 }, retention_days: 180 });
-    assert.match((await owner.client.get(saved.headers.location).expect(200)).text, /data-testid="match-threshold">95</);
+    assert.deepEqual(body, { object: 'settings', reuse_max_age_seconds: 600, name_match: { match_threshold: 95, close_match_threshold: 80 }, retention_days: 90 });
+    const shown = (await owner.client.get(saved.headers.location).expect(200)).text;
+    assert.match(shown, /data-testid="match-threshold">95</);
+    assert.match(shown, /data-testid="retention-days">90 days</);
+    const tooShort = await owner.client.post('/console/settings', { reuse_max_age_seconds: '600', match_threshold: '95', close_match_threshold: '80', retention_days: '7' });
+    assert.equal(tooShort.status, 400);
+    assert.match(tooShort.text, /retention_days must be a whole number of days from 31 to 3650/);
 
     const [row] = await rt.db('audit_log').where({ tenant_id: t.tenantId, action: 'settings.updated' });
     assert.equal(row.actor, `user:${owner.user.id}`);

@@ -1,4 +1,4 @@
-// The organisation's validation policy: default answer-reuse age and name-match thresholds. Changes go
+// The organisation's validation policy: default answer-reuse age, name-match thresholds and retention. Changes go
 // through the same rules, store and audit entry as PATCH /v1/settings (`changeSettings`): live mode
 // only, the same ranges. An empty field puts a setting back to the service default.
 import { Router, type Request, type Response } from 'express';
@@ -9,19 +9,21 @@ import { consoleOf, requirePermission } from '../console-session.js';
 import { formFailure } from '../form-errors.js';
 import { csrfField, field, queryParam, noticeOf } from '../forms.js';
 import { html } from '../html.js';
+import { RETENTION_MAX_DAYS, RETENTION_MIN_DAYS } from '../../privacy/retention-policy.js';
 import { page, redirect, sendHtml } from '../layout.js';
 
 const NOTICES: Record<string, string> = { saved: 'Settings saved. Workers use them within a few seconds.' };
 
-type Values = { reuse: string; match: string; close: string };
+type Values = { reuse: string; match: string; close: string; retention: string };
 
-const valuesOf = (s: TenantSettings): Values => ({ reuse: String(s.reuseMaxAgeSeconds), match: String(s.nameMatch.match), close: String(s.nameMatch.closeMatch) });
+const valuesOf = (s: TenantSettings): Values => ({ reuse: String(s.reuseMaxAgeSeconds), match: String(s.nameMatch.match), close: String(s.nameMatch.closeMatch), retention: String(s.retentionDays) });
 
 /** Form text to a patch; what is not a number is left for `changeSettings` to refuse. */
 function patchOf(v: Values): TenantSettingsPatch {
   const num = (s: string) => (/^\d{1,9}$/.test(s) ? Number(s) : Number.NaN);
   const patch: TenantSettingsPatch = { reuseMaxAgeSeconds: v.reuse === '' ? null : num(v.reuse) };
   patch.nameMatch = v.match === '' && v.close === '' ? null : { match: num(v.match), closeMatch: num(v.close) };
+  patch.retentionDays = v.retention === '' ? null : num(v.retention);
   return patch;
 }
 
@@ -34,6 +36,8 @@ function form(csrf: string, v: Values) {
   <input id="match_threshold" name="match_threshold" inputmode="numeric" pattern="[0-9]*" maxlength="3" value="${v.match}">
   <label for="close_match_threshold">Name match: score for <code>close_match</code> (0 to 100, not above the match score)</label>
   <input id="close_match_threshold" name="close_match_threshold" inputmode="numeric" pattern="[0-9]*" maxlength="3" value="${v.close}">
+  <label for="retention_days">Retention: days before a payee's personal data is purged (${RETENTION_MIN_DAYS} to ${RETENTION_MAX_DAYS})</label>
+  <input id="retention_days" name="retention_days" inputmode="numeric" pattern="[0-9]*" maxlength="4" value="${v.retention}">
   <p class="muted">Leave a field empty to use the service default. One set of settings serves test and live data.</p>
   <button type="submit">Save settings</button>
 </form>`;
@@ -56,8 +60,9 @@ export function settingsPages(d: ConsoleDeps): Router {
   <dt>Answer reuse: maximum age</dt><dd data-testid="reuse-max-age">${current.reuseMaxAgeSeconds} s</dd>
   <dt>Name match: <code>match</code> at or above</dt><dd data-testid="match-threshold">${current.nameMatch.match}</dd>
   <dt>Name match: <code>close_match</code> at or above</dt><dd data-testid="close-match-threshold">${current.nameMatch.closeMatch}</dd>
+  <dt>Retention of personal data</dt><dd data-testid="retention-days">${current.retentionDays} days</dd>
 </dl>
-<p class="muted">Service defaults: reuse ${defaults.reuseMaxAgeSeconds} s, match ${defaults.nameMatch.match}, close match ${defaults.nameMatch.closeMatch}.</p>
+<p class="muted">Service defaults: reuse ${defaults.reuseMaxAgeSeconds} s, match ${defaults.nameMatch.match}, close match ${defaults.nameMatch.closeMatch}, retention ${defaults.retentionDays} days.</p>
 ${control}`), res.statusCode);
   }
 
@@ -70,6 +75,7 @@ ${control}`), res.statusCode);
       reuse: field(req, 'reuse_max_age_seconds', { max: 20 }),
       match: field(req, 'match_threshold', { max: 20 }),
       close: field(req, 'close_match_threshold', { max: 20 }),
+      retention: field(req, 'retention_days', { max: 20 }),
     };
     try {
       await changeSettings(d.settings, d.db, { tenantId: auth.tenantId, mode: auth.mode, actor: auth.actor, via: 'console' }, patchOf(values), req.requestId);
