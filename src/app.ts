@@ -36,6 +36,8 @@ import { securityHeaders } from './platform/security-headers.js';
 import { onPaths, V1_PATHS } from './platform/path-guard.js';
 import { docsRoutes } from './docs/docs-routes.js';
 import { consoleRoutes, type ConsoleDeps } from './console/console-routes.js';
+import { usageRoutes } from './usage/usage-routes.js';
+import type { UsageService } from './usage/usage-service.js';
 
 /** The operations console: session cookies, its own error pages, never the API key middlewares. */
 const CONSOLE_PATHS = /^\/console(?:\/|$)/i;
@@ -58,6 +60,8 @@ export interface AppDeps {
   webhooks: WebhookService;
   settings: TenantSettingsStore;
   metrics: Registry;
+  /** Usage reads (`GET /v1/usage`, its CSV); absent in tools that build a partial app. */
+  usage?: UsageService;
   /** The operations console's services (src/console/console-routes.ts). */
   console: Omit<ConsoleDeps, 'db' | 'logger' | 'validations' | 'batches' | 'webhooks' | 'settings' | 'secureCookies' | 'maxUploadBytes' | 'bodyReadTimeoutMs' | 'tenantRateLimit'>;
 }
@@ -132,6 +136,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(webhookRoutes(deps.webhooks));
   app.use(nameMatchRoute(deps.settings));
   app.use(settingsRoutes(deps.settings, deps.db));
+  if (deps.usage) app.use(usageRoutes(deps.usage));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

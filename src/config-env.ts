@@ -113,6 +113,9 @@ export const envSchema = z.object({
   CONSOLE_SIGN_IN_ADDRESS_LIMIT: int(1, 100_000).default(30),
   CONSOLE_SIGN_IN_WINDOW_SECONDS: int(1, 86_400).default(900),
 
+  // Usage metering (src/usage): the calendar day usage is counted in, as a fixed UTC offset.
+  USAGE_TIMEZONE: z.string().regex(/^(Z|UTC|[+-]\d{2}:\d{2})$/, 'must be Z, UTC or an offset such as +05:30').default('+05:30'),
+
   SHUTDOWN_TIMEOUT_MS: int(1000, 120_000).default(25_000),
   VALIDATE_RESPONSES: bool.default(false),
 });

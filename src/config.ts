@@ -6,6 +6,7 @@ import type { NameMatchThresholds } from './name-match/name-matcher.js';
 import { decodeKeyText } from './platform/key-material.js';
 import { envSchema, type Env } from './config-env.js';
 import { parseKeyring, secretProblems } from './config-secrets.js';
+import { formatUtcOffset, parseUtcOffset } from './usage/usage-period.js';
 
 export type { Env } from './config-env.js';
 
@@ -93,6 +94,8 @@ export interface Config {
     endpointConcurrency: number;
     maxEndpoints: number;
   };
+  /** Usage metering: the day boundary, as minutes east of UTC and as shown (`+05:30`). */
+  usage: { offsetMinutes: number; timezone: string };
   shutdownTimeoutMs: number;
 }
 
@@ -192,6 +195,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   } catch (err) {
     problems.push(`TRUST_PROXY: ${(err as Error).message}`);
   }
+  const usageOffset = parseUtcOffset(e.USAGE_TIMEZONE);
+  if (usageOffset === null) problems.push('USAGE_TIMEZONE: must be Z, UTC or an offset from -14:00 to +14:00 such as +05:30');
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -272,6 +277,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       invitationMs: e.CONSOLE_INVITATION_HOURS * 3_600_000,
       signIn: { accountLimit: e.CONSOLE_SIGN_IN_ACCOUNT_LIMIT, addressLimit: e.CONSOLE_SIGN_IN_ADDRESS_LIMIT, windowSeconds: e.CONSOLE_SIGN_IN_WINDOW_SECONDS },
     },
+    usage: { offsetMinutes: usageOffset!, timezone: formatUtcOffset(usageOffset!) },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

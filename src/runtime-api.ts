@@ -8,6 +8,7 @@ import { createValidationService } from './validations/validation-service.js';
 import { createCompletionListener, type CompletionListener } from './validations/completion-notifier.js';
 import { createWebhookService } from './webhooks/webhook-service.js';
 import { createConsoleServices } from './console/console-services.js';
+import { createUsageService } from './usage/usage-service.js';
 
 /** The API role: services over the shared clients, and the Express app that serves them. */
 export async function startApiRole(c: SharedClients): Promise<{ app: Express; completions: CompletionListener }> {
@@ -34,6 +35,7 @@ export async function startApiRole(c: SharedClients): Promise<{ app: Express; co
     config, db, cipher, failFastRedis: rateLimitRedis, redis: c.producerRedis, batches,
     queues: [c.queue, c.sliceQueue, c.rowQueue, c.feedQueue, c.webhookQueue],
   });
-  const app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: c.producerRedis, validations, batches, webhooks, settings, metrics: c.metrics, console: consoleDeps });
+  const usage = createUsageService({ db, offsetMinutes: config.usage.offsetMinutes });
+  const app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: c.producerRedis, validations, batches, webhooks, settings, usage, metrics: c.metrics, console: consoleDeps });
   return { app, completions };
 }

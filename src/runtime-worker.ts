@@ -22,6 +22,8 @@ import { createSliceProcessor } from './validations/process-slice.js';
 import { attemptGateMetrics, createAttemptGates, defaultClaimsAhead } from './platform/row-limiter.js';
 import { startWebhookWorker, type WebhookWorker } from '../workers/webhook-worker.js';
 import { startBatchFeedWorker, type BatchFeedWorker } from '../workers/batch-feed-worker.js';
+import { createUsageMeter } from './usage/usage-meter.js';
+import { createUsageMetrics } from './usage/usage-metrics.js';
 
 export interface WorkerRole {
   partners: PartnerSetup;
@@ -71,6 +73,7 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
         })
       : null,
     singleFlightPollMs: config.reuse.singleFlight.pollMs,
+    usage: createUsageMeter({ offsetMinutes: config.usage.offsetMinutes, metrics: createUsageMetrics(c.metrics) }),
   });
   // WORKER_CONCURRENCY bounds the partner calls in flight in this process, and half of it the rows
   // claimed ahead of a call place. Single validations' jobs and batch slices' rows share both,
