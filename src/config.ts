@@ -96,6 +96,11 @@ export interface Config {
   };
   /** Usage metering: the day boundary, as minutes east of UTC and as shown (`+05:30`). */
   usage: { offsetMinutes: number; timezone: string };
+  /**
+   * Limits on charged partner calls per tenant in live mode, for tenants that set none (0 = none), and
+   * the longest a validation waiting for a slot sleeps before it looks again (a raised cap is seen then).
+   */
+  spendCaps: { daily: number; monthly: number; waitMs: number };
   shutdownTimeoutMs: number;
 }
 
@@ -278,6 +283,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       signIn: { accountLimit: e.CONSOLE_SIGN_IN_ACCOUNT_LIMIT, addressLimit: e.CONSOLE_SIGN_IN_ADDRESS_LIMIT, windowSeconds: e.CONSOLE_SIGN_IN_WINDOW_SECONDS },
     },
     usage: { offsetMinutes: usageOffset!, timezone: formatUtcOffset(usageOffset!) },
+    spendCaps: { daily: e.SPEND_CAP_DAILY, monthly: e.SPEND_CAP_MONTHLY, waitMs: e.SPEND_CAP_WAIT_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

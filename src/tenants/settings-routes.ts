@@ -7,11 +7,15 @@ const view = (s: TenantSettings) => ({
   object: 'settings' as const,
   reuse_max_age_seconds: s.reuseMaxAgeSeconds,
   name_match: { match_threshold: s.nameMatch.match, close_match_threshold: s.nameMatch.closeMatch },
+  daily_call_cap: s.spendCaps.daily,
+  monthly_call_cap: s.spendCaps.monthly,
 });
 
 interface SettingsBody {
   reuse_max_age_seconds?: number | null;
   name_match?: { match_threshold: number; close_match_threshold: number } | null;
+  daily_call_cap?: number | null;
+  monthly_call_cap?: number | null;
 }
 
 /**
@@ -32,6 +36,7 @@ export function settingsRoutes(settings: TenantSettingsStore, db: Db): Router {
       const nm = body.name_match;
       patch.nameMatch = nm ? { match: nm.match_threshold, closeMatch: nm.close_match_threshold } : null;
     }
+    if (body.daily_call_cap !== undefined || body.monthly_call_cap !== undefined) patch.spendCaps = { daily: body.daily_call_cap, monthly: body.monthly_call_cap };
     const updated = await changeSettings(settings, db, { tenantId: auth.tenantId, mode: auth.mode, actor: auth.actor, via: 'api' }, patch, req.requestId);
     res.json(view(updated));
   });

@@ -3,24 +3,32 @@ import { AppError } from '../platform/app-error.js';
 import { appendAudit } from '../platform/audit-store.js';
 import type { NameMatchThresholds } from '../name-match/name-matcher.js';
 import type { KeyMode } from './api-key.js';
+import type { SpendCaps } from '../usage/spend-cap.js';
 
 export interface TenantSettings {
   /** Default `max_age` for new validations: how old a reused partner answer may be. 0 disables reuse. */
   reuseMaxAgeSeconds: number;
   nameMatch: NameMatchThresholds;
+  /** Limits on charged partner calls in live mode (0 = none): the tenant's own, else SPEND_CAP_* (docs/decisions/0037). */
+  spendCaps: SpendCaps;
 }
 
 export interface TenantSettingsPatch {
   reuseMaxAgeSeconds?: number | null;
   nameMatch?: NameMatchThresholds | null;
+  spendCaps?: { daily?: number | null; monthly?: number | null };
 }
+
+/** Service defaults; spend caps default to none. */
+export type TenantSettingsDefaults = Omit<TenantSettings, 'spendCaps'> & { spendCaps?: SpendCaps };
 
 /**
  * Per-tenant policy over service defaults. Workers read it for every completion, so values are kept
  * in memory for `cacheMs`; a change reaches every process within that time.
  */
-export function createTenantSettings(db: Db, defaults: TenantSettings, cacheMs = 5000) {
+export function createTenantSettings(db: Db, defaults: TenantSettingsDefaults, cacheMs = 5000) {
   const cache = new Map<string, { at: number; value: TenantSettings }>();
+  const caps = defaults.spendCaps ?? { daily: 0, monthly: 0 };
 
   async function get(tenantId: string): Promise<TenantSettings> {
     const hit = cache.get(tenantId);
@@ -32,6 +40,7 @@ export function createTenantSettings(db: Db, defaults: TenantSettings, cacheMs =
         row && row.name_match_threshold !== null && row.close_match_threshold !== null
           ? { match: Number(row.name_match_threshold), closeMatch: Number(row.close_match_threshold) }
           : defaults.nameMatch,
+      spendCaps: { daily: numberOr(row?.daily_call_cap, caps.daily), monthly: numberOr(row?.monthly_call_cap, caps.monthly) },
     };
     if (cache.size > 10_000) cache.clear();
     cache.set(tenantId, { at: Date.now(), value });
@@ -46,6 +55,8 @@ export function createTenantSettings(db: Db, defaults: TenantSettings, cacheMs =
       values.name_match_threshold = patch.nameMatch?.match ?? null;
       values.close_match_threshold = patch.nameMatch?.closeMatch ?? null;
     }
+    if (patch.spendCaps?.daily !== undefined) values.daily_call_cap = patch.spendCaps.daily;
+    if (patch.spendCaps?.monthly !== undefined) values.monthly_call_cap = patch.spendCaps.monthly;
     await db('tenant_settings').insert({ tenant_id: tenantId, ...values }).onConflict('tenant_id').merge(Object.keys(values));
     cache.delete(tenantId);
     return get(tenantId);
@@ -55,6 +66,11 @@ export function createTenantSettings(db: Db, defaults: TenantSettings, cacheMs =
 }
 
 export type TenantSettingsStore = ReturnType<typeof createTenantSettings>;
+
+const numberOr = (v: unknown, fallback: number): number => (v === null || v === undefined ? fallback : Number(v));
+
+/** The largest spend cap a tenant may set (openapi.yaml `SpendCap`). */
+export const SPEND_CAP_LIMIT = 1_000_000_000;
 
 /** `MaxAge` in openapi.yaml: 30 days. */
 export const REUSE_MAX_AGE_LIMIT_SECONDS = 2_592_000;
@@ -85,6 +101,7 @@ const isInt = (v: unknown, max: number): boolean => typeof v === 'number' && Num
  */
 export function checkSettingsChange(who: SettingsActor, patch: TenantSettingsPatch): void {
   if (who.mode !== 'live') throw new AppError('settings.live_key_required', LIVE_ONLY[who.via]);
+  checkSpendCaps(patch);
   const age = patch.reuseMaxAgeSeconds;
   if (age !== undefined && age !== null && !isInt(age, REUSE_MAX_AGE_LIMIT_SECONDS)) {
     throw invalid(`reuse_max_age_seconds must be a whole number of seconds from 0 to ${REUSE_MAX_AGE_LIMIT_SECONDS}.`, 'reuse_max_age_seconds');
@@ -94,6 +111,12 @@ export function checkSettingsChange(who: SettingsActor, patch: TenantSettingsPat
   if (!isInt(nm.match, 100)) throw invalid('match_threshold must be a whole number from 0 to 100.', 'name_match.match_threshold');
   if (!isInt(nm.closeMatch, 100)) throw invalid('close_match_threshold must be a whole number from 0 to 100.', 'name_match.close_match_threshold');
   if (nm.closeMatch > nm.match) throw invalid('close_match_threshold must not exceed match_threshold.', 'name_match.close_match_threshold');
+}
+
+function checkSpendCaps(patch: TenantSettingsPatch): void {
+  for (const [field, v] of [['daily_call_cap', patch.spendCaps?.daily], ['monthly_call_cap', patch.spendCaps?.monthly]] as const) {
+    if (v !== undefined && v !== null && !isInt(v, SPEND_CAP_LIMIT)) throw invalid(`${field} must be a whole number from 0 (no cap) to ${SPEND_CAP_LIMIT}.`, field);
+  }
 }
 
 /** Checks, stores and audits a change; the settings now in force. */
@@ -107,7 +130,13 @@ export async function changeSettings(store: TenantSettingsStore, db: Db, who: Se
     targetType: 'tenant',
     targetId: who.tenantId,
     requestId,
-    details: { reuse_max_age_seconds: updated.reuseMaxAgeSeconds, match_threshold: updated.nameMatch.match, close_match_threshold: updated.nameMatch.closeMatch },
+    details: {
+      reuse_max_age_seconds: updated.reuseMaxAgeSeconds,
+      match_threshold: updated.nameMatch.match,
+      close_match_threshold: updated.nameMatch.closeMatch,
+      daily_call_cap: updated.spendCaps.daily,
+      monthly_call_cap: updated.spendCaps.monthly,
+    },
   });
   return updated;
 }

@@ -6,6 +6,7 @@ import { formatUtcOffset, periodAt } from './usage-period.js';
 import { USAGE_KINDS } from './usage-classify.js';
 import type { UsageCounts, UsageLine } from './usage-store.js';
 import { parseGroupBy, type UsageService } from './usage-service.js';
+import type { PeriodQuota } from './spend-cap.js';
 
 const query = (req: Request, name: string): string | undefined => {
   const v = (req.query as Record<string, unknown>)[name];
@@ -14,6 +15,9 @@ const query = (req: Request, name: string): string | undefined => {
 
 const counts = (c: UsageCounts) => Object.fromEntries(USAGE_KINDS.map((k) => [k, c[k]])) as UsageCounts;
 const lineView = (l: UsageLine) => ({ ...(l.day ? { day: l.day } : {}), ...(l.rail ? { rail: l.rail } : {}), ...(l.partner ? { partner: l.partner } : {}), ...counts(l.counts) });
+
+const periodView = (q: PeriodQuota | null) =>
+  q && { limit: q.limit, used: q.used, in_flight: q.inFlight, remaining: q.remaining, resets_at: q.resetsAt.toISOString() };
 
 export const USAGE_CSV_COLUMNS = ['day', 'rail', 'partner', ...USAGE_KINDS] as const;
 
@@ -35,6 +39,7 @@ export function usageRoutes(usage: UsageService): Router {
       group_by: r.groupBy,
       data: r.lines.map(lineView),
       totals: counts(r.totals),
+      quota: r.quota && { daily: periodView(r.quota.daily), monthly: periodView(r.quota.monthly) },
     });
   });
 

@@ -7,6 +7,8 @@ import { AppError } from '../platform/app-error.js';
 import { daysBetween, monthDays, periodAt } from './usage-period.js';
 import { sumUsage, zeroCounts, type UsageCounts, type UsageGroup, type UsageLine } from './usage-store.js';
 import { USAGE_KINDS } from './usage-classify.js';
+import type { QuotaStatus } from './spend-cap.js';
+import type { QuotaStatusReader } from './quota-status.js';
 
 /** The longest range one request may read. */
 export const USAGE_MAX_DAYS = 366;
@@ -18,6 +20,8 @@ export interface UsageReport {
   groupBy: UsageGroup[];
   lines: UsageLine[];
   totals: UsageCounts;
+  /** The spend caps of a live key's tenant now (null: test mode, or no cap). */
+  quota: QuotaStatus | null;
 }
 
 const invalid = (message: string, field: string) => new AppError('request.invalid', message, { details: { field } });
@@ -31,7 +35,7 @@ export function parseGroupBy(text: string): UsageGroup[] {
   return parts;
 }
 
-export function createUsageService(deps: { db: Db; offsetMinutes: number }) {
+export function createUsageService(deps: { db: Db; offsetMinutes: number; quota?: QuotaStatusReader }) {
   const { db } = deps;
 
   /** `from`/`to` default to the current month up to today (local days). */
@@ -45,7 +49,8 @@ export function createUsageService(deps: { db: Db; offsetMinutes: number }) {
     const lines = await sumUsage(db, scope, from, to, q.groupBy);
     const totals = zeroCounts();
     for (const line of lines) for (const k of USAGE_KINDS) totals[k] += line.counts[k];
-    return { from, to, groupBy: q.groupBy, lines, totals };
+    const quota = scope.livemode && deps.quota ? await deps.quota.of(scope.tenantId, now) : null;
+    return { from, to, groupBy: q.groupBy, lines, totals, quota };
   }
 
   /** One line per day, rail and partner of a `YYYY-MM` month (at most 31 × rails × partners). */

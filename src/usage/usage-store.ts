@@ -4,7 +4,7 @@
 
 import type { Db, Trx } from '../platform/db.js';
 import type { ModeScope } from '../platform/mode-scope.js';
-import { USAGE_KINDS, type UsageKind } from './usage-classify.js';
+import { CHARGED_KINDS, USAGE_KINDS, type UsageKind } from './usage-classify.js';
 
 export const USAGE_SHARDS = 16;
 
@@ -84,4 +84,17 @@ export async function sumUsage(db: Db, scope: ModeScope, from: string, to: strin
     if (kind in line.counts) line.counts[kind] += Number(r.n);
   }
   return [...lines.values()];
+}
+
+/**
+ * Live calls that may be charged (billable + possibly billed) between two local days. `lock` reads
+ * the latest committed counts and share-locks them (a spend cap's quota row is being synced).
+ */
+export async function chargedBetween(q: Db | Trx, tenantId: string, from: string, to: string, lock: boolean): Promise<number> {
+  const [rows] = (await q.raw(
+    `SELECT COALESCE(SUM(count), 0) AS n FROM usage_counters
+     WHERE tenant_id = ? AND livemode = 1 AND day BETWEEN ? AND ? AND kind IN (${CHARGED_KINDS.map(() => '?').join(', ')})${lock ? ' LOCK IN SHARE MODE' : ''}`,
+    [tenantId, from, to, ...CHARGED_KINDS],
+  )) as unknown as [Array<{ n: unknown }>];
+  return Number(rows[0]?.n ?? 0);
 }

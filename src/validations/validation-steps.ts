@@ -87,7 +87,7 @@ export function createValidationSteps(deps: StepDeps) {
     ...grouping,
     onTaskError,
     run: (trx, ids, defer) =>
-      claimGroup({ routers: deps.routers, changed, singleFlight: deps.singleFlight, singleFlightPollMs: deps.singleFlightPollMs, maxTotalAttempts: deps.maxTotalAttempts, attemptLeaseMs: deps.attemptLeaseMs, flightKey, heldBy, rateLimitExpired }, trx, ids, defer),
+      claimGroup({ routers: deps.routers, changed, singleFlight: deps.singleFlight, singleFlightPollMs: deps.singleFlightPollMs, maxTotalAttempts: deps.maxTotalAttempts, attemptLeaseMs: deps.attemptLeaseMs, flightKey, heldBy, rateLimitExpired, usage: deps.usage }, trx, ids, defer),
   });
   const finals = createGroupTransaction<FinalItem, FinalOutcome>({
     db,
