@@ -203,5 +203,13 @@ describe('a monthly cap', () => {
     assert.equal(fromTest.status, 403);
     const reset = await t.settings({ daily_call_cap: null });
     assert.equal(reset.body.daily_call_cap, 0, 'null restores SPEND_CAP_DAILY (0 here)');
+
+    // A tenant that set no cap gets the service's default.
+    const defaulted = await ctx.start({ ROLE: 'api', SPEND_CAP_DAILY: '5' });
+    const read = await ctx.http(defaulted).get('/v1/usage?group_by=none').set(t.auth);
+    assert.equal(read.body.quota.daily.limit, 5);
+    assert.equal(read.body.quota.daily.remaining, 5);
+    assert.match(read.headers['ratelimit-policy'] ?? '', /"calls-day";q=5;w=86400$/);
+    assert.equal((await ctx.http(defaulted).get('/v1/settings').set(t.auth)).body.daily_call_cap, 5);
   });
 });
