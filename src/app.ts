@@ -39,6 +39,10 @@ import { securityHeaders } from './platform/security-headers.js';
 import { onPaths, V1_PATHS } from './platform/path-guard.js';
 import { docsRoutes } from './docs/docs-routes.js';
 import { consoleRoutes, type ConsoleDeps } from './console/console-routes.js';
+import { usageRoutes } from './usage/usage-routes.js';
+import type { UsageService } from './usage/usage-service.js';
+import { quotaHeaders } from './usage/quota-headers.js';
+import type { QuotaStatusReader } from './usage/quota-status.js';
 
 /** The operations console: session cookies, its own error pages, never the API key middlewares. */
 const CONSOLE_PATHS = /^\/console(?:\/|$)/i;
@@ -62,6 +66,10 @@ export interface AppDeps {
   settings: TenantSettingsStore;
   erasures: ErasureService;
   metrics: Registry;
+  /** Usage reads (`GET /v1/usage`, its CSV); absent in tools that build a partial app. */
+  usage?: UsageService;
+  /** Spend caps in the RateLimit headers of live keys; absent in tools that build a partial app. */
+  quota?: QuotaStatusReader;
   /** The operations console's services (src/console/console-routes.ts). */
   console: Omit<ConsoleDeps, 'db' | 'logger' | 'validations' | 'batches' | 'webhooks' | 'settings' | 'secureCookies' | 'maxUploadBytes' | 'bodyReadTimeoutMs' | 'tenantRateLimit'>;
 }
@@ -102,6 +110,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(
     onPaths(V1_PATHS, rateLimitMiddleware(deps.rateLimitRedis, tenantRateLimit)),
   );
+  if (deps.quota) app.use(onPaths(V1_PATHS, quotaHeaders(deps.quota)));
   // JSON batches carry up to BATCH_JSON_MAX_ITEMS payees; everything else keeps the small limit.
   const isJsonBatch = (req: express.Request) => JSON_BATCH_PATH.test(req.path);
   const maxItems = config.batches.jsonMaxItems;
@@ -138,6 +147,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(settingsRoutes(deps.settings, deps.db));
   app.use(auditRoutes(deps.db));
   app.use(erasureRoutes(deps.erasures));
+  if (deps.usage) app.use(usageRoutes(deps.usage));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return app;

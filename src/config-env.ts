@@ -123,6 +123,13 @@ export const envSchema = z.object({
   CONSOLE_SIGN_IN_ADDRESS_LIMIT: int(1, 100_000).default(30),
   CONSOLE_SIGN_IN_WINDOW_SECONDS: int(1, 86_400).default(900),
 
+  // Usage metering (src/usage): the calendar day usage is counted in, as a fixed UTC offset.
+  USAGE_TIMEZONE: z.string().regex(/^(Z|UTC|[+-]\d{2}:\d{2})$/, 'must be Z, UTC or an offset such as +05:30').default('+05:30'),
+  // Spend caps on charged partner calls in live mode, for tenants that set none; 0 = no cap.
+  SPEND_CAP_DAILY: int(0, 1_000_000_000).default(0),
+  SPEND_CAP_MONTHLY: int(0, 1_000_000_000).default(0),
+  SPEND_CAP_WAIT_MS: int(1000, 3_600_000).default(60_000),
+
   SHUTDOWN_TIMEOUT_MS: int(1000, 120_000).default(25_000),
   VALIDATE_RESPONSES: bool.default(false),
 });

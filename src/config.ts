@@ -7,6 +7,7 @@ import { decodeKeyText, derivedKey } from './platform/key-material.js';
 import { envSchema, type Env } from './config-env.js';
 import { parseKeyring, previousBlindKeyProblems, secretProblems } from './config-secrets.js';
 import { checkDatabaseConfig, type DatabaseConfig } from './config-database.js';
+import { formatUtcOffset, parseUtcOffset } from './usage/usage-period.js';
 
 export type { Env } from './config-env.js';
 
@@ -103,6 +104,13 @@ export interface Config {
     endpointConcurrency: number;
     maxEndpoints: number;
   };
+  /** Usage metering: the day boundary, as minutes east of UTC and as shown (`+05:30`). */
+  usage: { offsetMinutes: number; timezone: string };
+  /**
+   * Limits on charged partner calls per tenant in live mode, for tenants that set none (0 = none), and
+   * the longest a validation waiting for a slot sleeps before it looks again (a raised cap is seen then).
+   */
+  spendCaps: { daily: number; monthly: number; waitMs: number };
   shutdownTimeoutMs: number;
 }
 
@@ -213,6 +221,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   } catch (err) {
     problems.push(`TRUST_PROXY: ${(err as Error).message}`);
   }
+  const usageOffset = parseUtcOffset(e.USAGE_TIMEZONE);
+  if (usageOffset === null) problems.push('USAGE_TIMEZONE: must be Z, UTC or an offset from -14:00 to +14:00 such as +05:30');
   if (problems.length) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -294,6 +304,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       invitationMs: e.CONSOLE_INVITATION_HOURS * 3_600_000,
       signIn: { accountLimit: e.CONSOLE_SIGN_IN_ACCOUNT_LIMIT, addressLimit: e.CONSOLE_SIGN_IN_ADDRESS_LIMIT, windowSeconds: e.CONSOLE_SIGN_IN_WINDOW_SECONDS },
     },
+    usage: { offsetMinutes: usageOffset!, timezone: formatUtcOffset(usageOffset!) },
+    spendCaps: { daily: e.SPEND_CAP_DAILY, monthly: e.SPEND_CAP_MONTHLY, waitMs: e.SPEND_CAP_WAIT_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

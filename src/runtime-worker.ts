@@ -25,6 +25,9 @@ import { startBatchFeedWorker, type BatchFeedWorker } from '../workers/batch-fee
 import { createRetentionSweep } from './privacy/retention-sweep.js';
 import { createErasureRunner } from './privacy/erasure-runner.js';
 import { createPurgeCounter } from './privacy/privacy-metrics.js';
+import { createUsageMeter } from './usage/usage-meter.js';
+import { createUsageMetrics } from './usage/usage-metrics.js';
+import { createQuotaGate } from './usage/quota-gate.js';
 
 export interface WorkerRole {
   partners: PartnerSetup;
@@ -76,6 +79,11 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
         })
       : null,
     singleFlightPollMs: config.reuse.singleFlight.pollMs,
+    usage: createUsageMeter({
+      offsetMinutes: config.usage.offsetMinutes,
+      metrics: createUsageMetrics(c.metrics),
+      quota: createQuotaGate({ caps: async (tenantId) => (await settings.get(tenantId)).spendCaps, offsetMinutes: config.usage.offsetMinutes, maxWaitMs: config.spendCaps.waitMs }),
+    }),
   });
   // WORKER_CONCURRENCY bounds the partner calls in flight in this process, and half of it the rows
   // claimed ahead of a call place. Single validations' jobs and batch slices' rows share both,

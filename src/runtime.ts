@@ -186,7 +186,7 @@ async function openSharedClients(
     blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
     guard: createUrlGuard({ requireHttps: config.webhooks.requireHttps, allowedNetworks: config.webhooks.allowedNetworks }),
     recorder: createWebhookRecorder({ queue: webhookQueue, logger }),
-    settings: createTenantSettings(db, { reuseMaxAgeSeconds: config.reuse.defaultMaxAgeSeconds, nameMatch: config.nameMatch, retentionDays: config.retention.defaultDays }),
+    settings: createTenantSettings(db, { reuseMaxAgeSeconds: config.reuse.defaultMaxAgeSeconds, nameMatch: config.nameMatch, retentionDays: config.retention.defaultDays, spendCaps: config.spendCaps }),
     idempotency: createIdempotencyStore(db, config.idempotency),
     metrics,
     // The live router exists once the worker role has started its partners (API-only processes have none).

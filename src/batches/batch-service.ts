@@ -31,6 +31,8 @@ export interface BatchServiceDeps {
   settings: TenantSettingsStore;
   /** Records the batch's `batch.completed` event, in the transaction that completes it. */
   onBatchCompleted?: BatchCompletedHook;
+  /** Refuses new live batches once a spend cap is used up (src/usage/quota-status.ts). */
+  quota?: { assertOpen(scope: ModeScope): Promise<void> };
 }
 
 export type BatchCreateOutcome =
@@ -79,6 +81,8 @@ export function createBatchService(deps: BatchServiceDeps) {
     const batchId = newId('bat');
     let created = false;
     try {
+      // Before anything is stored or read: a CSV upload past a cap is refused before its body.
+      await deps.quota?.assertOpen(scope);
       const maxAgeSeconds = meta.maxAgeSeconds ?? (await deps.settings.get(auth.tenantId)).reuseMaxAgeSeconds;
       const ingestor = createBatchIngestor(deps, { id: batchId, ...scope, maxAgeSeconds }, {
         maxRows: deps.maxRows,

@@ -126,7 +126,16 @@ export function cleanPartnerResult(result: PartnerResult, req: PartnerRequest): 
 
 /** cleanPartnerResult for an answer; a pending outcome's reference is checked the same way. */
 export function cleanPartnerOutcome(outcome: PartnerOutcome, req: PartnerRequest): PartnerOutcome {
-  if (outcome.kind === 'answered') return { kind: 'answered', result: cleanPartnerResult(outcome.result, req) };
+  if (outcome.kind === 'answered') {
+    if (outcome.billed !== false) return { kind: 'answered', result: cleanPartnerResult(outcome.result, req) };
+    try {
+      return { kind: 'answered', result: cleanPartnerResult(outcome.result, req), billed: false };
+    } catch (err) {
+      // An answer the partner does not bill stays unbilled when it cannot be stored either.
+      if (err instanceof PartnerAnswerError) throw new PartnerAnswerError(err.field, err.problem, false);
+      throw err;
+    }
+  }
   const accountNumber = req.type === 'bank_account' ? req.accountNumber : null;
   const partnerReference = outcome.partnerReference === null ? null : reference(outcome.partnerReference, accountNumber);
   const retryAfterMs = outcome.retryAfterMs !== null && Number.isFinite(outcome.retryAfterMs) ? Math.max(0, outcome.retryAfterMs) : null;

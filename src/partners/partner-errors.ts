@@ -101,11 +101,14 @@ export class PartnerAnswerError extends PartnerError {
   readonly code = 'partner.bad_response' as const;
   readonly field: string;
   readonly problem: string;
+  /** Whether the partner charges for the answer that could not be stored (usage metering counts it). */
+  readonly billed: boolean;
 
-  constructor(field: string, problem: string) {
+  constructor(field: string, problem: string, billed = true) {
     super(`Partner answer cannot be stored: ${field} (${problem})`);
     this.field = field;
     this.problem = problem;
+    this.billed = billed;
   }
 }
 

@@ -14,8 +14,11 @@ export type PartnerCallOutcome =
   | 'circuit_open'
   | 'error';
 
-/** `rate_limited`: no partner could take it because at least one was paused by a 429 (counts towards its deadline). */
-export type PartnerWaitReason = 'no_partner' | 'rate_limited' | 'pending' | 'single_flight' | 'in_flight';
+/**
+ * `rate_limited`: no partner could take it because at least one was paused by a 429 (counts towards its
+ * deadline). `quota`: its tenant's spend cap has no slot left (src/usage/spend-cap.ts); it never fails for it.
+ */
+export type PartnerWaitReason = 'no_partner' | 'rate_limited' | 'pending' | 'single_flight' | 'in_flight' | 'quota';
 
 /** Why a validation completed without a partner call of its own. */
 export type CallSavedReason = 'reuse' | 'single_flight';

@@ -40,7 +40,11 @@ export interface PartnerResult {
  * Cashfree's `RECEIVED`). A pending answer is not a failure: payval asks again with the reference.
  */
 export type PartnerOutcome =
-  | { kind: 'answered'; result: PartnerResult }
+  /**
+   * `billed: false` when the partner does not charge for this answer (Razorpay reverses failed
+   * validations, and some of them still say something about the account); absent means billed.
+   */
+  | { kind: 'answered'; result: PartnerResult; billed?: boolean }
   | { kind: 'pending'; partnerReference: string | null; retryAfterMs: number | null };
 
 export interface PartnerCallContext {

@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   'auth.invalid_key': 401,
   'auth.too_many_failures': 429,
   'rate_limit.exceeded': 429,
+  // A spend cap on charged partner calls is used up (docs/decisions/0037); details say which and when it resets.
+  'quota.exceeded': 429,
   'idempotency.invalid_key': 400,
   'idempotency.key_reused': 422,
   'idempotency.in_progress': 409,

@@ -8,12 +8,16 @@ const view = (s: TenantSettings) => ({
   reuse_max_age_seconds: s.reuseMaxAgeSeconds,
   name_match: { match_threshold: s.nameMatch.match, close_match_threshold: s.nameMatch.closeMatch },
   retention_days: s.retentionDays,
+  daily_call_cap: s.spendCaps.daily,
+  monthly_call_cap: s.spendCaps.monthly,
 });
 
 interface SettingsBody {
   reuse_max_age_seconds?: number | null;
   name_match?: { match_threshold: number; close_match_threshold: number } | null;
   retention_days?: number | null;
+  daily_call_cap?: number | null;
+  monthly_call_cap?: number | null;
 }
 
 /**
@@ -35,6 +39,7 @@ export function settingsRoutes(settings: TenantSettingsStore, db: Db): Router {
       patch.nameMatch = nm ? { match: nm.match_threshold, closeMatch: nm.close_match_threshold } : null;
     }
     if (body.retention_days !== undefined) patch.retentionDays = body.retention_days;
+    if (body.daily_call_cap !== undefined || body.monthly_call_cap !== undefined) patch.spendCaps = { daily: body.daily_call_cap, monthly: body.monthly_call_cap };
     const updated = await changeSettings(settings, db, { tenantId: auth.tenantId, mode: auth.mode, actor: auth.actor, via: 'api' }, patch, req.requestId);
     res.json(view(updated));
   });

@@ -2,6 +2,8 @@
 // one statement, the answers they may reuse are looked up in two, the single-flight locks are taken in
 // one Redis call, and the claimed rows are marked in one UPDATE (two when some are free follow-ups).
 // Each row gets exactly the decision the single-row claim made; validation-steps.ts documents them.
+// A live row of a tenant with a spend cap must also get a slot of its quota before it may call a
+// partner; without one it waits (src/usage/quota-gate.ts, docs/decisions/0037).
 
 import type { Defer, Trx } from '../platform/db.js';
 import type { Claim, ModeRouters } from './validation-steps.js';
@@ -10,6 +12,9 @@ import type { SingleFlight } from './single-flight.js';
 import { runStatusHook, type StatusChange, type StatusChangeHook } from './status-change-hook.js';
 import { answerKey, findPartnerAnswers, lockValidations, markProcessingMany, readValidations } from './validation-group-store.js';
 import { isFinal, type Validation } from './validation-types.js';
+import type { GuardedPartner } from '../partners/partner-breaker.js';
+import type { UsageMeter } from '../usage/usage-meter.js';
+import { slotsWanted } from '../usage/spend-cap.js';
 
 export interface ClaimGroupDeps {
   routers: ModeRouters;
@@ -23,6 +28,7 @@ export interface ClaimGroupDeps {
   /** The partner this row must stay with while an earlier call to it is unresolved, if any. */
   heldBy(row: Validation, now: number): string | null;
   rateLimitExpired(trx: Trx, id: string): Promise<boolean>;
+  usage: Pick<UsageMeter, 'claim'>;
 }
 
 const jitter = (ms: number): number => Math.round(ms * (0.75 + Math.random() / 2));
@@ -72,6 +78,7 @@ export async function claimGroup(deps: ClaimGroupDeps, trx: Trx, ids: readonly s
   const counted: string[] = [];
   const free: string[] = [];
   const changes: StatusChange[] = [];
+  const ready: Array<{ row: Validation; candidates: GuardedPartner[]; held: string | null; isFree: boolean }> = [];
   for (const row of open) {
     if (decided.has(row.id)) continue;
     const held = deps.heldBy(row, now);
@@ -89,11 +96,26 @@ export async function claimGroup(deps: ClaimGroupDeps, trx: Trx, ids: readonly s
       decided.set(row.id, { kind: 'exhausted' });
       continue;
     }
+    ready.push({ row, candidates, held, isFree });
+  }
+  // Spend caps: a call that may be charged needs a slot of the tenant's quota, reserved here.
+  const refused = await deps.usage.claim(trx, ready.map((r) => ({ row: r.row, need: slotsWanted(r.row, r.held, r.isFree) })), claimedAt);
+  const leaders = new Set(reusable.filter((row, i) => acquired[i] && !reused.has(row.id)).map((row) => row.id));
+  const unlocked: Validation[] = [];
+  for (const { row, candidates, held, isFree } of ready) {
+    const quotaWaitMs = refused.get(row.id);
+    if (quotaWaitMs !== undefined) {
+      decided.set(row.id, { kind: 'wait', waitMs: quotaWaitMs, reason: 'quota' });
+      // It may wait for hours: other validations of the payee need not wait on its single-flight lock.
+      if (leaders.has(row.id)) unlocked.push(row);
+      continue;
+    }
     (isFree ? free : counted).push(row.id);
     changes.push({ v: row, from: row.status, to: 'processing' });
     const claimed = { ...row, status: 'processing' as const, attempts: row.attempts + (isFree ? 0 : 1), processingStartedAt: claimedAt };
     decided.set(row.id, { kind: 'claimed', row: claimed, candidates, held, free: isFree, claimedAt });
   }
+  if (singleFlight && unlocked.length > 0) defer(() => singleFlight.releaseMany(unlocked.map((row) => ({ key: deps.flightKey(row), owner: row.id }))));
   await markProcessingMany(trx, counted, claimedAt, true);
   await markProcessingMany(trx, free, claimedAt, false);
   await runStatusHook(deps.changed, trx, changes, defer);

@@ -23,10 +23,14 @@ import { clearPartnerFollowup } from './validation-store.js';
 import type { Validation } from './validation-types.js';
 
 export type RoundResult =
-  | { kind: 'answered'; partner: string; result: PartnerResult }
+  /** `billed`: whether the partner charges for this answer (usage metering, spend caps). */
+  | { kind: 'answered'; partner: string; result: PartnerResult; billed: boolean }
   | { kind: 'pending'; partner: string; partnerReference: string | null; retryAfterMs: number | null }
-  /** The partner's definitive word that it will not or cannot give a usable answer: fail now. */
-  | { kind: 'refused'; partner: string; code: string }
+  /**
+   * The partner's definitive word that it will not or cannot give a usable answer: fail now. `billed`
+   * when it processed (and charges for) an answer payval cannot store.
+   */
+  | { kind: 'refused'; partner: string; code: string; billed: boolean }
   /** The call may have been processed (and billed): stay with this partner. */
   | { kind: 'ambiguous'; partner: string; code: string }
   /**
@@ -61,7 +65,9 @@ export async function callPartners(deps: RoundDeps, row: Validation, req: Partne
     } catch (err) {
       telemetry.call(partner.name, callOutcome(err), seconds());
       // Asking again would get the same refusal, or the same unusable answer, and could be billed again.
-      if (err instanceof PartnerRejectedError || err instanceof PartnerAnswerError) return { kind: 'refused', partner: partner.name, code: err.code };
+      if (err instanceof PartnerRejectedError || err instanceof PartnerAnswerError) {
+        return { kind: 'refused', partner: partner.name, code: err.code, billed: err instanceof PartnerAnswerError && err.billed };
+      }
       if (err instanceof PartnerRateLimitedError) {
         router.pause(partner.name, err.retryAfterMs);
         rateLimitedBy ??= partner.name;
@@ -88,7 +94,7 @@ export async function callPartners(deps: RoundDeps, row: Validation, req: Partne
     if (outcome.kind === 'pending') {
       return { kind: 'pending', partner: partner.name, partnerReference: outcome.partnerReference, retryAfterMs: outcome.retryAfterMs };
     }
-    return { kind: 'answered', partner: partner.name, result: outcome.result };
+    return { kind: 'answered', partner: partner.name, result: outcome.result, billed: outcome.billed !== false };
   }
   return { kind: 'unanswered', failedOn, last, rateLimitedBy };
 }

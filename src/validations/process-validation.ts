@@ -20,6 +20,8 @@ import type { CompletionPublisher } from './completion-notifier.js';
 import { createValidationSteps, routerFor, type ModeRouters, type StepOutcome } from './validation-steps.js';
 import type { StatusChangeHook } from './status-change-hook.js';
 import { callPartners } from './partner-round.js';
+import { savedReason } from '../usage/usage-classify.js';
+import type { UsageMeter } from '../usage/usage-meter.js';
 
 export { combineHooks, type StatusChangeHook } from './status-change-hook.js';
 
@@ -76,6 +78,8 @@ export interface ProcessorDeps {
   singleFlight: SingleFlight | null;
   /** How long a validation waiting for another one's call of the same payee sleeps before looking again. */
   singleFlightPollMs: number;
+  /** Usage metering (and spend caps) in the claim and final transactions. */
+  usage: UsageMeter;
 }
 
 export function createValidationProcessor(deps: ProcessorDeps) {
@@ -126,8 +130,7 @@ export function createValidationProcessor(deps: ProcessorDeps) {
         const answer = { accountStatus: s.accountStatus!, statusReason: s.statusReason, registeredName: s.registeredName, partnerReference: s.partnerReference! };
         const verifiedAt = s.verifiedAt ?? s.completedAt!;
         const outcome = await steps.complete(claim.row, s.partner!, answer, { from: s.id, verifiedAt });
-        // An answer given after this validation was created came from a concurrent call (single-flight).
-        if (outcome.row) telemetry.saved(verifiedAt.getTime() >= outcome.row.createdAt.getTime() ? 'single_flight' : 'reuse');
+        if (outcome.row) telemetry.saved(savedReason(verifiedAt, outcome.row.createdAt));
         return { kind: outcome.kind };
       }
       case 'claimed':
@@ -161,9 +164,9 @@ export function createValidationProcessor(deps: ProcessorDeps) {
     const round = await callPartners({ db, router, telemetry, logger }, row, partnerRequest(row), candidates).finally(() => ctx.places?.leave());
     switch (round.kind) {
       case 'answered':
-        return { kind: (await steps.complete(row, round.partner, round.result)).kind };
+        return { kind: (await steps.complete(row, round.partner, round.result, null, round.billed)).kind };
       case 'refused':
-        return steps.fail(id, round.code, round.partner);
+        return steps.fail(id, round.code, round.partner, { partner: round.partner, billed: round.billed });
       case 'pending': {
         const refused = await steps.holdWith(row, round.partner, round.partnerReference, 'pending');
         if (refused) return refused;

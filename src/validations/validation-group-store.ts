@@ -40,6 +40,14 @@ export async function markProcessingMany(trx: Trx, ids: readonly string[], now: 
   );
 }
 
+/** Adds the spend-cap slots each row just reserved (docs/decisions/0037); one UPDATE per slot count. */
+export async function addQuotaSlots(trx: Trx, slots: ReadonlyArray<{ id: string; n: number }>): Promise<void> {
+  for (const n of [...new Set(slots.map((s) => s.n))].sort()) {
+    const ids = slots.filter((s) => s.n === n).map((s) => s.id);
+    await trx.raw(`UPDATE validations SET quota_reserved = quota_reserved + ? WHERE id IN (${marks(ids.length)})`, [n, ...ids]);
+  }
+}
+
 const COMPLETED_COLUMNS: ReadonlyArray<[string, (r: CompletedResult) => Binding]> = [
   ['account_status', (r) => r.accountStatus],
   ['status_reason', (r) => r.statusReason],

@@ -41,6 +41,8 @@ export interface ServiceDeps {
   logger: Logger;
   checkWebhookUrl: WebhookUrlCheck;
   settings: TenantSettingsStore;
+  /** Refuses new live validations once a spend cap is used up (src/usage/quota-status.ts). */
+  quota?: { assertOpen(scope: ModeScope): Promise<void> };
 }
 
 export type CreateOutcome = { replayed: true; response: StoredResponse } | { replayed: false; validation: Validation };
@@ -66,6 +68,11 @@ export function createValidationService(deps: ServiceDeps) {
 
     const reservation = ctx.idempotency ? await idempotency.reserve(scope, ctx.idempotency.key, ctx.idempotency.fingerprint) : null;
     if (reservation?.kind === 'replay') return { replayed: true, response: reservation.response };
+    // After the replay: a request accepted before the cap was reached still gets its answer again.
+    await deps.quota?.assertOpen(scope).catch(async (err: unknown) => {
+      if (reservation?.kind === 'new') await reservation.release().catch(() => undefined);
+      throw err;
+    });
 
     const id = newId('val');
     const row = { ...buildNewValidation(payee, { id, ...scope, referenceId: input.reference_id ?? null, metadata: input.metadata ?? null }, cipher, blindIndex), webhookUrl, maxAgeSeconds };

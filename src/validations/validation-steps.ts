@@ -21,6 +21,8 @@ import type { StatusChangeHook } from './status-change-hook.js';
 import { createGroupTransaction } from './group-transaction.js';
 import { claimGroup } from './claim-group.js';
 import { finaliseGroup, type FinalItem, type FinalOutcome } from './finalise-group.js';
+import type { PartnerVerdict } from '../usage/usage-classify.js';
+import type { UsageMeter } from '../usage/usage-meter.js';
 
 export type StepOutcome = { kind: 'completed' | 'failed' | 'skipped' };
 
@@ -60,6 +62,8 @@ export interface StepDeps {
   groupMaxItems?: number;
   /** Shared transactions of each kind at once, each on its own pooled connection (default 2). */
   groupMaxInFlight?: number;
+  /** Counts what final validations used, in their final transaction (src/usage). */
+  usage: UsageMeter;
 }
 
 export function createValidationSteps(deps: StepDeps) {
@@ -83,17 +87,18 @@ export function createValidationSteps(deps: StepDeps) {
     ...grouping,
     onTaskError,
     run: (trx, ids, defer) =>
-      claimGroup({ routers: deps.routers, changed, singleFlight: deps.singleFlight, singleFlightPollMs: deps.singleFlightPollMs, maxTotalAttempts: deps.maxTotalAttempts, attemptLeaseMs: deps.attemptLeaseMs, flightKey, heldBy, rateLimitExpired }, trx, ids, defer),
+      claimGroup({ routers: deps.routers, changed, singleFlight: deps.singleFlight, singleFlightPollMs: deps.singleFlightPollMs, maxTotalAttempts: deps.maxTotalAttempts, attemptLeaseMs: deps.attemptLeaseMs, flightKey, heldBy, rateLimitExpired, usage: deps.usage }, trx, ids, defer),
   });
   const finals = createGroupTransaction<FinalItem, FinalOutcome>({
     db,
     ...grouping,
     onTaskError,
-    run: (trx, items, defer) => finaliseGroup({ changed, onFinal: releaseSingleFlight }, trx, items, defer),
+    run: (trx, items, defer) => finaliseGroup({ changed, onFinal: releaseSingleFlight, usage: deps.usage }, trx, items, defer),
   });
 
-  async function fail(id: string, code: string, partnerName: string | null): Promise<StepOutcome> {
-    const outcome = await finals.submit({ kind: 'fail', id, code, partner: partnerName });
+  /** `verdict`: the partner's definitive word on this validation's call, when one ends it (usage metering). */
+  async function fail(id: string, code: string, partnerName: string | null, verdict: PartnerVerdict | null = null): Promise<StepOutcome> {
+    const outcome = await finals.submit({ kind: 'fail', id, code, partner: partnerName, verdict });
     if (outcome.kind === 'skipped') return done('skipped');
     await notifyWaiters(outcome.row);
     return done('failed');
@@ -105,13 +110,13 @@ export function createValidationSteps(deps: StepDeps) {
    * validation fails once with `partner.bad_response`, logged once, with codes only — the statement
    * and its values never reach a log or a job record.
    */
-  async function storeOrFail<T>(id: string, partner: string, write: () => Promise<T>): Promise<T | StepOutcome> {
+  async function storeOrFail<T>(id: string, partner: string, write: () => Promise<T>, verdict: PartnerVerdict | null): Promise<T | StepOutcome> {
     try {
       return await write();
     } catch (err) {
       if (!isDataError(err)) throw err;
       logger.error({ validationId: id, partner, db: dbErrorSummary(err) }, 'partner answer could not be stored; failing the validation with partner.bad_response');
-      return fail(id, 'partner.bad_response', partner);
+      return fail(id, 'partner.bad_response', partner, verdict);
     }
   }
 
@@ -146,20 +151,23 @@ export function createValidationSteps(deps: StepDeps) {
     const now = Date.now();
     const current = row.partner === partner ? row.partnerHoldUntil : null;
     const holdUntil = current && current.getTime() > now ? current : new Date(now + deps.followupHoldMs);
-    return storeOrFail(row.id, partner, () => markPartnerFollowup(db, row.id, { partner, partnerReference, followup, holdUntil }));
+    // A pending answer is a call the partner accepted (and charges for); an ambiguous one may not be.
+    const verdict = followup === 'pending' ? { partner, billed: true } : null;
+    return storeOrFail(row.id, partner, () => markPartnerFollowup(db, row.id, { partner, partnerReference, followup, holdUntil }), verdict);
   }
 
   /**
    * Completes the row with a partner's answer: its own call's, or (`reused`) an earlier or concurrent
    * validation's of the same payee. The name is always matched against this validation's own expected
    * name, with its tenant's thresholds. Completions arriving together share one transaction
-   * (finalise-group.ts).
+   * (finalise-group.ts). `billed`: whether the partner charges for its own answer.
    */
   async function complete(
     claimed: Validation,
     partner: string,
     result: PartnerResult,
     reused: { from: string; verifiedAt: Date } | null = null,
+    billed = reused === null,
   ): Promise<StepOutcome & { row?: Validation }> {
     const { id } = claimed;
     const thresholds = (await deps.settings.get(claimed.tenantId)).nameMatch;
@@ -177,7 +185,8 @@ export function createValidationSteps(deps: StepDeps) {
       verifiedAt: reused?.verifiedAt ?? new Date(),
       reusedFrom: reused?.from ?? null,
     };
-    const outcome: FinalOutcome | StepOutcome = await storeOrFail(id, partner, () => finals.submit({ kind: 'complete', id, result: completed }));
+    const verdict = reused === null ? { partner, billed } : null;
+    const outcome: FinalOutcome | StepOutcome = await storeOrFail(id, partner, () => finals.submit({ kind: 'complete', id, result: completed, billed }), verdict);
     // A refused write has been failed by storeOrFail (and its waiters told); a skipped row was final already.
     if (outcome.kind !== 'completed' || !('row' in outcome)) return done(outcome.kind);
     await notifyWaiters(outcome.row);

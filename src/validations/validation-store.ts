@@ -43,6 +43,7 @@ export function fromRow(r: Row): Validation {
     failureCode: (r.failure_code as string | null) ?? null,
     failureMessage: (r.failure_message as string | null) ?? null,
     attempts: Number(r.attempts),
+    quotaReserved: Number(r.quota_reserved ?? 0),
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
     processingStartedAt: (r.processing_started_at as Date | null) ?? null,

@@ -53,6 +53,11 @@ export interface Validation {
   failureCode: string | null;
   failureMessage: string | null;
   attempts: number;
+  /**
+   * Spend-cap slots reserved for this validation's calls (docs/decisions/0037), held until it is final
+   * and then given back to its tenant's quota (the count stays on the row); 0 outside capped tenants.
+   */
+  quotaReserved: number;
   createdAt: Date;
   updatedAt: Date;
   processingStartedAt: Date | null;

@@ -52,7 +52,7 @@ describe('console settings', () => {
     assert.equal(saved.status, 303, saved.text.slice(0, 300));
     assert.equal(saved.headers.location, '/console/settings?notice=saved');
     const body = (await api('/v1/settings').expect(200)).body;
-    assert.deepEqual(body, { object: 'settings', reuse_max_age_seconds: 600, name_match: { match_threshold: 95, close_match_threshold: 80 }, retention_days: 90 });
+    assert.deepEqual(body, { object: 'settings', reuse_max_age_seconds: 600, name_match: { match_threshold: 95, close_match_threshold: 80 }, daily_call_cap: 0, monthly_call_cap: 0, retention_days: 90 });
     const shown = (await owner.client.get(saved.headers.location).expect(200)).text;
     assert.match(shown, /data-testid="match-threshold">95</);
     assert.match(shown, /data-testid="retention-days">90 days</);

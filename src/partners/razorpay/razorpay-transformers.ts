@@ -157,7 +157,8 @@ const OUTCOMES: Record<RazorpayValidationStatus, (entity: RazorpayValidationEnti
   failed: (entity, req) => {
     const verdict = classifyFailedValidation(entity, req);
     if (verdict instanceof Error) throw verdict;
-    return { kind: 'answered', result: result(verdict, entity) };
+    // Razorpay reverses the charge of a failed validation (FAQ 8), even one that tells the account's state.
+    return { kind: 'answered', result: result(verdict, entity), billed: false };
   },
 };
 
