@@ -87,6 +87,8 @@ export const KEPT_TEXT_COLUMNS: Record<string, Record<string, string>> = {
   retention_cursors: { tenant_id: 'id', table_name: 'table name', through_id: 'id' },
   erasure_requests: { id: 'id', tenant_id: 'id', type: 'enum (the payee itself is never stored)', status: 'enum', actor: 'id', request_id: 'id' },
   erasure_request_items: { request_id: 'id', validation_id: 'id' },
+  usage_counters: { tenant_id: 'id', rail: 'enum', partner: 'partner name', kind: 'enum' },
+  tenant_quota: { tenant_id: 'id', month: 'YYYY-MM', reached_month: 'YYYY-MM' },
   lifecycle_runs: { run_id: 'id', kind: 'enum', table_name: 'table name', column_set: 'column names', target_key_id: 'key id', last_key: 'primary key of the last row done (ids, an idempotency key)', status: 'enum' },
   users: { '*': "the tenant's own staff, not payees (out of scope: docs/decisions/0033)" },
   user_invitations: { '*': "the tenant's own staff, not payees" },
