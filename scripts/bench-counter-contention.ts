@@ -19,6 +19,7 @@ import { activateBatch, addIngestCounts, insertBatch } from '../src/batches/batc
 import { moveShardRows } from '../src/batches/batch-counter-store.js';
 import { rowsPerShard, shardOf } from '../src/batches/counter-shard.js';
 import { newId } from '../src/platform/ids.js';
+import { createFieldCipher } from '../src/platform/field-cipher.js';
 
 type Mode = 'one-row' | 'shards';
 type Bucket = 'queued' | 'processing' | 'completed';
@@ -78,7 +79,8 @@ async function main(): Promise<void> {
 
     const makeBatch = async (): Promise<string> => {
       const batchId = newId('bat');
-      await insertBatch(db, { id: batchId, tenantId: 'ten_bench', livemode: false, source: 'csv', referenceId: null, metadata: null });
+      // No metadata: the cipher seals nothing here, so a throwaway key does.
+      await insertBatch(db, createFieldCipher({ keys: { bench: randomBytes(32) }, activeKeyId: 'bench' }), { id: batchId, tenantId: 'ten_bench', livemode: false, source: 'csv', referenceId: null, metadata: null });
       const ids = Array.from({ length: N }, () => newId('val'));
       const now = new Date();
       for (let i = 0; i < N; i += 500) {

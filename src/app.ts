@@ -141,7 +141,7 @@ export function buildApp(deps: AppDeps): Express {
     }),
   );
   app.use(validationRoutes(deps.validations));
-  app.use(batchRoutes(deps.batches, deps.validations, deps.webhooks, deps.db, { jsonMaxItems: config.batches.jsonMaxItems }));
+  app.use(batchRoutes(deps.batches, deps.validations, deps.webhooks, { jsonMaxItems: config.batches.jsonMaxItems }));
   app.use(webhookRoutes(deps.webhooks));
   app.use(nameMatchRoute(deps.settings));
   app.use(settingsRoutes(deps.settings, deps.db));

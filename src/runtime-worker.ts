@@ -155,7 +155,7 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
       maxWaiting: config.batches.feedMaxWaiting,
       batches: createBatchSweep({ db, redis: c.producerRedis, feedQueue: c.feedQueue, logger, abandonedAfterMs: config.batches.abandonedAfterMs, completion: batchCompletion }),
       tasks: [webhookSweepTask({ db, queue: c.webhookQueue, logger, overdueAfterMs: config.sweeper.stuckAfterMs, batchSize: config.sweeper.batchSize })],
-      leaderWork: [retention.run, createErasureRunner({ db, logger, pageSize: config.retention.pageSize, pauseMs: config.retention.pauseMs, failUnfinished: processor.failMany }).run],
+      leaderWork: [retention.run, createErasureRunner({ db, cipher, logger, pageSize: config.retention.pageSize, pauseMs: config.retention.pauseMs, failUnfinished: processor.failMany }).run],
     });
     sweeper.start();
   }

@@ -10,7 +10,7 @@ import { MIGRATIONS_FROM } from './platform/migration-source.js';
 import { createRedis, waitForRedis } from './platform/redis.js';
 import { createBatchFeedQueue, createValidationQueue, createWebhookQueue, VALIDATION_ROW_QUEUE, type ValidationQueue, type WebhookQueue } from './platform/queues.js';
 import { createValidationSliceQueue, type ValidationSliceQueue } from './platform/slice-queue.js';
-import { createFieldCipher } from './platform/field-cipher.js';
+import { createFieldCipher, type FieldCipher } from './platform/field-cipher.js';
 import { countDecryptionFailures } from './platform/cipher-metrics.js';
 import { createBlindIndexer } from './platform/blind-index.js';
 import { createIdempotencyStore } from './platform/idempotency.js';
@@ -36,6 +36,8 @@ export { ListenError } from './platform/listen.js';
 export interface Runtime {
   config: Config;
   db: Db;
+  /** The field cipher every role of the process shares (tools and tests read stored ciphertexts with it). */
+  cipher: FieldCipher;
   queue: ValidationQueue;
   sliceQueue: ValidationSliceQueue;
   rowQueue: ValidationQueue;
@@ -131,6 +133,7 @@ export async function startRuntime(config: Config, logger: Logger, opts: { liste
   return {
     config,
     db,
+    cipher: shared.cipher,
     queue,
     sliceQueue,
     rowQueue,
@@ -171,6 +174,7 @@ async function openSharedClients(
   const feedQueue = createBatchFeedQueue(producerRedis, prefix, (err) => logger.warn({ err }, 'batch feed queue connection error'));
   const webhookQueue = createWebhookQueue(producerRedis, prefix, (err) => logger.warn({ err }, 'webhook queue connection error'));
   const metrics = createMetricsRegistry(config.role);
+  const cipher = countDecryptionFailures(createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }), metrics, Object.keys(config.crypto.keys));
   return {
     config,
     logger,
@@ -182,12 +186,12 @@ async function openSharedClients(
     rowQueue,
     feedQueue,
     webhookQueue,
-    cipher: countDecryptionFailures(createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }), metrics, Object.keys(config.crypto.keys)),
+    cipher,
     blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
     guard: createUrlGuard({ requireHttps: config.webhooks.requireHttps, allowedNetworks: config.webhooks.allowedNetworks }),
-    recorder: createWebhookRecorder({ queue: webhookQueue, logger }),
+    recorder: createWebhookRecorder({ queue: webhookQueue, logger, cipher }),
     settings: createTenantSettings(db, { reuseMaxAgeSeconds: config.reuse.defaultMaxAgeSeconds, nameMatch: config.nameMatch, retentionDays: config.retention.defaultDays, spendCaps: config.spendCaps }),
-    idempotency: createIdempotencyStore(db, config.idempotency),
+    idempotency: createIdempotencyStore(db, { ...config.idempotency, cipher }),
     metrics,
     // The live router exists once the worker role has started its partners (API-only processes have none).
     partnerMetrics: createPartnerMetrics(metrics, liveRouter),

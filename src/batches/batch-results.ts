@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import type { Response } from 'express';
 import type { Db } from '../platform/db.js';
+import type { FieldCipher } from '../platform/field-cipher.js';
+import { registeredNameAad, vpaAad } from '../validations/personal-fields.js';
 import { csvLine } from './csv-escape.js';
 
 export type ResultsFormat = 'csv' | 'ndjson';
@@ -22,7 +24,13 @@ function flagsCell(value: unknown, result: unknown): string | null {
   return ((typeof value === 'string' ? JSON.parse(value) : value) as string[]).join(' ');
 }
 
-function toRecord(r: Record<string, unknown>): ResultRecord {
+/** A sealed field of the row's validation opened, or the plaintext column of a row stored before (decision 0039). */
+function opened(cipher: FieldCipher, sealed: unknown, plain: unknown, aad: (id: string) => string, validationId: unknown): string | null {
+  if (typeof sealed === 'string') return cipher.decrypt(sealed, aad(String(validationId)));
+  return (plain as string | null) ?? null;
+}
+
+function toRecord(r: Record<string, unknown>, cipher: FieldCipher): ResultRecord {
   const rejected = Boolean(r.rejected);
   return {
     row: Number(r.row_number),
@@ -31,9 +39,9 @@ function toRecord(r: Record<string, unknown>): ResultRecord {
     type: (r.type as string | null) ?? null,
     masked_account_number: r.account_last4 ? `XXXXXX${r.account_last4 as string}` : null,
     ifsc: (r.ifsc as string | null) ?? null,
-    vpa: (r.vpa as string | null) ?? null,
+    vpa: opened(cipher, r.vpa_ciphertext, r.vpa, vpaAad, r.validation_id),
     account_status: (r.account_status as string | null) ?? null,
-    registered_name: (r.registered_name as string | null) ?? null,
+    registered_name: opened(cipher, r.registered_name_ciphertext, r.registered_name, registeredNameAad, r.validation_id),
     name_match_result: (r.name_match_result as string | null) ?? null,
     name_match_score: r.name_match_score === null || r.name_match_score === undefined ? null : Number(r.name_match_score),
     failure_code: rejected ? ((r.rejection_code as string | null) ?? null) : ((r.failure_code as string | null) ?? null),
@@ -46,7 +54,7 @@ function toRecord(r: Record<string, unknown>): ResultRecord {
  * One line per input row, in input order, read in keyset pages and written with backpressure, so a
  * million-row result never sits in memory. Stops early if the client goes away.
  */
-export async function streamBatchResults(db: Db, batchId: string, format: ResultsFormat, res: Response, pageSize = 2000): Promise<void> {
+export async function streamBatchResults(db: Db, cipher: FieldCipher, batchId: string, format: ResultsFormat, res: Response, pageSize = 2000): Promise<void> {
   let closed = false;
   res.once('close', () => {
     closed = true;
@@ -65,13 +73,13 @@ export async function streamBatchResults(db: Db, batchId: string, format: Result
       .limit(pageSize)
       .select(
         'br.row_number', 'br.reference_id', 'br.rejected', 'br.rejection_code', 'br.validation_id',
-        'v.status', 'v.type', 'v.account_last4', 'v.ifsc', 'v.vpa', 'v.account_status', 'v.registered_name',
+        'v.status', 'v.type', 'v.account_last4', 'v.ifsc', 'v.vpa', 'v.vpa_ciphertext', 'v.account_status', 'v.registered_name', 'v.registered_name_ciphertext',
         'v.name_match_result', 'v.name_match_score', 'v.name_match_flags', 'v.failure_code',
       );
     if (rows.length === 0) break;
     let out = '';
     for (const r of rows) {
-      const rec = toRecord(r);
+      const rec = toRecord(r, cipher);
       out += format === 'csv' ? csvLine(RESULT_COLUMNS.map((c) => rec[c])) : `${JSON.stringify(rec)}\n`;
     }
     await write(out);

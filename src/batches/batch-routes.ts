@@ -1,5 +1,4 @@
 import { Router, type Request } from 'express';
-import type { Db } from '../platform/db.js';
 import { AppError } from '../platform/app-error.js';
 import { requireAuth } from '../platform/http-context.js';
 import { scopeOf } from '../platform/mode-scope.js';
@@ -9,7 +8,6 @@ import { toValidationView } from '../validations/validation-view.js';
 import type { ValidationStatus } from '../validations/validation-types.js';
 import type { BatchService } from './batch-service.js';
 import type { IngestItem } from './batch-ingestor.js';
-import { streamBatchResults } from './batch-results.js';
 import { leaveAdmission } from '../platform/admission.js';
 import { sendBatchOutcome } from './batch-outcome.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
@@ -35,7 +33,7 @@ async function* jsonItems(items: JsonBatchBody['items']): AsyncGenerator<IngestI
   }
 }
 
-export function batchRoutes(service: BatchService, validations: ValidationService, webhooks: WebhookService, db: Db, limits: { jsonMaxItems: number }): Router {
+export function batchRoutes(service: BatchService, validations: ValidationService, webhooks: WebhookService, limits: { jsonMaxItems: number }): Router {
   const router = Router();
 
   router.post('/v1/batches', async (req, res) => {
@@ -100,7 +98,7 @@ export function batchRoutes(service: BatchService, validations: ValidationServic
     res.set('Content-Disposition', `attachment; filename="${batch.id}-results.${format === 'csv' ? 'csv' : 'ndjson'}"`);
     // A download lasts as long as the client reads: it must not hold one of the API's admission places.
     leaveAdmission(req);
-    await streamBatchResults(db, batch.id, format, res);
+    await service.streamResults(batch, format, res);
   });
 
   return router;

@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import { withTransactionThen, type Db } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
@@ -14,6 +15,7 @@ import { createBatchIngestor, type IngestItem } from './batch-ingestor.js';
 import { activateBatch, findBatch, insertBatch, listBatches, listRejections } from './batch-store.js';
 import type { Batch, BatchRejection, BatchSource } from './batch-types.js';
 import { toBatchView } from './batch-view.js';
+import { streamBatchResults, type ResultsFormat } from './batch-results.js';
 import { precheckFieldToColumn, rejectedRowReference } from './csv-row.js';
 import { failUnfinishedUpload } from './batch-abort.js';
 import type { BatchCompletedHook } from './batch-counters.js';
@@ -92,7 +94,7 @@ export function createBatchService(deps: BatchServiceDeps) {
       });
       try {
         await db.transaction(async (trx) => {
-          await insertBatch(trx, { id: batchId, ...scope, source, referenceId: meta.referenceId, metadata: meta.metadata, webhookUrl: meta.webhookUrl ?? null });
+          await insertBatch(trx, deps.cipher, { id: batchId, ...scope, source, referenceId: meta.referenceId, metadata: meta.metadata, webhookUrl: meta.webhookUrl ?? null });
           await appendAudit(trx, {
             tenantId: auth.tenantId,
             actor: auth.actor,
@@ -148,7 +150,7 @@ export function createBatchService(deps: BatchServiceDeps) {
       async (trx, defer) => {
         const status = await activateBatch(trx, batchId);
         if (status === 'completed') await deps.onBatchCompleted?.(trx, batchId, defer);
-        const body = toBatchView((await findBatch(trx, scope, batchId))!, firstRejections);
+        const body = toBatchView((await findBatch(trx, deps.cipher, scope, batchId))!, firstRejections);
         if (owner) await deps.idempotency.complete(trx, scope, owner.key, { status: 202, body }, batchId, owner);
         return { status, body };
       },
@@ -168,14 +170,14 @@ export function createBatchService(deps: BatchServiceDeps) {
   }
 
   async function get(scope: ModeScope, id: string): Promise<Batch> {
-    const b = await findBatch(db, scope, id);
+    const b = await findBatch(db, deps.cipher, scope, id);
     if (!b) throw new AppError('batch.not_found', 'No batch with this id exists for this tenant.');
     return b;
   }
 
   async function list(scope: ModeScope, cursor: string | undefined, limit: number) {
     const beforeId = cursor ? decodeIdCursor(cursor, 'bat') : undefined;
-    return toPage(await listBatches(db, { scope, ...(beforeId ? { beforeId } : {}), limit: limit + 1 }), limit, (b) => b.id);
+    return toPage(await listBatches(db, deps.cipher, { scope, ...(beforeId ? { beforeId } : {}), limit: limit + 1 }), limit, (b) => b.id);
   }
 
   async function rejections(scope: ModeScope, id: string, cursor: string | undefined, limit: number) {
@@ -184,7 +186,12 @@ export function createBatchService(deps: BatchServiceDeps) {
     return toPage(await listRejections(db, id, after, limit + 1), limit, (r) => r.row);
   }
 
-  return { ingest, get, view, list, rejections };
+  /** One line per input row (batch-results.ts), the VPA and holder name opened. */
+  function streamResults(batch: Batch, format: ResultsFormat, res: Response): Promise<void> {
+    return streamBatchResults(db, deps.cipher, batch.id, format, res);
+  }
+
+  return { ingest, get, view, list, rejections, streamResults };
 }
 
 export type BatchService = ReturnType<typeof createBatchService>;

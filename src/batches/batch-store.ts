@@ -1,12 +1,23 @@
 import { parseJsonColumn, type Db, type Trx } from '../platform/db.js';
+import type { FieldCipher } from '../platform/field-cipher.js';
 import { scopeWhere, type ModeScope } from '../platform/mode-scope.js';
-import type { Batch, BatchRejection, BatchSource } from './batch-types.js';
+import type { Batch, BatchRejection, BatchSource, BatchState } from './batch-types.js';
 import { addExpectedRows, countsFor, createCounterShards, failExpectedRows, queueExpectedRows } from './batch-counter-store.js';
 
 type Row = Record<string, unknown>;
 const num = (v: unknown): number => Number(v ?? 0);
 
-function fromRow(r: Row): Batch {
+/** A batch's metadata is the client's free text: stored sealed, bound to the batch (decision 0039). */
+export const batchMetadataAad = (batchId: string): string => `batches.metadata:${batchId}`;
+
+/** The metadata of a stored batch: its ciphertext opened, or the plaintext column of a batch stored before. */
+function metadataOf(r: Row, cipher: FieldCipher): Record<string, string> | null {
+  const sealed = r.metadata_ciphertext;
+  return parseJsonColumn<Record<string, string>>(typeof sealed === 'string' ? cipher.decrypt(sealed, batchMetadataAad(r.id as string)) : r.metadata);
+}
+
+/** A batch row without its metadata: what the feeder, the sweep and counts-only readers use. */
+function stateOf(r: Row): BatchState {
   return {
     id: r.id as string,
     tenantId: r.tenant_id as string,
@@ -14,7 +25,6 @@ function fromRow(r: Row): Batch {
     status: r.status as Batch['status'],
     source: r.source as BatchSource,
     referenceId: (r.reference_id as string | null) ?? null,
-    metadata: parseJsonColumn<Record<string, string>>(r.metadata),
     webhookUrl: (r.webhook_url as string | null) ?? null,
     totalRows: num(r.total_rows),
     skippedRows: num(r.skipped_rows),
@@ -37,8 +47,11 @@ function fromRow(r: Row): Batch {
   };
 }
 
+const fromRow = (r: Row, cipher: FieldCipher): Batch => ({ ...stateOf(r), metadata: metadataOf(r, cipher) });
+
 export async function insertBatch(
   db: Db | Trx,
+  cipher: FieldCipher,
   b: { id: string; tenantId: string; livemode: boolean; source: BatchSource; referenceId: string | null; metadata: Record<string, string> | null; webhookUrl?: string | null },
 ): Promise<void> {
   const now = new Date();
@@ -50,7 +63,7 @@ export async function insertBatch(
       status: 'accepting',
       source: b.source,
       reference_id: b.referenceId,
-      metadata: b.metadata ? JSON.stringify(b.metadata) : null,
+      metadata_ciphertext: b.metadata ? cipher.encrypt(JSON.stringify(b.metadata), batchMetadataAad(b.id)) : null,
       webhook_url: b.webhookUrl ?? null,
       created_at: now,
       updated_at: now,
@@ -73,24 +86,31 @@ function withCounts(db: Db | Trx, ids: readonly string[]) {
 }
 
 /** Scoped read: another tenant's batch, or another mode's, does not exist. */
-export async function findBatch(db: Db | Trx, scope: ModeScope, id: string): Promise<Batch | undefined> {
+export async function findBatch(db: Db | Trx, cipher: FieldCipher, scope: ModeScope, id: string): Promise<Batch | undefined> {
   const row = await withCounts(db, [id]).where(scopeWhere(scope, 'b')).first();
-  return row ? fromRow(row) : undefined;
+  return row ? fromRow(row, cipher) : undefined;
 }
 
-export async function findBatchById(db: Db | Trx, id: string): Promise<Batch | undefined> {
+/** Status and counts, unscoped; no metadata (nothing to decrypt). */
+export async function findBatchById(db: Db | Trx, id: string): Promise<BatchState | undefined> {
   const row = await withCounts(db, [id]).first();
-  return row ? fromRow(row) : undefined;
+  return row ? stateOf(row) : undefined;
+}
+
+/** The whole batch, metadata opened, unscoped: for the `batch.completed` event. */
+export async function findBatchWithMetadata(db: Db | Trx, cipher: FieldCipher, id: string): Promise<Batch | undefined> {
+  const row = await withCounts(db, [id]).first();
+  return row ? fromRow(row, cipher) : undefined;
 }
 
 /** A page of batches: its ids, then the batches with their counts in one grouped read (not one per batch). */
-export async function listBatches(db: Db, q: { scope: ModeScope; beforeId?: string; limit: number }): Promise<Batch[]> {
+export async function listBatches(db: Db, cipher: FieldCipher, q: { scope: ModeScope; beforeId?: string; limit: number }): Promise<Batch[]> {
   // Named for the reason listValidations names its index (MDEV-34413: a backwards `id <` range).
   const query = db.from(db.raw('?? FORCE INDEX (??)', ['batches', 'batches_scope_id_idx'])).where(scopeWhere(q.scope));
   if (q.beforeId) query.where('id', '<', q.beforeId);
   const ids: string[] = await query.orderBy('id', 'desc').limit(q.limit).pluck('id');
   if (ids.length === 0) return [];
-  return (await withCounts(db, ids).orderBy('b.id', 'desc')).map(fromRow);
+  return (await withCounts(db, ids).orderBy('b.id', 'desc')).map((r) => fromRow(r, cipher));
 }
 
 /**

@@ -34,4 +34,7 @@ export interface Batch {
   purgedAt: Date | null;
 }
 
+/** A batch without its metadata (the client's free text, stored sealed): status and counts. */
+export type BatchState = Omit<Batch, 'metadata'>;
+
 export interface BatchRejection { row: number; column: string | null; code: string; message: string }

@@ -107,7 +107,7 @@ export async function runCli(argv: string[]): Promise<void> {
           print(!!values.json, { key_id: keyId, revoked: r.revoked }, r.revoked ? `API key ${keyId} revoked` : `API key ${keyId} was already revoked`);
           return;
         }
-        throw new UsageError('expected: keys create|revoke|rotate|status|retire-check');
+        throw new UsageError('expected: keys create|revoke|rotate|status|retire-check|reindex|encrypt-personal');
       }
       case 'users': {
         const { usersCommand } = await import('./users-command.js');

@@ -1,5 +1,6 @@
-// `payval keys rotate|status|retire-check|reindex`: the encryption and blind-index keys behind the
-// stored data (the API-key commands `keys create|revoke` stay in cli.ts). The runbook is the README's
+// `payval keys rotate|status|retire-check|reindex|encrypt-personal`: the encryption and blind-index keys
+// behind the stored data, and the one-off encryption of personal data stored in clear before decision
+// 0039 (the API-key commands `keys create|revoke` stay in cli.ts). The runbook is the README's
 // "Rotating keys".
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -10,6 +11,7 @@ import { createLogger } from '../platform/logger.js';
 import { KEY_ROTATION, rotateKeys } from '../privacy/key-rotation.js';
 import { BLIND_INDEX_REINDEX, reindexBlindIndex } from '../privacy/blind-index-reindex.js';
 import { ciphertextInventory, retireCheck } from '../privacy/key-inventory.js';
+import { ENCRYPT_PERSONAL, encryptPersonalData } from '../privacy/personal-backfill.js';
 import { withRunLock, type RunResult } from '../privacy/lifecycle-run.js';
 import type { KeyJobOptions } from '../privacy/key-job.js';
 import { createProgressBar, formatCount, type ProgressBar } from './progress-bar.js';
@@ -24,9 +26,14 @@ export const KEYS_USAGE = `  keys rotate [--batch N] [--pause-ms M] [--max-passe
                                       the active key: it may then leave ENCRYPTION_KEYS
   keys reindex [--batch N] [--pause-ms M] [--max-passes P] [--json]
                                       Recompute blind indexes made with BLIND_INDEX_PREVIOUS_KEY under
-                                      BLIND_INDEX_KEY, the same way as rotate`;
+                                      BLIND_INDEX_KEY, the same way as rotate
+  keys encrypt-personal [--batch N] [--pause-ms M] [--max-passes P] [--json]
+                                      Encrypt the VPAs, names, metadata, webhook payloads and stored
+                                      idempotent answers written in clear before this release, under
+                                      ENCRYPTION_ACTIVE_KEY_ID, the same way as rotate (once, after
+                                      every process runs this release)`;
 
-export const ENCRYPTION_KEY_COMMANDS = new Set(['rotate', 'status', 'retire-check', 'reindex']);
+export const ENCRYPTION_KEY_COMMANDS = new Set(['rotate', 'status', 'retire-check', 'reindex', 'encrypt-personal']);
 
 export class KeysUsageError extends Error {}
 
@@ -46,7 +53,15 @@ const out = (json: boolean, data: unknown, text: string) => process.stdout.write
  * Runs a key job under its database-wide lock with a progress bar per step on stderr, and prints the
  * outcome. Exit 1 when rows kept changing or some could not be handled (their warnings are on stderr).
  */
-async function runJob(withDb: WithDb, kind: string, values: Values, json: boolean, what: string, start: (db: Db, o: KeyJobOptions) => Promise<RunResult>): Promise<void> {
+async function runJob(
+  withDb: WithDb,
+  kind: string,
+  values: Values,
+  json: boolean,
+  what: string,
+  start: (db: Db, o: KeyJobOptions) => Promise<RunResult>,
+  unsettledHint = 'is a process still running with the old key?',
+): Promise<void> {
   let bar: ProgressBar | null = null;
   const options: KeyJobOptions = {
     batch: intFlag(values.batch, 'batch', 500, 1, 5000),
@@ -72,7 +87,7 @@ async function runJob(withDb: WithDb, kind: string, values: Values, json: boolea
   out(json,
     { run_id: result.runId, outcome: result.outcome, resumed: result.resumed, passes, scanned: all.scanned, rewritten: all.changed, failed: lastPass.failed, skipped: lastPass.skipped },
     [
-      `${what} ${result.runId}: ${settled ? `done after ${passes} pass${passes === 1 ? '' : 'es'}` : `rows were still changing after ${passes} passes (is a process still running with the old key?); run it again`}`,
+      `${what} ${result.runId}: ${settled ? `done after ${passes} pass${passes === 1 ? '' : 'es'}` : `rows were still changing after ${passes} passes (${unsettledHint}); run it again`}`,
       `rewrote ${formatCount(all.changed)} rows, scanned ${formatCount(all.scanned)}${lastPass.failed ? `; ${formatCount(lastPass.failed)} rows could not be handled (see the warnings above)` : ''}`,
     ].join('\n'));
   if (!settled || lastPass.failed > 0) process.exitCode = 1;
@@ -131,9 +146,17 @@ export async function keysCommand(args: string[], config: Config, withDb: WithDb
       currentKey: config.crypto.blindIndexKey,
       onProblem: (p) => logger.warn({ validation_id: p.id, problem: p.problem }, p.problem === 'duplicate'
         ? 'blind-index reindex: the batch already holds this payee under the new index; left as it is'
-        : 'blind-index reindex: the account number could not be decrypted with any configured key'),
+        : 'blind-index reindex: the account number or VPA could not be decrypted with any configured key'),
     }));
     return;
   }
-  throw new KeysUsageError('expected: keys rotate|status|retire-check|reindex');
+  if (sub === 'encrypt-personal') {
+    await runJob(withDb, ENCRYPT_PERSONAL, values, json, 'encryption of personal data', (db, o) => encryptPersonalData(db, {
+      ...o,
+      cipher,
+      onFailure: (f) => logger.warn({ table: f.table, column: f.column, row: f.key }, 'encrypt-personal: a stored answer\'s sealed secret could not be decrypted with any configured key'),
+    }), 'is a process of an earlier release still writing?');
+    return;
+  }
+  throw new KeysUsageError('expected: keys rotate|status|retire-check|reindex|encrypt-personal');
 }

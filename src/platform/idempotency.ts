@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Db, Trx } from './db.js';
+import type { FieldCipher } from './field-cipher.js';
 import { AppError } from './app-error.js';
 import { scopeWhere, type ModeScope } from './mode-scope.js';
 
@@ -35,6 +36,18 @@ export function checkIdempotencyKey(key: string): void {
   }
 }
 
+/** AAD of a stored answer: bound to its tenant, mode and key, so it opens only as that key's replay. */
+export const idempotencyBodyAad = (scope: ModeScope, key: string): string => `idempotency_keys.response_body:${scope.tenantId}:${scope.livemode ? 'live' : 'test'}:${key}`;
+
+/**
+ * A stored answer repeats the validation's VPA, names and metadata (or a batch's metadata, a webhook
+ * secret), so it is stored sealed (decision 0039). Answers stored in clear before read as they are:
+ * JSON starts with `{`, a ciphertext with `v1.`.
+ */
+export function openStoredBody(cipher: FieldCipher, scope: ModeScope, key: string, stored: string): unknown {
+  return JSON.parse(stored.startsWith('v1.') ? cipher.decrypt(stored, idempotencyBodyAad(scope, key)) : stored);
+}
+
 const isDuplicate = (err: unknown) => (err as { errno?: number }).errno === 1062;
 
 const inProgress = (message = 'A request with this Idempotency-Key is still being processed; retry shortly.') =>
@@ -51,7 +64,7 @@ const inProgress = (message = 'A request with this Idempotency-Key is still bein
  * keeps the lock fresh while the work runs, and `complete` / `release` with the reservation succeed
  * only while the lock is still the one this request holds, so a key can never serve two requests.
  */
-export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTimeoutMs: number; fingerprintKey: Buffer }) {
+export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTimeoutMs: number; fingerprintKey: Buffer; cipher: FieldCipher }) {
   // Bodies hold account numbers, and a short number's plain hash can be found by trying them all: what
   // is stored is keyed. Rows written before the key expire within the TTL, so their plain form is still accepted.
   const stored = (fingerprint: string) => createHmac('sha256', opts.fingerprintKey).update(fingerprint).digest('hex');
@@ -96,7 +109,8 @@ export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTim
         throw new AppError('idempotency.key_reused', 'This Idempotency-Key was already used with a different request body.');
       }
       if (row.state === 'completed') {
-        return { kind: 'replay', response: { status: Number(row.response_status), body: JSON.parse(row.response_body) }, bodyHash: row.body_hash ?? null };
+        const body = openStoredBody(opts.cipher, scope, key, row.response_body as string);
+        return { kind: 'replay', response: { status: Number(row.response_status), body }, bodyHash: row.body_hash ?? null };
       }
       const lockedAt = new Date(row.locked_at);
       if (now.getTime() - lockedAt.getTime() > opts.lockTimeoutMs) {
@@ -129,7 +143,7 @@ export function createIdempotencyStore(db: Db, opts: { ttlHours: number; lockTim
       .update({
         state: 'completed',
         response_status: response.status,
-        response_body: JSON.stringify(response.body),
+        response_body: opts.cipher.encrypt(JSON.stringify(response.body), idempotencyBodyAad(scope, key)),
         ...(resourceId ? { resource_id: resourceId } : {}),
         ...(owner?.bodyHash ? { body_hash: owner.bodyHash } : {}),
       });

@@ -1,13 +1,14 @@
 // `payval keys reindex`: every validation's blind index recomputed under BLIND_INDEX_KEY where it is
 // still the one BLIND_INDEX_PREVIOUS_KEY made, with the answer-reuse pointer moved along in the same
 // transaction. A stored index names no key, so which key made it is found by recomputing both from the
-// payee (the account number decrypted, or the VPA). See docs/decisions/0038-key-rotation-and-retirement.md.
+// payee (the account number or the VPA, decrypted; a VPA stored in clear before decision 0039 as it is). See docs/decisions/0038-key-rotation-and-retirement.md.
 import { createHmac } from 'node:crypto';
 import type { Db, Trx } from '../platform/db.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import { createBlindIndexer } from '../platform/blind-index.js';
 import { accountAad, payeeBlindIndex, type IndexedPayee } from '../validations/new-validation.js';
 import { movePartnerAnswer } from '../validations/partner-answer-store.js';
+import { openPersonalFields } from '../validations/personal-fields.js';
 import type { RunResult } from './lifecycle-run.js';
 import type { RewriteStep, StoredRow } from './lifecycle-step.js';
 import { runKeyJob, type KeyJobOptions } from './key-job.js';
@@ -20,10 +21,13 @@ export const blindKeyFingerprint = (key: Buffer): string => createHmac('sha256',
 /** A row the reindex cannot move: its account number does not decrypt, or its new index is taken. */
 export interface ReindexProblem { id: string; problem: 'undecryptable' | 'duplicate' }
 
-const COLUMNS = ['tenant_id', 'livemode', 'type', 'ifsc', 'vpa', 'account_ciphertext', 'account_blind_index'];
+const COLUMNS = ['tenant_id', 'livemode', 'type', 'ifsc', 'vpa', 'vpa_ciphertext', 'account_ciphertext', 'account_blind_index'];
 
 function payeeOf(row: StoredRow, cipher: FieldCipher): IndexedPayee | null {
-  if (row.type === 'vpa') return typeof row.vpa === 'string' ? { type: 'vpa', vpa: row.vpa } : null;
+  if (row.type === 'vpa') {
+    const { vpa } = openPersonalFields(cipher, { id: row.id, vpa: row.vpa, vpa_ciphertext: row.vpa_ciphertext });
+    return vpa === null ? null : { type: 'vpa', vpa };
+  }
   if (typeof row.account_ciphertext !== 'string' || typeof row.ifsc !== 'string') return null;
   return { type: 'bank_account', ifsc: row.ifsc, accountNumber: cipher.decrypt(row.account_ciphertext, accountAad(String(row.id))) };
 }

@@ -64,6 +64,21 @@ export function jsonField(field: string): CiphertextCodec {
       if (!doc) throw new Error('jsonField: the stored value is not a JSON object');
       return JSON.stringify({ ...doc, [field]: ciphertext });
     },
-    sql: (column) => `JSON_UNQUOTE(JSON_EXTRACT(${column}, '$.${field}'))`,
+    // JSON_VALID first: MySQL 8 refuses JSON_EXTRACT of a value that is not JSON (one encrypted in place).
+    sql: (column) => `CASE WHEN JSON_VALID(${column}) THEN JSON_UNQUOTE(JSON_EXTRACT(${column}, '$.${field}')) END`,
+  };
+}
+
+/**
+ * A column encrypted in place whose older values are JSON documents with a ciphertext of their own in a
+ * top-level field: `idempotency_keys.response_body`, whose answers stored before decision 0039 kept only
+ * a webhook secret sealed, as `sealed_secret`. The whole value when it is a ciphertext, else that field.
+ */
+export function wholeOrJsonField(field: string): CiphertextCodec {
+  const inner = jsonField(field);
+  return {
+    read: (stored) => wholeValue.read(stored) ?? inner.read(stored),
+    write: (stored, ciphertext) => (wholeValue.read(stored) !== null ? ciphertext : inner.write(stored, ciphertext)),
+    sql: (column) => `CASE WHEN LEFT(${column}, 3) = '${PREFIX}' THEN ${column} ELSE ${inner.sql(column)} END`,
   };
 }

@@ -5,16 +5,23 @@
 // Adding an encrypted column is one entry: a field on its table's entry (same primary key), or a new
 // table entry. The AAD function must be the very one the writer uses, imported from the writer's module.
 import { accountAad } from '../validations/new-validation.js';
+import { expectedNameAad, metadataAad, registeredNameAad, vpaAad } from '../validations/personal-fields.js';
+import { batchMetadataAad } from '../batches/batch-store.js';
+import { eventPayloadAad } from '../webhooks/webhook-payload.js';
 import { endpointSecretAad, tenantSecretAad } from '../webhooks/secret-ring.js';
 import { idempotencySecretAad } from '../webhooks/webhook-idempotency.js';
+import { idempotencyBodyAad } from '../platform/idempotency.js';
 import { totpAad } from '../users/session-service.js';
-import { jsonField, wholeValue, type CiphertextCodec } from './ciphertext-codec.js';
+import { wholeOrJsonField, wholeValue, type CiphertextCodec } from './ciphertext-codec.js';
 import type { StoredRow } from './lifecycle-step.js';
 
 export interface CiphertextField {
   column: string;
-  /** The AAD the writer bound the ciphertext to, from the row's own columns. */
-  aad: (row: StoredRow) => string;
+  /**
+   * The AAD the writer bound the ciphertext to, from the row's own columns (and, where a column holds
+   * ciphertexts of two writers, from the stored value, which tells them apart).
+   */
+  aad: (row: StoredRow, stored?: string | null) => string;
   /** Where the ciphertext sits in the value; the whole value unless said otherwise. */
   codec?: CiphertextCodec;
 }
@@ -38,7 +45,25 @@ export const CIPHERTEXT_TABLES: readonly CiphertextTable[] = [
   {
     table: 'validations',
     key: ['id'],
-    fields: [{ column: 'account_ciphertext', aad: (r) => accountAad(str(r, 'id')) }],
+    fields: [
+      { column: 'account_ciphertext', aad: (r) => accountAad(str(r, 'id')) },
+      // The payee's other fields (decision 0039).
+      { column: 'vpa_ciphertext', aad: (r) => vpaAad(str(r, 'id')) },
+      { column: 'expected_name_ciphertext', aad: (r) => expectedNameAad(str(r, 'id')) },
+      { column: 'registered_name_ciphertext', aad: (r) => registeredNameAad(str(r, 'id')) },
+      { column: 'metadata_ciphertext', aad: (r) => metadataAad(str(r, 'id')) },
+    ],
+  },
+  {
+    table: 'batches',
+    key: ['id'],
+    fields: [{ column: 'metadata_ciphertext', aad: (r) => batchMetadataAad(str(r, 'id')) }],
+  },
+  {
+    // Encrypted in place: bodies recorded before decision 0039 (JSON) and purged events' stubs are no ciphertext.
+    table: 'webhook_events',
+    key: ['id'],
+    fields: [{ column: 'payload', aad: (r) => eventPayloadAad(str(r, 'id')) }],
   },
   {
     table: 'webhook_endpoints',
@@ -62,17 +87,21 @@ export const CIPHERTEXT_TABLES: readonly CiphertextTable[] = [
     fields: [{ column: 'totp_ciphertext', aad: (r) => totpAad(str(r, 'id')) }],
   },
   {
-    // A replayed webhook POST shows its signing secret again, so the stored answer keeps it sealed.
-    // These rows expire within IDEMPOTENCY_TTL_HOURS; they are rewritten anyway, so that an old key can
-    // be retired at once rather than up to 30 days later (decision 0038).
+    // A stored answer is sealed whole (decision 0039). Answers stored before kept only a replayed webhook
+    // POST's signing secret sealed, in their `sealed_secret` field, under an AAD of its own. These rows
+    // expire within IDEMPOTENCY_TTL_HOURS; they are rewritten anyway, so that an old key can be retired
+    // at once rather than up to 30 days later (decision 0038).
     table: 'idempotency_keys',
     key: ['tenant_id', 'livemode', 'idem_key'],
     loggedKey: ['tenant_id', 'livemode'],
     fields: [
       {
         column: 'response_body',
-        codec: jsonField('sealed_secret'),
-        aad: (r) => idempotencySecretAad({ tenantId: str(r, 'tenant_id'), livemode: live(r) }, str(r, 'idem_key')),
+        codec: wholeOrJsonField('sealed_secret'),
+        aad: (r, stored) => {
+          const scope = { tenantId: str(r, 'tenant_id'), livemode: live(r) };
+          return wholeValue.read(stored ?? null) !== null ? idempotencyBodyAad(scope, str(r, 'idem_key')) : idempotencySecretAad(scope, str(r, 'idem_key'));
+        },
       },
     ],
   },

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withTransaction, type Db, type Trx } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
+import type { FieldCipher } from '../platform/field-cipher.js';
 import { appendAudit } from '../platform/audit-store.js';
 import { fromRow } from '../validations/validation-store.js';
 import { toValidationView } from '../validations/validation-view.js';
@@ -15,21 +16,25 @@ import { addCounts, completeRequest, markItemsDone, pendingItems, processingRequ
 
 export interface ErasureRunnerDeps {
   db: Db;
+  cipher: FieldCipher;
   logger: Logger;
   pageSize: number;
   pauseMs: number;
   failUnfinished(ids: readonly string[], code: string): Promise<void>;
 }
 
-/** A replay of an erased validation's request answers with the purged object, not the payee. */
-async function rewriteIdempotentAnswers(trx: Trx, tenantId: string, purged: readonly string[]): Promise<number> {
+/**
+ * A replay of an erased validation's request answers with the purged object, not the payee. The
+ * purged view holds no personal data, so it is stored in clear (replays read either form).
+ */
+async function rewriteIdempotentAnswers(trx: Trx, cipher: FieldCipher, tenantId: string, purged: readonly string[]): Promise<number> {
   if (purged.length === 0) return 0;
   const keys: Array<{ livemode: number; idem_key: string; resource_id: string }> = await trx('idempotency_keys')
     .where({ tenant_id: tenantId })
     .whereIn('resource_id', purged)
     .select('livemode', 'idem_key', 'resource_id');
   if (keys.length === 0) return 0;
-  const views = new Map((await trx('validations').whereIn('id', [...new Set(keys.map((k) => k.resource_id))])).map((r) => [r.id as string, toValidationView(fromRow(r))]));
+  const views = new Map((await trx('validations').whereIn('id', [...new Set(keys.map((k) => k.resource_id))])).map((r) => [r.id as string, toValidationView(fromRow(r, cipher))]));
   for (const k of keys) {
     await trx('idempotency_keys')
       .where({ tenant_id: tenantId, livemode: k.livemode, idem_key: k.idem_key })
@@ -61,7 +66,7 @@ export function createErasureRunner(deps: ErasureRunnerDeps) {
       for (const v of batchRowsOf.filter((b) => purged.has(b.id))) byBatch.set(v.batch_id, [...(byBatch.get(v.batch_id) ?? []), v.id]);
       for (const [batchId, vids] of byBatch) await trx('batch_rows').where({ batch_id: batchId }).whereIn('validation_id', vids).update({ reference_id: null });
       const batchRows = batchRowsOf.filter((b) => purged.has(b.id)).reduce((n, b) => n + Number(b.batch_row_count), 0);
-      const idempotencyRecords = await rewriteIdempotentAnswers(trx, r.tenantId, result.purged);
+      const idempotencyRecords = await rewriteIdempotentAnswers(trx, deps.cipher, r.tenantId, result.purged);
       // Rows purged before (retention, an earlier request) are done too; a row still unfinished is retried.
       const still = new Set(result.unfinished);
       const done = ids.filter((id) => !still.has(id));

@@ -37,13 +37,13 @@ export function rotationStep(t: CiphertextTable, cipher: FieldCipher, onFailure:
         if (ciphertext === null || keyId === target) continue;
         let plain: string;
         try {
-          plain = cipher.decrypt(ciphertext, f.aad(row));
+          plain = cipher.decrypt(ciphertext, f.aad(row, stored));
         } catch {
           failed = true;
           onFailure({ table: t.table, column: f.column, key: Object.fromEntries(loggedKey.map((c) => [c, row[c]])), keyId });
           continue;
         }
-        changes[f.column] = codec.write(stored!, cipher.encrypt(plain, f.aad(row)));
+        changes[f.column] = codec.write(stored!, cipher.encrypt(plain, f.aad(row, stored)));
       }
       if (Object.keys(changes).length === 0) return { changed: false, failed };
       await trx(t.table).where(Object.fromEntries(t.key.map((c) => [c, row[c]]))).update(changes);

@@ -55,6 +55,8 @@ export function planNext(rows: readonly StepRow[], steps: readonly StepName[], t
   const runId = live[0]!.runId;
   if (live.some((r) => r.runId !== runId)) throw new Error('planNext: rows of several runs');
   if (live.some((r) => r.targetKeyId !== target)) return { kind: 'new-run', supersede: runId };
+  // Recorded with a step list that no longer exists (an upgrade added a column to a table): start over.
+  if (live.some((r) => !steps.some((st) => same(r, st)))) return { kind: 'new-run', supersede: runId };
   const running = live.filter((r) => r.status === 'running');
   if (running.length > 1) throw new Error(`planNext: run ${runId} has ${running.length} running steps`);
   if (running[0]) return { kind: 'resume', row: running[0] };

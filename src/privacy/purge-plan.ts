@@ -6,8 +6,12 @@
 
 /** Columns set to NULL when a row's personal data is purged. */
 export const PURGED_COLUMNS = {
-  validations: ['account_ciphertext', 'account_blind_index', 'vpa', 'expected_name', 'registered_name', 'metadata', 'reference_id'],
-  batches: ['metadata'],
+  // The plaintext columns and their ciphertexts (decision 0039) alike.
+  validations: [
+    'account_ciphertext', 'account_blind_index', 'vpa', 'expected_name', 'registered_name', 'metadata', 'reference_id',
+    'vpa_ciphertext', 'expected_name_ciphertext', 'registered_name_ciphertext', 'metadata_ciphertext',
+  ],
+  batches: ['metadata', 'metadata_ciphertext'],
   batch_rows: ['reference_id'],
   webhook_attempts: ['response_body'],
 } as const satisfies Record<string, readonly string[]>;
@@ -104,17 +108,31 @@ export function purgedValues(table: keyof typeof PURGED_COLUMNS, now: Date): Rec
   return values;
 }
 
-/** A purged event's body: the event's type and time, and which object it was about — nothing else. */
-export function purgedEventPayload(payload: string, objectId: string, livemode: boolean, now: Date): string {
+/** The `object` of an event's data, from its type (`validation.completed` → `validation`). */
+const EVENT_OBJECTS: Record<string, string> = { validation: 'validation', batch: 'batch', endpoint: 'webhook_endpoint' };
+
+/**
+ * A purged event's body: the event's type and time, and which object it was about — nothing else.
+ * Given the event's own `type` and `created_at` columns it never reads the payload (which is sealed
+ * since decision 0039); otherwise it takes them from a payload in clear. The stub is written in clear:
+ * it names ids only.
+ */
+export function purgedEventPayload(payload: string, objectId: string, livemode: boolean, now: Date, event?: { type: string; createdAt: Date }): string {
   let type: unknown = null;
   let timestamp: unknown = null;
   let object: unknown = null;
-  try {
-    const parsed = JSON.parse(payload) as { type?: unknown; timestamp?: unknown; data?: { object?: unknown } };
-    ({ type, timestamp } = parsed);
-    object = parsed.data?.object ?? null;
-  } catch {
-    // Not JSON (never written so): the stub still says what it was about.
+  if (event) {
+    ({ type } = event);
+    timestamp = event.createdAt.toISOString();
+    object = EVENT_OBJECTS[event.type.split('.')[0]!] ?? null;
+  } else {
+    try {
+      const parsed = JSON.parse(payload) as { type?: unknown; timestamp?: unknown; data?: { object?: unknown } };
+      ({ type, timestamp } = parsed);
+      object = parsed.data?.object ?? null;
+    } catch {
+      // Not JSON (sealed, or never written so): the stub still says what it was about.
+    }
   }
   return JSON.stringify({ type, timestamp, data: { id: objectId, object, livemode, purged_at: now.toISOString() } });
 }

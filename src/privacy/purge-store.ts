@@ -52,18 +52,18 @@ export async function purgeValidations(trx: Trx, tenantId: string, ids: readonly
 /** Rewrites the events about `objectIds` to stubs, nulls their receivers' echoed answers, and stops pending deliveries. */
 export async function purgeEventsOf(trx: Trx, tenantId: string, objectIds: readonly string[], now: Date): Promise<number> {
   if (objectIds.length === 0) return 0;
-  const events: Array<{ id: string; object_id: string; livemode: number | boolean; payload: string }> = await trx('webhook_events')
+  const events: Array<{ id: string; object_id: string; livemode: number | boolean; type: string; created_at: Date }> = await trx('webhook_events')
     .where({ tenant_id: tenantId })
     .whereIn('object_id', objectIds)
     .whereNull('purged_at')
     .orderBy('id')
     .forUpdate()
-    .select('id', 'object_id', 'livemode', 'payload');
+    .select('id', 'object_id', 'livemode', 'type', 'created_at');
   if (events.length === 0) return 0;
   const eventIds = events.map((e) => e.id);
-  // One statement for the page: each event gets its own stub.
+  // One statement for the page: each event gets its own stub, made from its columns (the payload is sealed).
   const cases = events.map(() => 'WHEN ? THEN ?').join(' ');
-  const binds = events.flatMap((e) => [e.id, purgedEventPayload(e.payload, e.object_id, Boolean(e.livemode), now)]);
+  const binds = events.flatMap((e) => [e.id, purgedEventPayload('', e.object_id, Boolean(e.livemode), now, { type: e.type, createdAt: e.created_at })]);
   await trx.raw(`UPDATE webhook_events SET payload = CASE id ${cases} END, purged_at = ? WHERE id IN (${eventIds.map(() => '?').join(',')})`, [...binds, now, ...eventIds]);
   const deliveries: string[] = (await trx('webhook_deliveries').whereIn('event_id', eventIds).select('id')).map((d: { id: string }) => d.id);
   if (deliveries.length > 0) {

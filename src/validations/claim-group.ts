@@ -6,6 +6,7 @@
 // partner; without one it waits (src/usage/quota-gate.ts, docs/decisions/0037).
 
 import type { Defer, Trx } from '../platform/db.js';
+import type { FieldCipher } from '../platform/field-cipher.js';
 import type { Claim, ModeRouters } from './validation-steps.js';
 import { routerFor } from './validation-steps.js';
 import type { SingleFlight } from './single-flight.js';
@@ -17,6 +18,8 @@ import type { UsageMeter } from '../usage/usage-meter.js';
 import { slotsWanted } from '../usage/spend-cap.js';
 
 export interface ClaimGroupDeps {
+  /** Opens the rows' VPA and names for the partner call and the name check. */
+  cipher: FieldCipher;
   routers: ModeRouters;
   changed: StatusChangeHook;
   singleFlight: SingleFlight | null;
@@ -35,7 +38,7 @@ const jitter = (ms: number): number => Math.round(ms * (0.75 + Math.random() / 2
 
 /** Claims the rows of `ids` (one decision per id, in order) inside `trx`. */
 export async function claimGroup(deps: ClaimGroupDeps, trx: Trx, ids: readonly string[], defer: Defer): Promise<Claim[]> {
-  const rows = await lockValidations(trx, ids);
+  const rows = await lockValidations(trx, deps.cipher, ids);
   const now = Date.now();
   const decided = new Map<string, Claim>();
   const open: Validation[] = [];
@@ -61,7 +64,7 @@ export async function claimGroup(deps: ClaimGroupDeps, trx: Trx, ids: readonly s
   // committed in between was missed, and the partner was called twice for one payee (seen under load).
   const { singleFlight } = deps;
   const acquired = singleFlight ? await singleFlight.acquireMany(reusable.map((row) => ({ key: deps.flightKey(row), owner: row.id }))) : reusable.map(() => true);
-  const reused = await findReusable(trx, reusable, now);
+  const reused = await findReusable(trx, deps.cipher, reusable, now);
   for (const [id, source] of reused) decided.set(id, { kind: 'reuse', source, row: rows.get(id)! });
   const heldForNothing: Validation[] = [];
   reusable.forEach((row, i) => {
@@ -133,7 +136,7 @@ export async function claimGroup(deps: ClaimGroupDeps, trx: Trx, ids: readonly s
 }
 
 /** The completed validations whose recent partner answer each row may reuse instead of a call, by row id. */
-async function findReusable(trx: Trx, rows: readonly Validation[], now: number): Promise<Map<string, Validation>> {
+async function findReusable(trx: Trx, cipher: FieldCipher, rows: readonly Validation[], now: number): Promise<Map<string, Validation>> {
   const found = new Map<string, Validation>();
   if (rows.length === 0) return found;
   const answers = await findPartnerAnswers(trx, rows.map((r) => r.accountBlindIndex!));
@@ -144,7 +147,7 @@ async function findReusable(trx: Trx, rows: readonly Validation[], now: number):
     if (a.verifiedAt.getTime() < now - row.maxAgeSeconds! * 1000) continue;
     sourceOf.set(row.id, a.validationId);
   }
-  const sources = await readValidations(trx, [...sourceOf.values()]);
+  const sources = await readValidations(trx, cipher, [...sourceOf.values()]);
   for (const row of rows) {
     const s = sources.get(sourceOf.get(row.id) ?? '');
     // Scoped like every read: another tenant's or mode's validation does not exist for this one.

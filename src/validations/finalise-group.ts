@@ -6,6 +6,7 @@
 // delivered twice does nothing twice.
 
 import type { Defer, Trx } from '../platform/db.js';
+import type { FieldCipher } from '../platform/field-cipher.js';
 import { failureMessage } from './failure-messages.js';
 import { runStatusHook, type StatusChange, type StatusChangeHook } from './status-change-hook.js';
 import { lockValidations, markCompletedMany, recordPartnerAnswers, type PartnerAnswerRow } from './validation-group-store.js';
@@ -26,6 +27,8 @@ export type FinalItem =
 export type FinalOutcome = { kind: 'completed' | 'failed'; row: Validation } | { kind: 'skipped' };
 
 export interface FinaliseGroupDeps {
+  /** Seals the holder names the rows complete with (and opens the rows the status hooks are given). */
+  cipher: FieldCipher;
   changed: StatusChangeHook;
   /** After the rows are final: validations waiting on these ones' calls of the same payees may go ahead. */
   onFinal(rows: readonly Validation[], defer: Defer): void;
@@ -35,6 +38,7 @@ export interface FinaliseGroupDeps {
 export async function finaliseGroup(deps: FinaliseGroupDeps, trx: Trx, items: readonly FinalItem[], defer: Defer): Promise<FinalOutcome[]> {
   const rows = await lockValidations(
     trx,
+    deps.cipher,
     items.map((i) => i.id),
   );
   const now = new Date();
@@ -72,7 +76,7 @@ export async function finaliseGroup(deps: FinaliseGroupDeps, trx: Trx, items: re
     });
     outcomes.push({ kind: to, row });
   }
-  await markCompletedMany(trx, completed, now);
+  await markCompletedMany(trx, deps.cipher, completed, now);
   await recordPartnerAnswers(trx, answers);
   await deps.usage.final(trx, used, now, defer);
   await runStatusHook(deps.changed, trx, changes, defer);

@@ -2,6 +2,7 @@ import type { FieldCipher } from '../platform/field-cipher.js';
 import { last4 } from '../bank-data/account-number.js';
 import type { NormalizedPayee } from './payee-precheck.js';
 import type { NewValidation } from './validation-store.js';
+import { sealNewFields } from './personal-fields.js';
 
 /** AAD binds each ciphertext to its row, so a ciphertext copied onto another row will not decrypt. */
 export const accountAad = (validationId: string): string => `validations.account_number:${validationId}`;
@@ -22,7 +23,8 @@ export function payeeBlindIndex(blindIndex: BlindIndexer, tenantId: string, paye
 
 /**
  * The row for a checked payee: the account number leaves this function only as ciphertext, blind
- * index and last four digits. Shared by single validations and every batch row.
+ * index and last four digits; the VPA, name and metadata are stored only as ciphertexts (kept in clear
+ * here for the answer the client gets at once). Shared by single validations and every batch row.
  */
 export function buildNewValidation(
   payee: NormalizedPayee,
@@ -31,6 +33,7 @@ export function buildNewValidation(
   blindIndex: BlindIndexer,
 ): NewValidation {
   const bank = payee.type === 'bank_account' ? payee : null;
+  const vpa = payee.type === 'vpa' ? payee.vpa : null;
   return {
     id: ids.id,
     tenantId: ids.tenantId,
@@ -42,9 +45,10 @@ export function buildNewValidation(
     accountLast4: bank ? last4(bank.accountNumber) : null,
     ifsc: bank ? bank.ifsc : null,
     bankName: bank ? bank.bankName : null,
-    vpa: payee.type === 'vpa' ? payee.vpa : null,
+    vpa,
     expectedName: payee.expectedName,
     referenceId: ids.referenceId,
     metadata: ids.metadata,
+    sealed: sealNewFields(cipher, ids.id, { vpa, expectedName: payee.expectedName, metadata: ids.metadata }),
   };
 }

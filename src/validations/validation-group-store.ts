@@ -4,6 +4,8 @@
 
 import type { Knex } from 'knex';
 import type { Trx } from '../platform/db.js';
+import type { FieldCipher } from '../platform/field-cipher.js';
+import { sealRegisteredName } from './personal-fields.js';
 import { fromRow } from './validation-store.js';
 import type { CompletedResult, Validation } from './validation-types.js';
 
@@ -17,18 +19,18 @@ async function rowsOf(trx: Trx, sql: string, bindings: readonly Binding[]): Prom
 }
 
 /** Locks the rows in primary-key order (the order every group takes them in) and returns them by id. */
-export async function lockValidations(trx: Trx, ids: readonly string[]): Promise<Map<string, Validation>> {
+export async function lockValidations(trx: Trx, cipher: FieldCipher, ids: readonly string[]): Promise<Map<string, Validation>> {
   const unique = [...new Set(ids)];
   const rows = await rowsOf(trx, `SELECT * FROM validations WHERE id IN (${marks(unique.length)}) ORDER BY id FOR UPDATE`, unique);
-  return new Map(rows.map((r) => [r.id as string, fromRow(r)]));
+  return new Map(rows.map((r) => [r.id as string, fromRow(r, cipher)]));
 }
 
 /** Plain reads of other validations (the answers a claim may reuse), by id. */
-export async function readValidations(trx: Trx, ids: readonly string[]): Promise<Map<string, Validation>> {
+export async function readValidations(trx: Trx, cipher: FieldCipher, ids: readonly string[]): Promise<Map<string, Validation>> {
   if (ids.length === 0) return new Map();
   const unique = [...new Set(ids)];
   const rows = await rowsOf(trx, `SELECT * FROM validations WHERE id IN (${marks(unique.length)})`, unique);
-  return new Map(rows.map((r) => [r.id as string, fromRow(r)]));
+  return new Map(rows.map((r) => [r.id as string, fromRow(r, cipher)]));
 }
 
 /** queued|processing → processing for each id; `countAttempt` false for free follow-ups. */
@@ -48,36 +50,40 @@ export async function addQuotaSlots(trx: Trx, slots: ReadonlyArray<{ id: string;
   }
 }
 
-const COMPLETED_COLUMNS: ReadonlyArray<[string, (r: CompletedResult) => Binding]> = [
-  ['account_status', (r) => r.accountStatus],
-  ['status_reason', (r) => r.statusReason],
-  ['registered_name', (r) => r.registeredName],
-  ['name_match_score', (r) => r.nameMatchScore],
-  ['name_match_result', (r) => r.nameMatchResult],
-  ['name_match_reasons', (r) => JSON.stringify(r.nameMatchReasons)],
-  ['name_match_flags', (r) => JSON.stringify(r.nameMatchFlags)],
-  ['partner', (r) => r.partner],
-  ['partner_reference', (r) => r.partnerReference],
-  ['verified_at', (r) => r.verifiedAt],
-  ['cached', (r) => r.reusedFrom !== null],
-  ['reused_from', (r) => r.reusedFrom],
+type Completion = { id: string; result: CompletedResult; registeredNameCiphertext: string | null };
+
+const COMPLETED_COLUMNS: ReadonlyArray<[string, (c: Completion) => Binding]> = [
+  ['account_status', ({ result: r }) => r.accountStatus],
+  ['status_reason', ({ result: r }) => r.statusReason],
+  // The holder name is stored only sealed for this row (personal-fields.ts), a reused one included.
+  ['registered_name_ciphertext', (c) => c.registeredNameCiphertext],
+  ['name_match_score', ({ result: r }) => r.nameMatchScore],
+  ['name_match_result', ({ result: r }) => r.nameMatchResult],
+  ['name_match_reasons', ({ result: r }) => JSON.stringify(r.nameMatchReasons)],
+  ['name_match_flags', ({ result: r }) => JSON.stringify(r.nameMatchFlags)],
+  ['partner', ({ result: r }) => r.partner],
+  ['partner_reference', ({ result: r }) => r.partnerReference],
+  ['verified_at', ({ result: r }) => r.verifiedAt],
+  ['cached', ({ result: r }) => r.reusedFrom !== null],
+  ['reused_from', ({ result: r }) => r.reusedFrom],
 ];
 
 /**
  * markCompleted for many rows in one UPDATE: each column takes its row's value through `CASE id`
  * (portable to MySQL 8 and MariaDB, and the comparison is on the column, so its collation decides).
  */
-export async function markCompletedMany(trx: Trx, rows: ReadonlyArray<{ id: string; result: CompletedResult }>, now: Date): Promise<void> {
+export async function markCompletedMany(trx: Trx, cipher: FieldCipher, rows: ReadonlyArray<{ id: string; result: CompletedResult }>, now: Date): Promise<void> {
   if (rows.length === 0) return;
+  const completions = rows.map((r) => ({ ...r, registeredNameCiphertext: sealRegisteredName(cipher, r.id, r.result.registeredName) }));
   const whens = rows.map(() => 'WHEN ? THEN ?').join(' ');
   const bindings: Binding[] = [];
   const sets = COMPLETED_COLUMNS.map(([column, value]) => {
-    for (const r of rows) bindings.push(r.id, value(r.result));
+    for (const c of completions) bindings.push(c.id, value(c));
     return `${column} = CASE id ${whens} END`;
   });
   bindings.push(now, now, ...rows.map((r) => r.id));
   await trx.raw(
-    `UPDATE validations SET status = 'completed', ${sets.join(', ')},
+    `UPDATE validations SET status = 'completed', ${sets.join(', ')}, registered_name = NULL,
        partner_followup = NULL, partner_hold_until = NULL, failure_code = NULL, failure_message = NULL, completed_at = ?, updated_at = ?
      WHERE id IN (${marks(rows.length)})`,
     bindings,

@@ -103,7 +103,7 @@ export function createValidationService(deps: ServiceDeps) {
   }
 
   async function get(scope: ModeScope, id: string): Promise<Validation> {
-    const v = await findValidation(db, scope, id);
+    const v = await findValidation(db, cipher, scope, id);
     if (!v) throw new AppError('validation.not_found', 'No validation with this id exists for this tenant.');
     return v;
   }
@@ -127,7 +127,7 @@ export function createValidationService(deps: ServiceDeps) {
     const toId = q.createdTo ? idAtTime('val', q.createdTo) : undefined;
     const beforeId = cursorId !== undefined && toId !== undefined ? (cursorId < toId ? cursorId : toId) : (cursorId ?? toId);
     const fromId = q.createdFrom ? idAtTime('val', q.createdFrom) : undefined;
-    const rows = await listValidations(db, { scope: q.scope, status: q.status, referenceId: q.referenceId, batchId: q.batchId, accountLast4: q.accountLast4, fromId, beforeId, limit: q.limit + 1 });
+    const rows = await listValidations(db, cipher, { scope: q.scope, status: q.status, referenceId: q.referenceId, batchId: q.batchId, accountLast4: q.accountLast4, fromId, beforeId, limit: q.limit + 1 });
     return toPage(rows, q.limit, (v) => v.id);
   }
 

@@ -5,6 +5,7 @@
 
 import type { Logger } from '../platform/logger.js';
 import type { Db, Defer, Trx } from '../platform/db.js';
+import type { FieldCipher } from '../platform/field-cipher.js';
 import { dbErrorSummary, isDataError } from '../platform/db-errors.js';
 import type { GuardedPartner } from '../partners/partner-breaker.js';
 import type { PartnerRouter } from '../partners/partner-router.js';
@@ -46,6 +47,8 @@ const flightKey = (row: Validation): string => `${row.livemode ? 'live' : 'test'
 
 export interface StepDeps {
   db: Db;
+  /** The rows' personal fields are sealed (personal-fields.ts). */
+  cipher: FieldCipher;
   onStatusChange?: StatusChangeHook;
   routers: ModeRouters;
   publisher: CompletionPublisher;
@@ -87,13 +90,13 @@ export function createValidationSteps(deps: StepDeps) {
     ...grouping,
     onTaskError,
     run: (trx, ids, defer) =>
-      claimGroup({ routers: deps.routers, changed, singleFlight: deps.singleFlight, singleFlightPollMs: deps.singleFlightPollMs, maxTotalAttempts: deps.maxTotalAttempts, attemptLeaseMs: deps.attemptLeaseMs, flightKey, heldBy, rateLimitExpired, usage: deps.usage }, trx, ids, defer),
+      claimGroup({ cipher: deps.cipher, routers: deps.routers, changed, singleFlight: deps.singleFlight, singleFlightPollMs: deps.singleFlightPollMs, maxTotalAttempts: deps.maxTotalAttempts, attemptLeaseMs: deps.attemptLeaseMs, flightKey, heldBy, rateLimitExpired, usage: deps.usage }, trx, ids, defer),
   });
   const finals = createGroupTransaction<FinalItem, FinalOutcome>({
     db,
     ...grouping,
     onTaskError,
-    run: (trx, items, defer) => finaliseGroup({ changed, onFinal: releaseSingleFlight, usage: deps.usage }, trx, items, defer),
+    run: (trx, items, defer) => finaliseGroup({ cipher: deps.cipher, changed, onFinal: releaseSingleFlight, usage: deps.usage }, trx, items, defer),
   });
 
   /** `verdict`: the partner's definitive word on this validation's call, when one ends it (usage metering). */

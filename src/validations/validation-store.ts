@@ -1,11 +1,13 @@
 import { parseJsonColumn, type Db, type Trx } from '../platform/db.js';
+import type { FieldCipher } from '../platform/field-cipher.js';
 import { scopeWhere, type ModeScope } from '../platform/mode-scope.js';
-import type { CompletedResult, PartnerFollowup, Validation, ValidationStatus } from './validation-types.js';
+import { openPersonalFields, type PersonalFields, type SealedNewFields } from './personal-fields.js';
+import type { PartnerFollowup, Validation, ValidationStatus } from './validation-types.js';
 
 type Row = Record<string, unknown>;
 
-/** A `validations` row as the domain type. */
-export function fromRow(r: Row): Validation {
+/** A `validations` row as the domain type, with its personal fields as given. */
+function fromColumns(r: Row, personal: PersonalFields): Validation {
   return {
     id: r.id as string,
     tenantId: r.tenant_id as string,
@@ -18,16 +20,16 @@ export function fromRow(r: Row): Validation {
     accountLast4: (r.account_last4 as string | null) ?? null,
     ifsc: (r.ifsc as string | null) ?? null,
     bankName: (r.bank_name as string | null) ?? null,
-    vpa: (r.vpa as string | null) ?? null,
-    expectedName: (r.expected_name as string | null) ?? null,
+    vpa: personal.vpa,
+    expectedName: personal.expectedName,
     referenceId: (r.reference_id as string | null) ?? null,
-    metadata: parseJsonColumn<Record<string, string>>(r.metadata),
+    metadata: personal.metadata,
     webhookUrl: (r.webhook_url as string | null) ?? null,
     batchId: (r.batch_id as string | null) ?? null,
     batchRowCount: r.batch_row_count === undefined || r.batch_row_count === null ? 1 : Number(r.batch_row_count),
     accountStatus: (r.account_status as Validation['accountStatus']) ?? null,
     statusReason: (r.status_reason as Validation['statusReason']) ?? null,
-    registeredName: (r.registered_name as string | null) ?? null,
+    registeredName: personal.registeredName,
     nameMatchScore: r.name_match_score === null || r.name_match_score === undefined ? null : Number(r.name_match_score),
     nameMatchResult: (r.name_match_result as Validation['nameMatchResult']) ?? null,
     nameMatchReasons: parseJsonColumn<Validation['nameMatchReasons'] & object>(r.name_match_reasons),
@@ -52,12 +54,19 @@ export function fromRow(r: Row): Validation {
   };
 }
 
+/** A stored `validations` row as the domain type, its personal fields decrypted (personal-fields.ts). */
+export const fromRow = (r: Row, cipher: FieldCipher): Validation => fromColumns(r, openPersonalFields(cipher, r));
+
+/** `vpa`, `expectedName` and `metadata` in clear for the answer given at once; only `sealed` is stored. */
 export type NewValidation = Pick<
   Validation,
   'id' | 'tenantId' | 'livemode' | 'type' | 'rail' | 'accountCiphertext' | 'accountBlindIndex' | 'accountLast4' | 'ifsc' | 'bankName' | 'vpa' | 'expectedName' | 'referenceId' | 'metadata'
-> & { webhookUrl?: string | null; maxAgeSeconds?: number | null };
+> & { sealed: SealedNewFields; webhookUrl?: string | null; maxAgeSeconds?: number | null };
 
-/** The column values of a new `queued` row; shared by single inserts and the batch ingestor's multi-row inserts. */
+/**
+ * The column values of a new `queued` row; shared by single inserts and the batch ingestor's multi-row
+ * inserts. The plaintext columns `vpa`, `expected_name` and `metadata` are left out (NULL).
+ */
 export function newValidationRow(v: NewValidation, now: Date, batchId: string | null = null): Record<string, unknown> {
   return {
     id: v.id,
@@ -71,10 +80,10 @@ export function newValidationRow(v: NewValidation, now: Date, batchId: string | 
     account_last4: v.accountLast4,
     ifsc: v.ifsc,
     bank_name: v.bankName,
-    vpa: v.vpa,
-    expected_name: v.expectedName,
+    vpa_ciphertext: v.sealed.vpaCiphertext,
+    expected_name_ciphertext: v.sealed.expectedNameCiphertext,
     reference_id: v.referenceId,
-    metadata: v.metadata ? JSON.stringify(v.metadata) : null,
+    metadata_ciphertext: v.sealed.metadataCiphertext,
     webhook_url: v.webhookUrl ?? null,
     max_age_seconds: v.maxAgeSeconds ?? null,
     attempts: 0,
@@ -87,7 +96,7 @@ export function newValidationRow(v: NewValidation, now: Date, batchId: string | 
 
 /** The object a new row reads back as, without reading it back. */
 export function newValidationObject(v: NewValidation, now: Date): Validation {
-  return fromRow({ ...newValidationRow(v, now), metadata: v.metadata });
+  return fromColumns(newValidationRow(v, now), { vpa: v.vpa, expectedName: v.expectedName, registeredName: null, metadata: v.metadata });
 }
 
 /** One multi-row INSERT of new `queued` rows (a group commit's requests). */
@@ -97,9 +106,9 @@ export async function insertValidations(db: Db | Trx, rows: ReadonlyArray<{ vali
 }
 
 /** Scoped read: another tenant's id, or another mode's, simply does not exist. */
-export async function findValidation(db: Db | Trx, scope: ModeScope, id: string): Promise<Validation | undefined> {
+export async function findValidation(db: Db | Trx, cipher: FieldCipher, scope: ModeScope, id: string): Promise<Validation | undefined> {
   const row = await db('validations').where({ id, ...scopeWhere(scope) }).first();
-  return row ? fromRow(row) : undefined;
+  return row ? fromRow(row, cipher) : undefined;
 }
 
 export interface ListQuery {
@@ -130,7 +139,7 @@ function listIndex(q: ListQuery): string {
 }
 
 /** Newest first; ids are time-ordered so `id < cursor` is a stable keyset page. */
-export async function listValidations(db: Db, q: ListQuery): Promise<Validation[]> {
+export async function listValidations(db: Db, cipher: FieldCipher, q: ListQuery): Promise<Validation[]> {
   const query = db.from(db.raw('?? FORCE INDEX (??)', ['validations', listIndex(q)])).where(scopeWhere(q.scope));
   if (q.status) query.where('status', q.status);
   if (q.referenceId) query.where('reference_id', q.referenceId);
@@ -139,13 +148,13 @@ export async function listValidations(db: Db, q: ListQuery): Promise<Validation[
   if (q.fromId) query.where('id', '>=', q.fromId);
   if (q.beforeId) query.where('id', '<', q.beforeId);
   const rows = await query.orderBy('id', 'desc').limit(q.limit);
-  return rows.map(fromRow);
+  return rows.map((r) => fromRow(r, cipher));
 }
 
 /** Row lock for the worker's claim and finalise steps; must run inside a short transaction. */
-export async function lockValidation(trx: Trx, id: string): Promise<Validation | undefined> {
+export async function lockValidation(trx: Trx, cipher: FieldCipher, id: string): Promise<Validation | undefined> {
   const row = await trx('validations').where({ id }).forUpdate().first();
-  return row ? fromRow(row) : undefined;
+  return row ? fromRow(row, cipher) : undefined;
 }
 
 /** `countAttempt` is false for a free follow-up (asking a partner about a call it said was pending). */
@@ -212,30 +221,6 @@ export async function markPartnerFollowup(
       partner_hold_until: f.holdUntil,
       updated_at: now,
     });
-}
-
-export async function markCompleted(trx: Trx, id: string, r: CompletedResult, now = new Date()): Promise<void> {
-  await trx('validations').where({ id }).update({
-    status: 'completed',
-    account_status: r.accountStatus,
-    status_reason: r.statusReason,
-    registered_name: r.registeredName,
-    name_match_score: r.nameMatchScore,
-    name_match_result: r.nameMatchResult,
-    name_match_reasons: JSON.stringify(r.nameMatchReasons),
-    name_match_flags: JSON.stringify(r.nameMatchFlags),
-    partner: r.partner,
-    partner_reference: r.partnerReference,
-    verified_at: r.verifiedAt,
-    cached: r.reusedFrom !== null,
-    reused_from: r.reusedFrom,
-    partner_followup: null,
-    partner_hold_until: null,
-    failure_code: null,
-    failure_message: null,
-    completed_at: now,
-    updated_at: now,
-  });
 }
 
 export async function markFailed(trx: Trx, id: string, f: { code: string; message: string; partner?: string | null }, now = new Date()): Promise<void> {

@@ -9,6 +9,7 @@ import { disableEndpoint, findEndpointById, findTenantSecret, markEndpointFailin
 import { endpointSecretAad, signingSecrets, tenantSecretAad } from './secret-ring.js';
 import { nextRetryDelayMs, type RetrySchedule } from './retry-schedule.js';
 import { webhookHeaders } from './webhook-signature.js';
+import { openEventPayload } from './webhook-payload.js';
 import type { WebhookSender, SendResult } from './webhook-sender.js';
 import type { EndpointSlots } from './endpoint-slots.js';
 import type { WebhookRecorder } from './webhook-recorder.js';
@@ -108,9 +109,11 @@ export function createWebhookDeliverer(deps: DeliverDeps) {
         await abandonDelivery(db, d.id, 'event_missing');
         return { kind: 'failed' };
       }
+      // Signed and sent in clear, the same bytes every attempt; stored sealed.
+      const body = openEventPayload(deps.cipher, event.id, event.payload);
       const startedAt = new Date();
-      const headers = webhookHeaders(event.id, Math.floor(startedAt.getTime() / 1000), event.payload, t.secrets);
-      const result = await deps.sender.send(t.url, headers, event.payload);
+      const headers = webhookHeaders(event.id, Math.floor(startedAt.getTime() / 1000), body, t.secrets);
+      const result = await deps.sender.send(t.url, headers, body);
       metrics.attempt(result.ok ? 'succeeded' : (result.error ?? 'failed'), result.latencyMs / 1000);
       return await settle(d, t.url, t.endpoint, startedAt, result);
     } finally {

@@ -22,14 +22,15 @@ import {
 } from './webhook-delivery-store.js';
 import type { WebhookEndpoint } from './webhook-types.js';
 import type { WebhookServiceDeps } from './webhook-service.js';
+import { openEventPayload } from './webhook-payload.js';
 
 const REPLAY_LIMIT = 10_000;
 export const webhookActor = (auth: AuthContext) => auth.actor;
 const actor = webhookActor;
 
 /** The delivery log and the ways to send again: list, read, retry one delivery, replay an endpoint. */
-export function createWebhookDeliveryService(deps: Pick<WebhookServiceDeps, 'db' | 'queue' | 'logger'>, endpoint: (scope: ModeScope, id: string) => Promise<WebhookEndpoint>) {
-  const { db, queue, logger } = deps;
+export function createWebhookDeliveryService(deps: Pick<WebhookServiceDeps, 'db' | 'cipher' | 'queue' | 'logger'>, endpoint: (scope: ModeScope, id: string) => Promise<WebhookEndpoint>) {
+  const { db, cipher, queue, logger } = deps;
 
   async function deliveries(q: Omit<DeliveryListQuery, 'beforeId' | 'limit'> & { cursor?: string; limit: number }) {
     const beforeId = q.cursor ? decodeIdCursor(q.cursor, 'whd') : undefined;
@@ -41,7 +42,8 @@ export function createWebhookDeliveryService(deps: Pick<WebhookServiceDeps, 'db'
     const d = await findDelivery(db, scope, id);
     if (!d) throw new AppError('webhook.delivery_not_found', 'No webhook delivery with this id exists for this tenant.');
     const event = await findEvent(db, d.eventId);
-    return { delivery: d, payload: event ? (JSON.parse(event.payload) as unknown) : null, attempts: await listAttempts(db, d.id) };
+    const payload = event ? (JSON.parse(openEventPayload(cipher, event.id, event.payload)) as unknown) : null;
+    return { delivery: d, payload, attempts: await listAttempts(db, d.id) };
   }
 
   async function ensureEnabled(scope: ModeScope, endpointId: string | null): Promise<void> {

@@ -8,23 +8,18 @@ export interface IdempotentRequest { key: string; fingerprint: string }
 export type RecordAnswer = (trx: Trx, response: StoredResponse, resourceId?: string) => Promise<void>;
 export interface IdempotentOutcome { response: StoredResponse; replayed: boolean }
 
-/** AAD of a secret sealed inside a stored idempotent answer: bound to its tenant, mode and key. */
+/** AAD of a secret sealed inside an answer stored in clear before decision 0039: bound to its tenant, mode and key. */
 export const idempotencySecretAad = (scope: ModeScope, key: string): string => `idempotency_keys.secret:${scope.tenantId}:${scope.livemode ? 'live' : 'test'}:${key}`;
 
 /**
  * Idempotency-Key for the webhook POSTs, on the shared reserve / complete store: the same key and body
  * replay the first answer, another body is 422, a key still in flight is 409. A replayed answer that
- * showed a signing secret shows the same secret again, so it is kept sealed with the field cipher (bound
- * to tenant, mode and key), never in clear in `idempotency_keys`.
+ * showed a signing secret shows the same secret again. The store seals every answer whole (bound to
+ * tenant, mode and key), so the secret is never in clear in `idempotency_keys`. Answers stored before
+ * that carry the secret sealed on its own, as `sealed_secret`; they still replay (and
+ * `payval keys encrypt-personal` reseals them whole).
  */
 export function createWebhookIdempotency(deps: { db: Db; store: IdempotencyStore; cipher: FieldCipher }) {
-  function seal(scope: ModeScope, key: string, r: StoredResponse): StoredResponse {
-    const body = r.body as Record<string, unknown>;
-    if (typeof body.secret !== 'string') return r;
-    const { secret, ...rest } = body;
-    return { status: r.status, body: { ...rest, sealed_secret: deps.cipher.encrypt(secret, idempotencySecretAad(scope, key)) } };
-  }
-
   function unseal(scope: ModeScope, key: string, r: StoredResponse): StoredResponse {
     const body = r.body as Record<string, unknown>;
     if (typeof body.sealed_secret !== 'string') return r;
@@ -43,11 +38,11 @@ export function createWebhookIdempotency(deps: { db: Db; store: IdempotencyStore
     const owner = { reservation };
     try {
       const response = await work(async (trx, answer, resourceId) => {
-        await deps.store.complete(trx, scope, idem.key, seal(scope, idem.key, answer), resourceId, owner);
+        await deps.store.complete(trx, scope, idem.key, answer, resourceId, owner);
         recorded = true;
       });
       // Operations spread over several transactions (replay, retry) record their answer once done.
-      if (!recorded) await deps.store.complete(deps.db, scope, idem.key, seal(scope, idem.key, response), undefined, owner);
+      if (!recorded) await deps.store.complete(deps.db, scope, idem.key, response, undefined, owner);
       return { response, replayed: false };
     } catch (err) {
       await reservation.release().catch(() => undefined);

@@ -1,3 +1,4 @@
+import type { FieldCipher } from '../platform/field-cipher.js';
 import type { WebhookEventType } from './webhook-types.js';
 
 /** Standard Webhooks advises payloads under 20 kB; receivers fetch the object for anything more. */
@@ -12,4 +13,20 @@ export function serializeEvent(type: WebhookEventType, at: Date, data: Record<st
   const body = JSON.stringify({ type, timestamp: at.toISOString(), data });
   if (Buffer.byteLength(body) <= MAX_PAYLOAD_BYTES || !('metadata' in data)) return body;
   return JSON.stringify({ type, timestamp: at.toISOString(), data: { ...data, metadata: null } });
+}
+
+/** AAD of a stored event body: bound to its event, like every field-cipher ciphertext to its row. */
+export const eventPayloadAad = (eventId: string): string => `webhook_events.payload:${eventId}`;
+
+/** An event body carries the object's VPA, names and metadata, so it is stored sealed (decision 0039). */
+export const sealEventPayload = (cipher: FieldCipher, eventId: string, body: string): string => cipher.encrypt(body, eventPayloadAad(eventId));
+
+/**
+ * The exact bytes an event is signed and sent with: the stored ciphertext opened, or the body as
+ * stored in clear (events recorded before encryption, and purged events' stubs, which name ids only).
+ * Told apart by prefix: a JSON body starts with `{`, a ciphertext with `v1.`. Every attempt opens the
+ * same ciphertext to the same bytes.
+ */
+export function openEventPayload(cipher: FieldCipher, eventId: string, stored: string): string {
+  return stored.startsWith('v1.') ? cipher.decrypt(stored, eventPayloadAad(eventId)) : stored;
 }

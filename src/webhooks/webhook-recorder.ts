@@ -1,4 +1,5 @@
 import type { Defer, Trx } from '../platform/db.js';
+import type { FieldCipher } from '../platform/field-cipher.js';
 import type { Logger } from '../platform/logger.js';
 import { newId } from '../platform/ids.js';
 import { appendAudit } from '../platform/audit-store.js';
@@ -6,11 +7,11 @@ import { enqueueWebhookAttempts, type WebhookQueue } from '../platform/queues.js
 import { lockValidation } from '../validations/validation-store.js';
 import { toValidationView } from '../validations/validation-view.js';
 import type { Validation, ValidationStatus } from '../validations/validation-types.js';
-import { findBatchById } from '../batches/batch-store.js';
+import { findBatchWithMetadata } from '../batches/batch-store.js';
 import { toBatchView } from '../batches/batch-view.js';
 import { subscribedEndpoints } from './webhook-endpoint-store.js';
 import { insertDeliveries, insertEvent, type NewDelivery } from './webhook-delivery-store.js';
-import { serializeEvent } from './webhook-payload.js';
+import { sealEventPayload, serializeEvent } from './webhook-payload.js';
 import type { EndpointDisabledReason, WebhookEndpoint, WebhookEventType } from './webhook-types.js';
 
 export interface RecordInput {
@@ -31,7 +32,8 @@ export interface RecordInput {
  * deliveries commit or roll back with the state change, so a crash cannot lose or invent one. The
  * BullMQ jobs are added after commit; if that fails the sweeper finds the pending deliveries.
  */
-export function createWebhookRecorder(deps: { queue: WebhookQueue; logger: Logger }) {
+export function createWebhookRecorder(deps: { queue: WebhookQueue; logger: Logger; cipher: FieldCipher }) {
+  const { cipher } = deps;
   // A worker finalises single validations in groups that share one transaction (group-transaction.ts):
   // the subscriptions of a tenant, mode and event type are read once per transaction, not once per
   // validation. A retried transaction is a new Trx, so it reads them again.
@@ -50,7 +52,8 @@ export function createWebhookRecorder(deps: { queue: WebhookQueue; logger: Logge
     if (endpoints.length === 0 && !e.oneOffUrl && !e.always) return null;
     const now = new Date();
     const eventId = newId('evt');
-    await insertEvent(trx, { id: eventId, tenantId: e.tenantId, livemode: e.livemode, type: e.type, objectId: e.objectId, payload: serializeEvent(e.type, now, await e.data()), createdAt: now });
+    const payload = sealEventPayload(cipher, eventId, serializeEvent(e.type, now, await e.data()));
+    await insertEvent(trx, { id: eventId, tenantId: e.tenantId, livemode: e.livemode, type: e.type, objectId: e.objectId, payload, createdAt: now });
     const common = { tenantId: e.tenantId, livemode: e.livemode, eventId, eventType: e.type };
     const deliveries: NewDelivery[] = endpoints.map((ep) => ({ ...common, id: newId('whd'), endpointId: ep.id, url: null }));
     if (e.oneOffUrl) deliveries.push({ ...common, id: newId('whd'), endpointId: null, url: e.oneOffUrl });
@@ -77,7 +80,7 @@ export function createWebhookRecorder(deps: { queue: WebhookQueue; logger: Logge
         type: to === 'completed' ? 'validation.completed' : 'validation.failed',
         objectId: v.id,
         oneOffUrl: v.webhookUrl,
-        data: async () => toValidationView((await lockValidation(trx, v.id))!),
+        data: async () => toValidationView((await lockValidation(trx, cipher, v.id))!),
       },
       defer,
     );
@@ -85,7 +88,7 @@ export function createWebhookRecorder(deps: { queue: WebhookQueue; logger: Logge
 
   /** Called in the transaction whose row update completed the batch. */
   async function batchCompleted(trx: Trx, batchId: string, defer: Defer): Promise<void> {
-    const batch = await findBatchById(trx, batchId);
+    const batch = await findBatchWithMetadata(trx, cipher, batchId);
     if (!batch) return;
     await record(
       trx,

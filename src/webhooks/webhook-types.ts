@@ -36,6 +36,7 @@ export interface WebhookEvent {
   livemode: boolean;
   type: WebhookEventType;
   objectId: string;
+  /** As stored: sealed (webhook-payload.ts `openEventPayload` gives the bytes sent), or in clear for older events and stubs. */
   payload: string;
   createdAt: Date;
 }

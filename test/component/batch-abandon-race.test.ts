@@ -53,7 +53,7 @@ function deps() {
     db: api.db,
     cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }),
     blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
-    idempotency: createIdempotencyStore(api.db, config.idempotency),
+    idempotency: createIdempotencyStore(api.db, { ...config.idempotency, cipher: api.cipher }),
     settings: createTenantSettings(api.db, { reuseMaxAgeSeconds: 0, nameMatch: config.nameMatch, retentionDays: config.retention.defaultDays }),
     feedQueue,
     maxRows: 1000,
@@ -145,7 +145,7 @@ describe('a batch activated while its upload is given up on', () => {
 /** A batch still `accepting`, with ROWS stored rows: an upload not yet activated. */
 async function storedUpload(): Promise<string> {
   const batchId = newId('bat');
-  await insertBatch(api.db, { id: batchId, tenantId, livemode: false, source: 'csv', referenceId: null, metadata: null });
+  await insertBatch(api.db, api.cipher, { id: batchId, tenantId, livemode: false, source: 'csv', referenceId: null, metadata: null });
   const ingestor = createBatchIngestor(deps(), { id: batchId, tenantId, livemode: false, maxAgeSeconds: 0 }, { maxRows: 1000, fieldToColumn: (f) => f });
   for await (const item of payees()) await ingestor.add(item);
   await ingestor.finish();

@@ -190,7 +190,7 @@ describe('batch counter shards', () => {
     const ids: string[] = await api.db('validations').where({ batch_id: batchId }).pluck('id');
     for (const id of ids) {
       await api.db.transaction(async (trx) => {
-        const v = (await lockValidation(trx, id))!;
+        const v = (await lockValidation(trx, api.cipher, id))!;
         const now = new Date();
         await trx('validations').where({ id }).update({ status: 'failed', failure_code: 'partner.unavailable', completed_at: now, updated_at: now });
         await hook(trx, v, 'queued', 'processing', (task) => dropped.push(task));

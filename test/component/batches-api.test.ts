@@ -7,6 +7,7 @@ import type { Response as HttpResponse } from 'supertest';
 // VALIDATE_RESPONSES does not see its answers; they are checked against openapi.yaml here instead.
 import { loadOpenApiSchemas } from '../helpers/openapi-schemas.js';
 import type { Runtime } from '../../src/runtime.js';
+import { openPersonalFields } from '../../src/validations/personal-fields.js';
 import { createTestContext, eventually, type TestContext } from '../helpers/test-stack.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -148,8 +149,14 @@ async function settled(t = tenantId): Promise<void> {
   );
 }
 
-async function batchValidations(batchId: string) {
-  return rt.db('validations').where({ batch_id: batchId }).orderBy('id');
+/** The batch's validation rows as stored, with their VPA and names opened: new rows keep them only sealed. */
+async function batchValidations(batchId: string): Promise<Array<Record<string, any>>> {
+  const rows: Array<Record<string, any>> = await rt.db('validations').where({ batch_id: batchId }).orderBy('id');
+  return rows.map((r) => {
+    assert.deepEqual([r.vpa, r.expected_name, r.registered_name, r.metadata], [null, null, null, null], 'a plaintext personal column is filled');
+    const p = openPersonalFields(rt.cipher, r);
+    return { ...r, vpa: p.vpa, expected_name: p.expectedName, registered_name: p.registeredName };
+  });
 }
 
 async function allRejections(batchId: string, limit: number, apiKey = key): Promise<{ data: Rejection[]; pages: number }> {
@@ -283,7 +290,7 @@ describe('JSON batch', () => {
     const neft = listed.find((v) => v.rail === 'NEFT');
     assert.deepEqual(neft?.metadata, { erp: 'sap' });
     // A single validation read also shows the batch.
-    const one = await ctx.http(rt).get(`/v1/validations/${vals[0].id}`).set(bearer());
+    const one = await ctx.http(rt).get(`/v1/validations/${vals[0]!.id}`).set(bearer());
     assert.equal(one.body.batch_id, b.id);
     const filtered = await ctx.http(rt).get(`/v1/batches/${b.id}/items`).query({ status: 'failed' }).set(bearer());
     assert.equal(filtered.body.data.length, 0);

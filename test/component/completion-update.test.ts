@@ -5,6 +5,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createFieldCipher } from '../../src/platform/field-cipher.js';
+import { registeredNameAad } from '../../src/validations/personal-fields.js';
 import { createDb, dropDatabase, ensureDatabase, migrateLatest, type Db } from '../../src/platform/db.js';
 import { markCompletedMany } from '../../src/validations/validation-group-store.js';
 import type { CompletedResult } from '../../src/validations/validation-types.js';
@@ -14,6 +16,7 @@ const MYSQL = (process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306').repl
 const url = `${MYSQL}/payval_cu_${randomBytes(4).toString('hex')}`;
 let db: Db;
 let tenantId: string;
+const cipher = createFieldCipher({ keys: { k1: randomBytes(32) }, activeKeyId: 'k1' });
 
 before(async () => {
   await ensureDatabase(url);
@@ -54,7 +57,7 @@ describe('grouped completion UPDATE', () => {
       reusedFrom: i % 3 === 0 ? null : `val_SOURCE${i}`,
     }) as CompletedResult);
     const now = new Date(base + 60_000);
-    await db.transaction((trx) => markCompletedMany(trx, ids.map((id, i) => ({ id, result: results[i]! })), now));
+    await db.transaction((trx) => markCompletedMany(trx, cipher, ids.map((id, i) => ({ id, result: results[i]! })), now));
 
     const rows = await db('validations').whereIn('id', ids).orderBy('id');
     assert.equal(rows.length, ids.length);
@@ -64,7 +67,9 @@ describe('grouped completion UPDATE', () => {
       assert.equal(row.status, 'completed');
       assert.equal(row.account_status, r.accountStatus);
       assert.equal(row.status_reason, r.statusReason);
-      assert.equal(row.registered_name, r.registeredName);
+      // Stored only sealed, bound to the row.
+      assert.equal(row.registered_name, null);
+      assert.equal(row.registered_name_ciphertext === null ? null : cipher.decrypt(row.registered_name_ciphertext, registeredNameAad(row.id)), r.registeredName);
       assert.equal(row.name_match_score, r.nameMatchScore);
       assert.equal(row.name_match_result, r.nameMatchResult);
       assert.deepEqual(typeof row.name_match_reasons === 'string' ? JSON.parse(row.name_match_reasons) : row.name_match_reasons, r.nameMatchReasons);

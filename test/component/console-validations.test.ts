@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import type { Runtime } from '../../src/runtime.js';
 import { idAtTime } from '../../src/platform/ids.js';
 import { PAGE_SIZE } from '../../src/console/pager.js';
+import { openPersonalFields, PERSONAL_COLUMNS } from '../../src/validations/personal-fields.js';
 import { bankAccount, createTestContext, eventually, type TestContext } from '../helpers/test-stack.js';
 import { createConsoleUser, signIn, type ConsoleClient } from '../helpers/console-client.js';
 
@@ -143,9 +144,12 @@ describe('console validations', () => {
     const list = await viewer.get('/console/validations').expect(200);
     assert.ok(idsOn(list.text).includes(mine));
     assert.ok(!list.text.includes('href="/console/validate"'), 'the viewer’s navigation offers the form');
+    const stored = async () => Number((await rt.db('validations').where({ tenant_id: a.tenantId }).count({ n: '*' }))[0]!.n);
+    const before = await stored();
     const forged = await ctx.http(rt).post('/console/validate').set('Cookie', operator.cookie).type('form').send({ type: 'vpa', vpa: 'forged.user@okaxis' });
     assert.equal(forged.status, 403);
-    assert.equal(await rt.db('validations').where({ vpa: 'forged.user@okaxis' }).first(), undefined);
+    // The VPA is stored sealed, so the refusal shows as no new row at all.
+    assert.equal(await stored(), before);
   });
 
   it('search by last four, reference, status and date range finds the validation and leaves the others out', async () => {
@@ -153,10 +157,13 @@ describe('console validations', () => {
     restHang = await viaApi(a.apiKey, bankAccount(account('1111'), { name: 'Ramesh Kumar', reference_id: 'rest-ref-3' }));
     otherTenants = await viaApi(b.apiKey, bankAccount(acct, { name: 'Ramesh Kumar', reference_id: 'console-ref-1' }));
     // A validation from an earlier day: a copy of one row under an id (and creation time) of 2020-01-15 noon UTC.
+    // Its ciphertexts are bound to the source row and would not open under another id, so the copy holds
+    // the name in clear, as rows of that time did (decision 0039).
     const source = await rt.db('validations').where({ id: restValid }).first();
     old = `${idAtTime('val', new Date('2020-01-15T12:00:00Z')).slice(0, -4)}7QX2`;
     const copy = Object.fromEntries(Object.entries(source as Record<string, unknown>).map(([k, v]) => [k, v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v]));
-    await rt.db('validations').insert({ ...copy, id: old, reference_id: 'old-ref', created_at: new Date('2020-01-15T12:00:00Z') });
+    const unsealed = Object.fromEntries(PERSONAL_COLUMNS.map((c) => [c.sealed, null]));
+    await rt.db('validations').insert({ ...copy, ...unsealed, expected_name: openPersonalFields(rt.cipher, source).expectedName, id: old, reference_id: 'old-ref', created_at: new Date('2020-01-15T12:00:00Z') });
     assert.equal(await finalStatus(a.apiKey, restValid), 'completed');
     assert.equal(await finalStatus(a.apiKey, restHang, 60_000), 'failed');
 

@@ -48,11 +48,12 @@ async function appWith(opts: { queueRedisUrl?: string; limiterRedisUrl?: string;
   if (!opts.limiterRedisUrl) await waitForRedis(limiterRedis);
   const queue = createValidationQueue(queueRedis, ctx.env.QUEUE_PREFIX!, 3);
   const feedQueue = createBatchFeedQueue(queueRedis, ctx.env.QUEUE_PREFIX!);
+  const cipher = createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId });
   const shared = {
     db,
-    cipher: createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }),
+    cipher,
     blindIndex: createBlindIndexer(config.crypto.blindIndexKey),
-    idempotency: createIdempotencyStore(db, config.idempotency),
+    idempotency: createIdempotencyStore(db, { ...config.idempotency, cipher }),
     logger,
   };
   const webhookQueue = createWebhookQueue(queueRedis, ctx.env.QUEUE_PREFIX!);

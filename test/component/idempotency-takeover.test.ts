@@ -43,7 +43,7 @@ const staleKey = (key: string) =>
  * finishes; then the first resumes.
  */
 async function stallThenRetry<T>(key: string, create: (store: IdempotencyStore, requestId: string) => Promise<T>) {
-  const stalling = stallingStore(createIdempotencyStore(rt.db, rt.config.idempotency));
+  const stalling = stallingStore(createIdempotencyStore(rt.db, { ...rt.config.idempotency, cipher: rt.cipher }));
   const stall = stalling.stallNext();
   const first = settle(create(stalling.store, 'req_first'));
   await stall.reserved;

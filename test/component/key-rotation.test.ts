@@ -1,12 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { generate } from 'otplib';
 import type { Runtime } from '../../src/runtime.js';
 import { createDb, type Db } from '../../src/platform/db.js';
 import { createFieldCipher } from '../../src/platform/field-cipher.js';
 import { accountAad } from '../../src/validations/new-validation.js';
+import { openPersonalFields } from '../../src/validations/personal-fields.js';
 import { totpAad } from '../../src/users/session-service.js';
 import { newTotpSecret } from '../../src/users/credentials.js';
 import { CIPHERTEXT_TABLES, type CiphertextTable } from '../../src/privacy/ciphertext-columns.js';
@@ -18,6 +18,7 @@ import type { StepOptions } from '../../src/privacy/lifecycle-step.js';
 import { bankAccount, createTestContext, eventually, type TestContext } from '../helpers/test-stack.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { cookiesOf, createConsoleUser, hiddenField, TEST_PASSWORD } from '../helpers/console-client.js';
+import { killMidRun, runPayval } from '../helpers/lifecycle-cli.js';
 
 // Key rotation end to end (issue 15): ciphertexts in every column of src/privacy/ciphertext-columns.ts
 // are made under k1 through the API; a runtime with k2 active keeps taking validations while
@@ -57,14 +58,8 @@ after(async () => {
 
 const auth = () => ({ Authorization: `Bearer ${apiKey}` });
 
-async function payval(args: string[], keys: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/payval.mjs', ...args], { env: { ...process.env, ...ctx.env, ...keys, LOG_LEVEL: 'warn' }, timeout: 300_000 }, (err, stdout, stderr) => {
-      cliOutput += stdout + stderr;
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const logCli = (text: string) => (cliOutput += text);
+const payval = (args: string[], keys: Record<string, string>) => runPayval(args, { ...ctx.env, ...keys }, logCli);
 
 async function statusByColumn(keys: Record<string, string>): Promise<Map<string, Record<string, number>>> {
   const r = await payval(['keys', 'status', '--json'], keys);
@@ -88,9 +83,9 @@ async function single(rt: Runtime, extra: Record<string, unknown> = {}, number =
 /** Batch rows' account numbers: the rows are matched to them through their ciphertexts. */
 const batchNumbers = new Set<string>();
 
-async function batch(rt: Runtime, rows: number): Promise<string> {
+async function batch(rt: Runtime, rows: number, metadata?: Record<string, string>): Promise<string> {
   const numbers = Array.from({ length: rows }, () => account());
-  const res = await ctx.http(rt).post('/v1/batches').set(auth()).send({ items: numbers.map((n) => bankAccount(n)) });
+  const res = await ctx.http(rt).post('/v1/batches').set(auth()).send({ items: numbers.map((n) => bankAccount(n)), ...(metadata ? { metadata } : {}) });
   assert.equal(res.status, 202, JSON.stringify(res.body).slice(0, 300));
   for (const n of numbers) batchNumbers.add(n);
   return res.body.id as string;
@@ -141,8 +136,10 @@ describe('payval keys rotate', () => {
     await db('users').where({ id: user.id }).update({ totp_ciphertext: k1.encrypt(secret, totpAad(user.id)), totp_enabled: true });
     totp = { email: user.email, secret };
 
-    const singles = [await single(seed), await single(seed, { webhook_url: oneOff.url }), await single(seed)];
-    const b = await batch(seed, SEEDED_BATCH_ROWS);
+    // The payee's other fields too (decision 0039): a name, metadata, a VPA, a batch's metadata.
+    const singles = [await single(seed, { name: 'Asha Rao', metadata: { erp: 'sap' } }), await single(seed, { webhook_url: oneOff.url }), await single(seed)];
+    singles.push(await postValidation(seed, { type: 'vpa', vpa: 'asha.rao@okaxis', rail: 'UPI', name: 'Asha Rao' }));
+    const b = await batch(seed, SEEDED_BATCH_ROWS, { run: 'seeded' });
     for (const id of singles) assert.equal(await finalStatus(id), 'completed');
     await batchDone(b);
     await seed.stop();
@@ -184,23 +181,7 @@ describe('payval keys rotate', () => {
       }
     })();
 
-    const child = spawn(process.execPath, ['bin/payval.mjs', 'keys', 'rotate', '--batch', '25', '--pause-ms', '50'], {
-      env: { ...process.env, ...ctx.env, ...BOTH, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let firstRun = '';
-    child.stdout.on('data', (d) => (firstRun += d));
-    child.stderr.on('data', (d) => (firstRun += d));
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
-    await eventually(async () => Number((await db('lifecycle_runs').where({ kind: 'key_rotation' }).sum({ n: 'changed' }))[0]?.n ?? 0) > 0, 'the first run to commit progress', 120_000);
-    child.kill('SIGKILL');
-    assert.equal(await exited, 'SIGKILL', firstRun);
-    cliOutput += firstRun;
-
-    const [step] = await db('lifecycle_runs').where({ kind: 'key_rotation', status: 'running' });
-    assert.ok(step, 'the killed run left its step running');
-    assert.equal(step.table_name, 'validations');
-    assert.ok(Number(step.changed) > 0 && step.last_key, JSON.stringify(step));
+    const step = await killMidRun(db, 'key_rotation', 'validations', ['keys', 'rotate', '--batch', '25', '--pause-ms', '50'], { ...ctx.env, ...BOTH }, logCli);
     const stillK1 = await db('validations').where('account_ciphertext', 'like', 'v1.k1.%').count({ n: '*' });
     assert.ok(Number(stillK1[0]!.n) > 0, 'the kill came half-way, not after the end');
 
@@ -232,11 +213,14 @@ describe('payval keys rotate', () => {
 
     // Same plaintext, same AAD: every account number opens with k2 alone, bound to its own row.
     const k2 = createFieldCipher({ keys: { k2: Buffer.from(K2, 'base64') }, activeKeyId: 'k2' });
-    const rows = (await db('validations').select('id', 'account_ciphertext')) as Array<{ id: string; account_ciphertext: string }>;
+    const rows = (await db('validations').whereNotNull('account_ciphertext').select('id', 'account_ciphertext')) as Array<{ id: string; account_ciphertext: string }>;
     const plain = new Map(rows.map((r) => [r.id, k2.decrypt(r.account_ciphertext, accountAad(r.id))]));
     for (const [id, number] of accounts) assert.equal(plain.get(id), number, id);
     const opened = new Set(plain.values());
     for (const n of batchNumbers) assert.ok(opened.has(n), 'a batch row opens to its own account number');
+    const vpaRow = await db('validations').where({ type: 'vpa' }).first();
+    const payee = openPersonalFields(k2, vpaRow);
+    assert.deepEqual([payee.vpa, payee.expectedName, payee.registeredName], ['asha.rao@okaxis', 'Asha Rao', 'ASHA RAO'], 'the VPA and names open with k2 alone');
 
     const audits = await db('audit_log').whereIn('action', ['keys.rotation_started', 'keys.rotation_completed']).orderBy('id');
     assert.deepEqual(audits.map((a) => [a.action, a.tenant_id, a.actor, a.target_id]), [

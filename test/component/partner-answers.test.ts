@@ -7,6 +7,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { bankAccount } from '../helpers/test-stack.js';
 import { account, createValidation, finalValidation, openStack, type Stack } from '../helpers/validation-client.js';
+import { openPersonalFields } from '../../src/validations/personal-fields.js';
 
 const TEST_TIMEOUT = { timeout: 90_000 };
 // A partner call that is slow on a busy machine must not turn into a timeout and a second call:
@@ -15,8 +16,10 @@ const SLOW_MACHINE_ENV = { PARTNER_CALL_TIMEOUT_MS: '5000', SWEEPER_STUCK_AFTER_
 const codePoints = (s: string): number => [...s].length;
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}]/u;
 
+/** The stored row, its holder name opened (it is stored only sealed). */
 async function row(s: Stack, id: string) {
-  return s.rt.db('validations').where({ id }).first();
+  const r = await s.rt.db('validations').where({ id }).first();
+  return { ...r, registered_name: openPersonalFields(s.rt.cipher, r).registeredName };
 }
 
 /** Sets `partner`'s hostile-answer faults, validates a fresh account through it and waits for the outcome. */
@@ -133,7 +136,7 @@ describe('MySQL refusing a partner answer while finalising', () => {
   before(async () => {
     s = await openStack(SLOW_MACHINE_ENV);
     // A column narrower than partner-answer.ts assumes (a migration gone wrong): the insert itself fails.
-    await s.rt.db.raw('ALTER TABLE validations MODIFY registered_name VARCHAR(20) NULL');
+    await s.rt.db.raw('ALTER TABLE validations MODIFY registered_name_ciphertext VARCHAR(20) CHARACTER SET ascii COLLATE ascii_bin NULL');
   });
   after(() => s.ctx.close());
 

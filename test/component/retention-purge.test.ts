@@ -10,6 +10,7 @@ import type { Runtime } from '../../src/runtime.js';
 import { createRetentionSweep } from '../../src/privacy/retention-sweep.js';
 import { newId } from '../../src/platform/ids.js';
 import { newValidationRow } from '../../src/validations/validation-store.js';
+import { openEventPayload } from '../../src/webhooks/webhook-payload.js';
 import { bankAccount, createTestContext, eventually, type TestContext } from '../helpers/test-stack.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { findPersonalData } from '../helpers/personal-data-scan.js';
@@ -64,7 +65,10 @@ async function liveTenant(name: string) {
 }
 
 const SKELETON = ['id', 'tenant_id', 'livemode', 'type', 'rail', 'account_last4', 'ifsc', 'bank_name', 'account_status', 'name_match_score', 'name_match_result', 'partner', 'partner_reference', 'cached', 'created_at', 'completed_at', 'batch_id', 'batch_row_count'];
-const PERSONAL = ['account_ciphertext', 'account_blind_index', 'vpa', 'expected_name', 'registered_name', 'metadata', 'reference_id'];
+const PERSONAL = [
+  'account_ciphertext', 'account_blind_index', 'vpa', 'expected_name', 'registered_name', 'metadata', 'reference_id',
+  'vpa_ciphertext', 'expected_name_ciphertext', 'registered_name_ciphertext', 'metadata_ciphertext',
+];
 const pick = (row: Record<string, unknown>, cols: string[]) => Object.fromEntries(cols.map((c) => [c, row[c]]));
 
 describe('retention', () => {
@@ -120,18 +124,22 @@ describe('retention', () => {
     // From here on receivers answer without echoing anything (the echo above is what must be purged).
     receiver.setMode({ kind: 'ok' });
     await eventually(async () => (await a.get(fresh.id)).status === 'completed', 'the fresh validation to complete', 30_000);
-    // The scan finds these values while they are there (so its empty answer below means something).
-    const planted = await findPersonalData(rt.db, ctx, [names[0]!, vpa1, echoed, refs[1]!, oldHolder]);
-    for (const where of ['validations.expected_name', 'validations.vpa', 'webhook_attempts.response_body', 'batch_rows.reference_id', 'validations.registered_name']) {
-      assert.ok(planted.some((f) => f.startsWith(`${where}:`)), `the scan finds ${where}`);
-    }
+    // A row as written before decision 0039, with its VPA and name in clear.
     const plantedAt = new Date();
+    const noSeals = { vpaCiphertext: null, expectedNameCiphertext: null, metadataCiphertext: null };
     await rt.db('validations').insert({
-      ...newValidationRow({ id: stuck.id, tenantId: a.tenantId, livemode: true, type: 'vpa', rail: 'UPI', accountCiphertext: null, accountBlindIndex: null, accountLast4: null, ifsc: null, bankName: null, vpa: stuck.vpa, expectedName: stuck.name, referenceId: null, metadata: null }, plantedAt),
+      ...newValidationRow({ id: stuck.id, tenantId: a.tenantId, livemode: true, type: 'vpa', rail: 'UPI', accountCiphertext: null, accountBlindIndex: null, accountLast4: null, ifsc: null, bankName: null, vpa: stuck.vpa, expectedName: stuck.name, referenceId: null, metadata: null, sealed: noSeals }, plantedAt),
+      vpa: stuck.vpa,
+      expected_name: stuck.name,
       status: 'processing',
       processing_started_at: plantedAt,
       attempts: 1,
     });
+    // The scan finds these values while they are there (so its empty answer below means something).
+    const planted = await findPersonalData(rt.db, ctx, [stuck.name, stuck.vpa, echoed, refs[1]!]);
+    for (const where of ['validations.expected_name', 'validations.vpa', 'webhook_attempts.response_body', 'batch_rows.reference_id']) {
+      assert.ok(planted.some((f) => f.startsWith(`${where}:`)), `the scan finds ${where}`);
+    }
     const aIds = (await rt.db('validations').where({ tenant_id: a.tenantId }).where('id', '<', fresh.id).pluck('id')) as string[];
     assert.equal(aIds.length, 5, 'two singles, two batch validations (one shared by duplicate rows), one unfinished');
     const before = new Map((await rt.db('validations').whereIn('id', aIds)).map((r: V) => [r.id, r]));
@@ -164,16 +172,18 @@ describe('retention', () => {
     }
     const freshRow = (await rt.db('validations').where({ id: fresh.id }).first()) as V;
     assert.equal(freshRow.purged_at, null);
-    assert.equal(freshRow.expected_name, 'Fresh Payee');
+    assert.ok(freshRow.expected_name_ciphertext);
+    assert.equal((await a.get(fresh.id)).name, 'Fresh Payee');
     assert.ok(freshRow.account_ciphertext);
     const bRow = (await rt.db('validations').where({ id: bOld.id }).first()) as V;
     assert.equal(bRow.purged_at, null, 'another tenant keeps its own retention');
-    assert.equal(bRow.expected_name, 'Kept Name');
+    assert.equal((await b.get(bOld.id)).name, 'Kept Name');
 
     // Batch: metadata and row references gone, counts intact.
     const batchRow = (await rt.db('batches').where({ id: batch.body.id }).first()) as V;
     assert.ok(batchRow.purged_at);
     assert.equal(batchRow.metadata, null);
+    assert.equal(batchRow.metadata_ciphertext, null);
     const batchView = await a.http.get(`/v1/batches/${batch.body.id}`).set(a.auth);
     assert.equal(batchView.body.counts.completed, 3, 'the counts stay');
     assert.ok(batchView.body.purged_at);
@@ -185,7 +195,7 @@ describe('retention', () => {
     assert.ok(events.length >= 4, 'three singles (one failed by the purge) and the batch');
     const freshEvent = (await rt.db('webhook_events').where({ object_id: fresh.id }).first()) as V;
     assert.equal(freshEvent.purged_at, null);
-    assert.match(freshEvent.payload, /Fresh Payee/);
+    assert.match(openEventPayload(rt.cipher, freshEvent.id, freshEvent.payload), /Fresh Payee/);
     for (const e of events) {
       assert.ok(e.purged_at);
       const payload = JSON.parse(e.payload);

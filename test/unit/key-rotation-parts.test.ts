@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { createFieldCipher } from '../../src/platform/field-cipher.js';
 import { countDecryptionFailures, fieldOfAad } from '../../src/platform/cipher-metrics.js';
-import { jsonField, keyIdOf, keyIdSql, wholeValue } from '../../src/privacy/ciphertext-codec.js';
+import { jsonField, keyIdOf, keyIdSql, wholeOrJsonField, wholeValue } from '../../src/privacy/ciphertext-codec.js';
 import { CIPHERTEXT_TABLES, codecOf } from '../../src/privacy/ciphertext-columns.js';
 import { afterKey, keyIn, keyText } from '../../src/privacy/keyset.js';
 import { retireCheck, type ColumnKeys } from '../../src/privacy/key-inventory.js';
@@ -13,6 +13,10 @@ import { createBlindIndexer } from '../../src/platform/blind-index.js';
 import { blindKeyFingerprint, reindexStep } from '../../src/privacy/blind-index-reindex.js';
 import { endpointSecretAad, tenantSecretAad } from '../../src/webhooks/secret-ring.js';
 import { idempotencySecretAad } from '../../src/webhooks/webhook-idempotency.js';
+import { idempotencyBodyAad } from '../../src/platform/idempotency.js';
+import { expectedNameAad, metadataAad, registeredNameAad, vpaAad } from '../../src/validations/personal-fields.js';
+import { batchMetadataAad } from '../../src/batches/batch-store.js';
+import { eventPayloadAad } from '../../src/webhooks/webhook-payload.js';
 import { totpAad } from '../../src/users/session-service.js';
 
 // The pure parts of key rotation (docs/decisions/0038): where a ciphertext sits in a value, the SQL
@@ -51,9 +55,23 @@ describe('ciphertext codecs', () => {
     assert.throws(() => jsonField("x') OR ('1"), /unsupported field name/);
   });
 
+  it('a column sealed whole, whose older values held a sealed field: the whole value first, else that field', () => {
+    const codec = wholeOrJsonField('sealed_secret');
+    const whole = cipher.encrypt(JSON.stringify({ id: 'whe_1', secret: 'whsec_x' }), 'a');
+    const inner = cipher.encrypt('whsec_x', 'b');
+    const old = JSON.stringify({ id: 'whe_1', sealed_secret: inner });
+    assert.equal(codec.read(whole), whole);
+    assert.equal(codec.read(old), inner);
+    assert.equal(codec.read(JSON.stringify({ id: 'val_1', vpa: 'a@b' })), null, 'an answer stored in clear with nothing sealed in it');
+    assert.equal(codec.read(null), null);
+    assert.equal(codec.write(whole, 'v1.k9.n.e.w'), 'v1.k9.n.e.w');
+    assert.equal(JSON.parse(codec.write(old, 'v1.k9.n.e.w')).sealed_secret, 'v1.k9.n.e.w');
+    assert.equal(codec.sql('`r`'), "CASE WHEN LEFT(`r`, 3) = 'v1.' THEN `r` ELSE CASE WHEN JSON_VALID(`r`) THEN JSON_UNQUOTE(JSON_EXTRACT(`r`, '$.sealed_secret')) END END");
+  });
+
   it('builds the SQL that mirrors them, comparing key ids byte for byte', () => {
     assert.equal(wholeValue.sql('`c`'), '`c`');
-    assert.equal(jsonField('sealed_secret').sql('`b`'), "JSON_UNQUOTE(JSON_EXTRACT(`b`, '$.sealed_secret'))");
+    assert.equal(jsonField('sealed_secret').sql('`b`'), "CASE WHEN JSON_VALID(`b`) THEN JSON_UNQUOTE(JSON_EXTRACT(`b`, '$.sealed_secret')) END");
     const sql = keyIdSql('`c`');
     assert.match(sql, /^CONVERT\(CASE WHEN LEFT\(`c`, 3\) = 'v1\.' THEN SUBSTRING_INDEX\(SUBSTRING_INDEX\(`c`, '\.', 2\), '\.', -1\) END USING utf8mb4\) COLLATE utf8mb4_bin$/);
   });
@@ -68,6 +86,13 @@ describe('the ciphertext column list', () => {
 
   it('binds each column to the AAD its writer uses', () => {
     assert.equal(field('validations', 'account_ciphertext').aad({ id: 'val_1' }), accountAad('val_1'));
+    assert.equal(field('validations', 'vpa_ciphertext').aad({ id: 'val_1' }), vpaAad('val_1'));
+    assert.equal(field('validations', 'expected_name_ciphertext').aad({ id: 'val_1' }), expectedNameAad('val_1'));
+    assert.equal(field('validations', 'registered_name_ciphertext').aad({ id: 'val_1' }), registeredNameAad('val_1'));
+    assert.equal(field('validations', 'metadata_ciphertext').aad({ id: 'val_1' }), metadataAad('val_1'));
+    assert.equal(field('batches', 'metadata_ciphertext').aad({ id: 'bat_1' }), batchMetadataAad('bat_1'));
+    assert.equal(field('webhook_events', 'payload').aad({ id: 'evt_1' }), eventPayloadAad('evt_1'));
+    assert.equal(new Set([vpaAad, expectedNameAad, registeredNameAad, metadataAad, accountAad].map((f) => f('val_1'))).size, 5, 'one AAD per field');
     for (const c of ['secret_ciphertext', 'previous_secret_ciphertext']) {
       assert.equal(field('webhook_endpoints', c).aad({ id: 'whe_1' }), endpointSecretAad('whe_1'));
       assert.equal(field('tenant_webhook_secrets', c).aad({ tenant_id: 'ten_1', livemode: 1 }), tenantSecretAad({ tenantId: 'ten_1', livemode: true }));
@@ -75,8 +100,11 @@ describe('the ciphertext column list', () => {
     }
     assert.equal(field('users', 'totp_ciphertext').aad({ id: 'usr_1' }), totpAad('usr_1'));
     const idem = field('idempotency_keys', 'response_body');
-    assert.equal(idem.aad({ tenant_id: 'ten_1', livemode: '0', idem_key: 'k-1' }), idempotencySecretAad({ tenantId: 'ten_1', livemode: false }, 'k-1'));
-    assert.equal(codecOf(idem).read(JSON.stringify({ sealed_secret: cipher.encrypt('s', 'a') })) !== null, true);
+    const key = { tenant_id: 'ten_1', livemode: '0', idem_key: 'k-1' };
+    const oldAnswer = JSON.stringify({ sealed_secret: cipher.encrypt('s', 'a') });
+    assert.equal(idem.aad(key, oldAnswer), idempotencySecretAad({ tenantId: 'ten_1', livemode: false }, 'k-1'), 'an old answer: its sealed secret');
+    assert.equal(idem.aad(key, cipher.encrypt('{}', 'a')), idempotencyBodyAad({ tenantId: 'ten_1', livemode: false }, 'k-1'), 'an answer sealed whole');
+    assert.equal(codecOf(idem).read(oldAnswer) !== null, true);
   });
 
   it('never logs an Idempotency-Key, and every AAD reads only the key or the listed columns', () => {

@@ -44,6 +44,12 @@ describe('planNext', () => {
     assert.deepEqual(planNext([row(1, 0), row(1, 1)], three, 'k2'), { kind: 'start-step', runId: 'lcr_1', pass: 1, step: three[2] });
   });
 
+  it('starts over when a step of the run is no longer in the list (an upgrade added a column to its table)', () => {
+    const widened = [{ tableName: 'validations', columnSet: 'account_ciphertext,vpa_ciphertext' }, STEPS[1]!];
+    assert.deepEqual(planNext([row(1, 0, { status: 'running', lastKey: ['val_9'] })], widened, 'k2'), { kind: 'new-run', supersede: 'lcr_1' });
+    assert.deepEqual(planNext([row(1, 0), row(1, 1)], widened, 'k2'), { kind: 'new-run', supersede: 'lcr_1' });
+  });
+
   it('supersedes a run aimed at another key, and ignores superseded rows', () => {
     assert.deepEqual(planNext([row(1, 0, { targetKeyId: 'k1', status: 'running' })], STEPS, 'k2'), { kind: 'new-run', supersede: 'lcr_1' });
     assert.deepEqual(planNext([row(1, 0, { status: 'superseded' })], STEPS, 'k2'), { kind: 'new-run', supersede: null });

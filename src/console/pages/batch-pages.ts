@@ -3,7 +3,6 @@
 // the same handler as `POST /v1/batches` (text/csv or multipart), as the signed-in user.
 import { Router } from 'express';
 import { AppError } from '../../platform/app-error.js';
-import { streamBatchResults } from '../../batches/batch-results.js';
 import { toBatchView } from '../../batches/batch-view.js';
 import { handleCsvUpload } from '../../batches/csv-upload-route.js';
 import { can } from '../../users/roles.js';
@@ -91,7 +90,7 @@ ${pager(req, list.nextCursor)}`));
     const ctx = consoleOf(req);
     const batch = await d.batches.get(ctx.scope, String(req.params.id));
     res.status(200).set('Content-Type', 'text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="${batch.id}-results.csv"`);
-    await streamBatchResults(d.db, batch.id, 'csv', res);
+    await d.batches.streamResults(batch, 'csv', res);
   });
 
   return router;
