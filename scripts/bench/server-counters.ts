@@ -63,3 +63,10 @@ export function counterTable(columns: Record<string, Counters>): string {
   const head = `  ${''.padEnd(26)}${names.map((n) => n.slice(0, 14).padStart(19)).join('')}`;
   return [head, ...keys.map((k) => `  ${k.padEnd(26)}${names.map((n) => cell(columns[n]![k])).join('')}`)].join('\n');
 }
+
+/** InnoDB's row-lock figures (SHOW GLOBAL STATUS): waits and their total time count up; the max is since start-up. */
+export async function rowLockStatus(db: { raw(sql: string): Promise<unknown> }): Promise<{ waits: number; timeMs: number; timeMaxMs: number; deadlocks: number }> {
+  const [rows] = (await db.raw("SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_row_lock_waits', 'Innodb_row_lock_time', 'Innodb_row_lock_time_max', 'Innodb_deadlocks')")) as [Array<{ Variable_name: string; Value: string }>];
+  const v = (name: string) => Number(rows.find((r) => r.Variable_name === name)?.Value ?? Number.NaN);
+  return { waits: v('Innodb_row_lock_waits'), timeMs: v('Innodb_row_lock_time'), timeMaxMs: v('Innodb_row_lock_time_max'), deadlocks: v('Innodb_deadlocks') };
+}
