@@ -108,3 +108,10 @@ export async function createIds(url: string, headers: Record<string, string>, n:
   }));
   return ids;
 }
+
+/** The API process's own event-loop delay since the last scrape of its /metrics (prom-client resets the histogram on each). */
+export async function apiEventLoopLag(base: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const ms = (name: string) => Number(new RegExp(`^payval_nodejs_eventloop_lag_${name}_seconds(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1]) * 1000;
+  return { p99: ms('p99'), max: ms('max') };
+}

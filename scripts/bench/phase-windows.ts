@@ -44,3 +44,13 @@ export function perWindow(series: Record<string, readonly OpenLoopSample[]>, pha
   }
   return out;
 }
+
+/**
+ * Each series' figures over `phase`, split by whether a request was due inside one of `intervals`
+ * (the purge's bursts) or outside all of them (its rests): two samples interleaved in time.
+ */
+export function splitByIntervals(series: Record<string, readonly OpenLoopSample[]>, phase: Phase, intervals: ReadonlyArray<{ from: number; to: number }>): { inside: Record<string, LatencyStats>; outside: Record<string, LatencyStats> } {
+  const isInside = (s: OpenLoopSample) => intervals.some((i) => s.at >= i.from && s.at < i.to);
+  const part = (want: boolean) => Object.fromEntries(Object.entries(series).map(([name, all]) => [name, latencyStats(inRange(all, phase.from, phase.to).filter((s) => isInside(s) === want))]));
+  return { inside: part(true), outside: part(false) };
+}

@@ -3,7 +3,7 @@
 // load generator. Runs the real sweep once over every tenant, as the leader does (`run(() => false)`),
 // with every statement and transaction traced; announces itself with READY just before it starts and
 // ends with one RESULT line (see node-child.ts).
-//   env: DATABASE_URL, RETENTION_DAYS, PAGE_SIZE, PAUSE_MS, SCAN_MS
+//   env: DATABASE_URL, RETENTION_DAYS, PAGE_SIZE, PAUSE_MS, SCAN_MS, ALTERNATE_S (optional)
 import { createDb } from '../../src/platform/db.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { createRetentionSweep } from '../../src/privacy/retention-sweep.js';
@@ -39,9 +39,19 @@ await db.raw('SELECT 1');
 const startedAt = Date.now();
 process.stdout.write(`READY ${JSON.stringify({ startedAt })}\n`);
 const cpu0 = process.cpuUsage();
-await sweep.run(() => false);
+// ALTERNATE_S > 0: purge for that long, rest as long, and so on (the rests are the comparison
+// interleaved with the purge, exposed to the same load from elsewhere); each burst stops between pages.
+const alternateMs = Number(process.env.ALTERNATE_S ?? 0) * 1000;
+const bursts: Array<{ from: number; to: number }> = [];
+for (;;) {
+  const from = Date.now();
+  await sweep.run(() => alternateMs > 0 && Date.now() - from >= alternateMs);
+  bursts.push({ from, to: Date.now() });
+  if (!alternateMs || Date.now() - from < alternateMs) break;
+  await new Promise((r) => setTimeout(r, alternateMs));
+}
 const endedAt = Date.now();
 const cpu = process.cpuUsage(cpu0);
 trace.stop();
-process.stdout.write(`RESULT ${JSON.stringify({ startedAt, endedAt, purged, progress, trace: trace.report(), cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
+process.stdout.write(`RESULT ${JSON.stringify({ startedAt, endedAt, bursts, purged, progress, trace: trace.report(), cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
 await db.destroy();

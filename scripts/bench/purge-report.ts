@@ -3,7 +3,7 @@
 import { fmt } from './bench-run.js';
 import type { LatencyStats, Phase, Window } from './phase-windows.js';
 import type { TraceReport } from './query-trace.js';
-import type { rowLockStatus } from './server-counters.js';
+import type { InnodbStatus } from './server-counters.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const cell = (s: LatencyStats | undefined) => (s ? `${String(s.n).padStart(5)} ${fmt(s.p50, 1).padStart(6)} ${fmt(s.p99, 1).padStart(6)} ${fmt(s.max, 1).padStart(7)}${s.failed ? ` ✗${s.failed}` : ''}` : '');
@@ -34,23 +34,34 @@ export function printPurge(f: PurgeFigures, say: (label: string, value: string) 
   }
 }
 
-type Locks = Awaited<ReturnType<typeof rowLockStatus>>;
-/** `cores`: CPU cores busy per process group (payval, mysqld, bench) and for the whole machine. */
-export interface PhaseLocks { phase: string; before: Locks; after: Locks; cores: Record<string, number> }
+/** What the servers did over one phase: InnoDB counters at its start and end, the API's event-loop delay, CPU cores busy. */
+export interface PhaseServer { phase: Phase; before: InnodbStatus; after: InnodbStatus; apiLag: { p99: number; max: number }; cores: Record<string, number> }
 
-export function printPhases(byPhase: ReadonlyArray<{ phase: Phase; stats: Record<string, LatencyStats> }>, locks: readonly PhaseLocks[]): void {
+const latencyCells = (stats: Record<string, LatencyStats>, base: Record<string, LatencyStats>) =>
+  Object.keys(base).map((n) => `${fmt(stats[n]!.p50, 1)} / ${fmt(stats[n]!.p99, 1)} (${fmt(stats[n]!.p50 / base[n]!.p50, 2)} / ${fmt(stats[n]!.p99 / base[n]!.p99, 2)})`.padEnd(34)).join('');
+
+export function printPhases(byPhase: ReadonlyArray<{ phase: Phase; stats: Record<string, LatencyStats> }>, server: readonly PhaseServer[]): void {
   const base = byPhase[0]!.stats;
   const names = Object.keys(base);
-  out(`  ${'phase'.padEnd(9)} ${'length'.padStart(8)}  ${names.map((n) => `${n} p50 / p99 ms (× baseline)`.padEnd(36)).join('')}failed  send lag p99  row-lock waits / time / max ms   CPU cores: payval / mysqld / bench / machine`);
-  byPhase.forEach(({ phase, stats }, i) => {
-    const l = locks[i]!;
-    const lat = names.map((n) => {
-      const s = stats[n]!;
-      return `${fmt(s.p50, 1)} / ${fmt(s.p99, 1)} (${fmt(s.p50 / base[n]!.p50, 2)} / ${fmt(s.p99 / base[n]!.p99, 2)})`.padEnd(36);
-    }).join('');
+  out(`  ${'phase'.padEnd(9)} ${'length'.padStart(7)}  ${names.map((n) => `${n} p50 / p99 ms (× baseline)`.padEnd(34)).join('')}failed  client send lag p99`);
+  for (const { phase, stats } of byPhase) {
     const failed = names.reduce((a, n) => a + stats[n]!.failed, 0);
-    const lag = Math.max(...names.map((n) => stats[n]!.lagP99));
-    const lockCell = `+${fmt(l.after.waits - l.before.waits)} / +${fmt(l.after.timeMs - l.before.timeMs)} / ${fmt(l.before.timeMaxMs)}→${fmt(l.after.timeMaxMs)}`;
-    out(`  ${phase.name.padEnd(9)} ${`${fmt((phase.to - phase.from) / 1000, 0)} s`.padStart(8)}  ${lat}${String(failed).padStart(6)}  ${`${fmt(lag, 1)} ms`.padStart(11)}  ${lockCell.padEnd(32)} ${['payval', 'mysqld', 'bench', 'machine'].map((k) => fmt(l.cores[k]!, 2)).join(' / ')}`);
-  });
+    out(`  ${phase.name.padEnd(9)} ${`${fmt((phase.to - phase.from) / 1000, 0)} s`.padStart(7)}  ${latencyCells(stats, base)}${String(failed).padStart(6)}  ${fmt(Math.max(...names.map((n) => stats[n]!.lagP99)), 1)} ms`);
+  }
+  out('');
+  out(`  ${'phase'.padEnd(9)} row-lock waits / time / max ms  deadlocks  disk reads/s  pages flushed/s  fsyncs/s  API loop delay p99 / max  CPU cores payval / mysqld / bench / machine`);
+  for (const x of server) {
+    const d = (k: keyof InnodbStatus) => x.after[k] - x.before[k];
+    const perS = (k: keyof InnodbStatus) => fmt(d(k) / ((x.phase.to - x.phase.from) / 1000), 0);
+    const locks = `+${fmt(d('waits'))} / +${fmt(d('timeMs'))} / ${fmt(x.before.timeMaxMs)}→${fmt(x.after.timeMaxMs)}`;
+    const cores = ['payval', 'mysqld', 'bench', 'machine'].map((k) => fmt(x.cores[k]!, 2)).join(' / ');
+    out(`  ${x.phase.name.padEnd(9)} ${locks.padEnd(31)} ${`+${fmt(d('deadlocks'))}`.padStart(9)}  ${perS('diskReads').padStart(12)}  ${perS('pagesFlushed').padStart(15)}  ${perS('fsyncs').padStart(8)}  ${`${fmt(x.apiLag.p99, 1)} / ${fmt(x.apiLag.max, 1)} ms`.padStart(24)}  ${cores}`);
+  }
+}
+
+export function printSplit(split: { inside: Record<string, LatencyStats>; outside: Record<string, LatencyStats> }, bursts: number, alternateS: number): void {
+  out(`\n  the purge phase in ${bursts} turns of ${alternateS} s, requests due while the sweep worked against those due while it rested:`);
+  for (const [label, stats] of [['sweep resting', split.outside], ['sweep working', split.inside]] as const) {
+    out(`  ${label.padEnd(17)} ${Object.keys(stats).map((n) => `${n} n ${stats[n]!.n} p50 / p99 ${fmt(stats[n]!.p50, 1)} / ${fmt(stats[n]!.p99, 1)} ms (× resting ${fmt(stats[n]!.p99 / split.outside[n]!.p99, 2)})`).join('   ')}`);
+  }
 }

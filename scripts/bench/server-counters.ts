@@ -64,9 +64,20 @@ export function counterTable(columns: Record<string, Counters>): string {
   return [head, ...keys.map((k) => `  ${k.padEnd(26)}${names.map((n) => cell(columns[n]![k])).join('')}`)].join('\n');
 }
 
-/** InnoDB's row-lock figures (SHOW GLOBAL STATUS): waits and their total time count up; the max is since start-up. */
-export async function rowLockStatus(db: { raw(sql: string): Promise<unknown> }): Promise<{ waits: number; timeMs: number; timeMaxMs: number; deadlocks: number }> {
-  const [rows] = (await db.raw("SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_row_lock_waits', 'Innodb_row_lock_time', 'Innodb_row_lock_time_max', 'Innodb_deadlocks')")) as [Array<{ Variable_name: string; Value: string }>];
+const INNODB_STATUS = {
+  waits: 'Innodb_row_lock_waits', timeMs: 'Innodb_row_lock_time', timeMaxMs: 'Innodb_row_lock_time_max', deadlocks: 'Innodb_deadlocks',
+  diskReads: 'Innodb_buffer_pool_reads', pagesFlushed: 'Innodb_buffer_pool_pages_flushed', fsyncs: 'Innodb_data_fsyncs', waitFree: 'Innodb_buffer_pool_wait_free', logWaits: 'Innodb_log_waits',
+} as const;
+export type InnodbStatus = Record<keyof typeof INNODB_STATUS, number>;
+
+/**
+ * InnoDB's row-lock figures and the I/O that competes with every query (SHOW GLOBAL STATUS): all count
+ * up since start-up, except `timeMaxMs`, the longest row-lock wait since start-up. NaN where the server
+ * has no such variable (MySQL 8 has no Innodb_deadlocks).
+ */
+export async function innodbStatus(db: { raw(sql: string, bindings: string[]): Promise<unknown> }): Promise<InnodbStatus> {
+  const names = Object.values(INNODB_STATUS);
+  const [rows] = (await db.raw(`SHOW GLOBAL STATUS WHERE Variable_name IN (${names.map(() => '?').join(', ')})`, names)) as [Array<{ Variable_name: string; Value: string }>];
   const v = (name: string) => Number(rows.find((r) => r.Variable_name === name)?.Value ?? Number.NaN);
-  return { waits: v('Innodb_row_lock_waits'), timeMs: v('Innodb_row_lock_time'), timeMaxMs: v('Innodb_row_lock_time_max'), deadlocks: v('Innodb_deadlocks') };
+  return Object.fromEntries(Object.entries(INNODB_STATUS).map(([k, name]) => [k, v(name)])) as InnodbStatus;
 }
