@@ -21,9 +21,10 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('retention_cursors', (t) => {
     t.string('tenant_id', 32).notNullable();
     t.boolean('livemode').notNullable();
-    // `validations` or `batches`: everything up to and including `through_id` has been purged.
+    // `validations` or `batches`: everything up to and including `through_id` has been purged;
+    // `batch_rows`: `<batch id>:<row number>` (a 30-character id, a colon and up to 7 digits).
     t.string('table_name', 32).notNullable();
-    t.string('through_id', 32).notNullable();
+    t.string('through_id', 64).notNullable();
     t.datetime('updated_at', { precision: 3 }).notNullable();
     t.primary(['tenant_id', 'livemode', 'table_name']);
   });

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBenchRun, envOverrides, fmt, median, printChecks, type Check } from './bench/bench-run.js';
+import { createIds } from './bench/api-client.js';
 import { prepareDatabase } from './bench/bench-db.js';
 import { profilerEnv, startProfiling, stopProfiling } from './bench/cpu-profile.js';
 import { closedLoop, fireN, openLoop, type LoadResult, type Target } from './bench/http-load.js';
@@ -149,19 +150,6 @@ async function main(): Promise<boolean> {
 }
 
 const sum = (rounds: Array<{ payval: LoadResult }>, k: 'errors' | 'timeouts' | 'non2xx') => rounds.reduce((n, r) => n + r.payval[k], 0);
-
-async function createIds(url: string, headers: Record<string, string>, n: number): Promise<string[]> {
-  const payees = payeeFactory();
-  const ids: string[] = [];
-  await Promise.all(Array.from({ length: 10 }, async () => {
-    while (ids.length < n) {
-      const res = await fetch(`${url}/v1/validations`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(payees.next()) });
-      if (res.status !== 202) throw new Error(`POST /v1/validations: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
-      ids.push(((await res.json()) as { id: string }).id);
-    }
-  }));
-  return ids;
-}
 
 /** Per-request MySQL status and Redis command counts, on private servers (see private-servers.ts). */
 async function counters(): Promise<void> {

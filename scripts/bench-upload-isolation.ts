@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { createDb, dropDatabase, ensureDatabase, migrateLatest } from '../src/platform/db.js';
 import { createTenantService } from '../src/tenants/tenant-service.js';
-import { closeClients, createValidation, startReadProbe, uploadCsv, type ProbeStats } from './bench/api-client.js';
+import { apiEventLoopLag, closeClients, createValidation, startReadProbe, uploadCsv, type ProbeStats } from './bench/api-client.js';
 import { benchIfscs, generateCsv } from './bench/csv-generator.js';
 import { procMemoryMb, sampleRss, startPayval, type PayvalProcess } from './bench/payval-process.js';
 import { deleteRedisKeys } from './bench/redis-keys.js';
@@ -84,9 +84,8 @@ function post(base: string, apiKey: string, body: Readable, length: number): Pro
 
 /** The API process's own event-loop delay since the last scrape (p99 / max), from its /metrics. */
 async function eventLoopLag(base: string): Promise<string> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const ms = (name: string) => Number(new RegExp(`^payval_nodejs_eventloop_lag_${name}_seconds(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1]) * 1000;
-  return `p99 ${fmt(ms('p99'), 1)} / max ${fmt(ms('max'), 1)} ms`;
+  const lag = await apiEventLoopLag(base);
+  return `p99 ${fmt(lag.p99, 1)} / max ${fmt(lag.max, 1)} ms`;
 }
 
 async function main(): Promise<void> {

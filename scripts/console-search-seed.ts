@@ -34,6 +34,8 @@ export interface SeedPlan {
   auditRows: number;
   /** The newest row's time (ms); rows spread over SPAN_DAYS before it. */
   endMs: number;
+  /** Every validation and batch final (old data, as a purge finds it); otherwise the newest are still queued / processing. */
+  finalOnly?: boolean;
 }
 
 export interface SeedProgress { (label: string, done: number, total: number): void }
@@ -60,8 +62,9 @@ function validationsSql(tenantId: string, from: number, to: number, total: numbe
   const batchLive = `(${b} % 10 = 0)`;
   const live = `(${h('m')} % 10 = 0)`;
   const vpa = `(${h('y')} % 5 = 0)`;
-  // Newest rows are still queued; older ones ~92 % completed, ~8 % failed.
-  const status = `IF(n >= ${total - Math.ceil(total / 500)}, 'queued', IF(${h('s')} % 100 < 8, 'failed', 'completed'))`;
+  // Newest rows are still queued (unless finalOnly); older ones ~92 % completed, ~8 % failed.
+  const queued = p.finalOnly ? total : total - Math.ceil(total / 500);
+  const status = `IF(n >= ${queued}, 'queued', IF(${h('s')} % 100 < 8, 'failed', 'completed'))`;
   const done = `${at(`${t} + 900 + ${h('d')} % 4000`)}`;
   const names = "'Asha Verma', 'Rahul Nair', 'Priya Sharma', 'Vikram Singh', 'Meera Iyer', 'Arjun Rao', 'Kavita Patel', 'Sanjay Gupta'";
   const banks = [['HDFC0001234', 'HDFC Bank'], ['ICIC0000456', 'ICICI Bank'], ['SBIN0001234', 'State Bank of India'], ['UTIB0000123', 'Axis Bank'], ['KKBK0000958', 'Kotak Mahindra Bank']];
@@ -111,7 +114,7 @@ function batchesSql(p: SeedPlan): string[] {
   const perBatch = Math.max(1, Math.ceil(p.rows / p.batches));
   const t = `${start} + b * ${perBatch} * ${step}`;
   const size = Math.max(1, Math.round(perBatch * 0.3));
-  const running = `b >= ${p.batches - 3}`;
+  const running = `b >= ${p.finalOnly ? p.batches : p.batches - 3}`;
   const batch = `INSERT INTO batches (id, tenant_id, livemode, status, source, reference_id, total_rows, rejected_rows, accepted_rows, unique_validations, skipped_rows, feed_done_at, created_at, updated_at, completed_at)
     SELECT CONCAT('bat_', ${ulid(t, "CONCAT('b', b)")}), '${p.tenantId}', b % 10 = 0, IF(${running}, 'processing', 'completed'), IF(b % 4 = 0, 'json', 'csv'),
       CONCAT('upload-', b), ${size} + b % 3, b % 3, ${size}, ${size}, 0, ${at(`${t} + 2000`)}, ${at(t)}, ${at(`${t} + 60000`)}, IF(${running}, NULL, ${at(`${t} + 60000`)})

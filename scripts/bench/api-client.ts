@@ -2,6 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Agent, Client, request } from 'undici';
+import { payeeFactory } from './payees.js';
 
 export interface BatchCounts { total: number; rejected: number; queued: number; processing: number; completed: number; failed: number }
 export interface Batch { id: string; status: string; counts: BatchCounts; unique_validations?: number; rejected_rows?: unknown[]; failure: unknown }
@@ -92,4 +93,25 @@ export function startReadProbe(base: string, apiKey: string, validationId: strin
       return { count: sorted.length, errors, p50: q(0.5), p99: q(0.99), max: sorted.at(-1) ?? Number.NaN };
     },
   };
+}
+
+/** `n` single validations of distinct payees (10 requests at a time); their ids. */
+export async function createIds(url: string, headers: Record<string, string>, n: number): Promise<string[]> {
+  const payees = payeeFactory();
+  const ids: string[] = [];
+  await Promise.all(Array.from({ length: 10 }, async () => {
+    while (ids.length < n) {
+      const res = await fetch(`${url}/v1/validations`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(payees.next()) });
+      if (res.status !== 202) throw new Error(`POST /v1/validations: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+      ids.push(((await res.json()) as { id: string }).id);
+    }
+  }));
+  return ids;
+}
+
+/** The API process's own event-loop delay since the last scrape of its /metrics (prom-client resets the histogram on each). */
+export async function apiEventLoopLag(base: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const ms = (name: string) => Number(new RegExp(`^payval_nodejs_eventloop_lag_${name}_seconds(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1]) * 1000;
+  return { p99: ms('p99'), max: ms('max') };
 }

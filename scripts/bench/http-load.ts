@@ -26,6 +26,14 @@ export interface LoadResult {
   targetCpu: number;
 }
 
+/** Busy and total CPU time of the whole machine so far (/proc/stat, in USER_HZ ticks): busy ÷ total × CPUs = cores busy. */
+export function machineTicks(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
 /** utime + stime of a process, in seconds (NaN once it is gone). */
 export function cpuSeconds(pid: number): number {
   try {
@@ -86,41 +94,55 @@ export interface OpenLoopResult {
 }
 
 /**
- * Fires `rate` requests per second for `durationS`; latency = answer time − scheduled send time. With
- * `warm` > 0, that many keep-alive connections are opened (GET /healthz at once) before the clock starts,
- * as a client that has been sending for a while holds them: otherwise every connection the pool adds
- * mid-run also measures how fast the server accepts (Node accepts one connection per event-loop turn).
+ * One answer of an open loop: when its request was due (performance.now() ms), how long it took from
+ * then, and how late this process sent it (part of `ms`).
  */
-export async function openLoop(target: Target, rate: number, durationS: number, connections = 1000, warm = 0): Promise<OpenLoopResult> {
+export interface OpenLoopSample { at: number; ms: number; lag: number; ok: boolean; error: boolean }
+
+export interface RunningOpenLoop {
+  /** Every answer so far, in arrival order. */
+  samples: OpenLoopSample[];
+  /** How late each request left this process (its own event loop busy): part of the latencies. */
+  sendLags: number[];
+  maxOutstanding(): number;
+  /** Resolves once `total` requests were sent (never, without a total). */
+  allSent: Promise<void>;
+  /** Stops sending, waits for the answers in flight, closes the connections. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Fires `rate` requests per second from now until `stop()` (or `total` requests); each answer's latency
+ * runs from its scheduled send time. With `warm` > 0, that many keep-alive connections are opened (GET
+ * /healthz at once) before the clock starts, as a client that has been sending for a while holds them:
+ * otherwise every connection the pool adds mid-run also measures how fast the server accepts (Node
+ * accepts one connection per event-loop turn).
+ */
+export async function startOpenLoop(target: Target, rate: number, opts: { connections?: number; warm?: number; total?: number } = {}): Promise<RunningOpenLoop> {
+  const connections = opts.connections ?? 1000;
   const pool = new Pool(target.url, { connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
-  if (warm > 0) {
-    await Promise.all(Array.from({ length: Math.min(warm, connections) }, async () => (await pool.request({ method: 'GET', path: '/healthz' })).body.dump()));
-  }
+  const warm = Math.min(opts.warm ?? 0, connections);
+  if (warm > 0) await Promise.all(Array.from({ length: warm }, async () => (await pool.request({ method: 'GET', path: '/healthz' })).body.dump()));
   const headers = { ...target.headers, ...(target.body ? { 'content-type': 'application/json' } : {}) };
-  const total = Math.max(1, Math.round(rate * durationS));
+  const total = opts.total ?? Number.POSITIVE_INFINITY;
   const gapMs = 1000 / rate;
-  const latencies: number[] = [];
+  const samples: OpenLoopSample[] = [];
   const sendLags: number[] = [];
-  let ok = 0, non2xx = 0, errors = 0, outstanding = 0, maxOutstanding = 0, sent = 0;
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
+  let outstanding = 0, maxOutstanding = 0, stopped = false;
   const inFlight = new Set<Promise<void>>();
   const fire = (scheduled: number) => {
-    sendLags.push(performance.now() - scheduled);
+    const lag = performance.now() - scheduled;
+    sendLags.push(lag);
     outstanding++;
-    sent++;
     maxOutstanding = Math.max(maxOutstanding, outstanding);
+    const answered = (ok: boolean, error: boolean) => void samples.push({ at: scheduled, ms: performance.now() - scheduled, lag, ok, error });
     const p = pool
       .request({ method: target.method, path: pathOf(target), headers, ...(target.body ? { body: target.body() } : {}) })
       .then(async (res) => {
         await res.body.dump();
-        latencies.push(performance.now() - scheduled);
-        if (res.statusCode >= 200 && res.statusCode < 300) ok++;
-        else non2xx++;
+        answered(res.statusCode >= 200 && res.statusCode < 300, false);
       })
-      .catch(() => {
-        errors++;
-      })
+      .catch(() => answered(false, true))
       .finally(() => {
         outstanding--;
         inFlight.delete(p);
@@ -129,24 +151,51 @@ export async function openLoop(target: Target, rate: number, durationS: number, 
   };
   const start = performance.now() + 20;
   let i = 0;
-  await new Promise<void>((resolve) => {
+  let timer: NodeJS.Timeout | undefined;
+  const allSent = new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
-      while (i < total && start + i * gapMs <= now) fire(start + i++ * gapMs);
+      while (!stopped && i < total && start + i * gapMs <= now) fire(start + i++ * gapMs);
       if (i >= total) return resolve();
-      setTimeout(tick, Math.max(0, start + i * gapMs - performance.now()));
+      if (!stopped) timer = setTimeout(tick, Math.max(0, start + i * gapMs - performance.now()));
     };
-    setTimeout(tick, 20);
+    timer = setTimeout(tick, 20);
   });
-  await Promise.all([...inFlight]);
-  loop.disable();
-  await pool.close();
   return {
-    rate, sent, ok, non2xx, errors,
-    p50: quantile(latencies, 0.5), p90: quantile(latencies, 0.9), p99: quantile(latencies, 0.99), max: quantile(latencies, 1),
-    maxOutstanding, sendLagP99: quantile(sendLags, 0.99), clientLoopDelayP99: loop.percentile(99) / 1e6,
+    samples,
+    sendLags,
+    maxOutstanding: () => maxOutstanding,
+    allSent,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await Promise.all([...inFlight]);
+      await pool.close();
+    },
   };
 }
+
+/** `rate` requests per second for `durationS` (see startOpenLoop), summarised. */
+export async function openLoop(target: Target, rate: number, durationS: number, connections = 1000, warm = 0): Promise<OpenLoopResult> {
+  const run = await startOpenLoop(target, rate, { connections, warm, total: Math.max(1, Math.round(rate * durationS)) });
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  await run.allSent;
+  await run.stop();
+  loop.disable();
+  const latencies = run.samples.filter((s) => !s.error).map((s) => s.ms);
+  return {
+    rate, sent: run.sendLags.length, ...countAnswers(run.samples),
+    p50: quantile(latencies, 0.5), p90: quantile(latencies, 0.9), p99: quantile(latencies, 0.99), max: quantile(latencies, 1),
+    maxOutstanding: run.maxOutstanding(), sendLagP99: quantile(run.sendLags, 0.99), clientLoopDelayP99: loop.percentile(99) / 1e6,
+  };
+}
+
+export const countAnswers = (samples: readonly OpenLoopSample[]): { ok: number; non2xx: number; errors: number } => ({
+  ok: samples.filter((s) => s.ok).length,
+  non2xx: samples.filter((s) => !s.ok && !s.error).length,
+  errors: samples.filter((s) => s.error).length,
+});
 
 /** Exactly `n` requests from `concurrency` connections (for counting per request); returns the 2xx count. */
 export async function fireN(target: Target, n: number, concurrency: number): Promise<{ ok: number; failed: number; ms: number; firstFailure: string | null }> {

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import knexFactory from 'knex';
 import { freePort } from './payval-process.js';
 
-export interface PrivateServers { mysqlBase: string; redisUrl: string; stop(): Promise<void> }
+export interface PrivateServers { mysqlBase: string; redisUrl: string; mysqldPid: number; stop(): Promise<void> }
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -75,7 +75,7 @@ export async function startPrivateServers(): Promise<PrivateServers> {
         r.disconnect();
       }
     });
-    return { mysqlBase, redisUrl, stop };
+    return { mysqlBase, redisUrl, mysqldPid: mysqld.pid ?? Number.NaN, stop };
   } catch (err) {
     await stop();
     throw err;

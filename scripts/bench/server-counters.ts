@@ -63,3 +63,21 @@ export function counterTable(columns: Record<string, Counters>): string {
   const head = `  ${''.padEnd(26)}${names.map((n) => n.slice(0, 14).padStart(19)).join('')}`;
   return [head, ...keys.map((k) => `  ${k.padEnd(26)}${names.map((n) => cell(columns[n]![k])).join('')}`)].join('\n');
 }
+
+const INNODB_STATUS = {
+  waits: 'Innodb_row_lock_waits', timeMs: 'Innodb_row_lock_time', timeMaxMs: 'Innodb_row_lock_time_max', deadlocks: 'Innodb_deadlocks',
+  diskReads: 'Innodb_buffer_pool_reads', pagesFlushed: 'Innodb_buffer_pool_pages_flushed', fsyncs: 'Innodb_data_fsyncs', waitFree: 'Innodb_buffer_pool_wait_free', logWaits: 'Innodb_log_waits',
+} as const;
+export type InnodbStatus = Record<keyof typeof INNODB_STATUS, number>;
+
+/**
+ * InnoDB's row-lock figures and the I/O that competes with every query (SHOW GLOBAL STATUS): all count
+ * up since start-up, except `timeMaxMs`, the longest row-lock wait since start-up. NaN where the server
+ * has no such variable (MySQL 8 has no Innodb_deadlocks).
+ */
+export async function innodbStatus(db: { raw(sql: string, bindings: string[]): Promise<unknown> }): Promise<InnodbStatus> {
+  const names = Object.values(INNODB_STATUS);
+  const [rows] = (await db.raw(`SHOW GLOBAL STATUS WHERE Variable_name IN (${names.map(() => '?').join(', ')})`, names)) as [Array<{ Variable_name: string; Value: string }>];
+  const v = (name: string) => Number(rows.find((r) => r.Variable_name === name)?.Value ?? Number.NaN);
+  return Object.fromEntries(Object.entries(INNODB_STATUS).map(([k, name]) => [k, v(name)])) as InnodbStatus;
+}
