@@ -36,7 +36,16 @@ export interface SeedPlan {
   endMs: number;
   /** Every validation and batch final (old data, as a purge finds it); otherwise the newest are still queued / processing. */
   finalOnly?: boolean;
+  /**
+   * The VPA, names and metadata as rows have stored them since decision 0039: ciphertext-shaped strings
+   * of their real length in the `*_ciphertext` columns, plaintext columns NULL.
+   */
+  sealed?: boolean;
 }
+
+/** A string shaped and sized like a field ciphertext (`v1.<key>.<iv>.<ct>.<tag>`) of a short value, distinct per row. */
+const sealedLike = (salt: string, parts = 1) =>
+  `CONCAT('v1.k1.', LEFT(TO_BASE64(UNHEX(SHA2(CONCAT('${salt}i', n), 256))), 16), ${Array.from({ length: parts }, (_, i) => `'.', TO_BASE64(UNHEX(SHA2(CONCAT('${salt}${i}', n), 256)))`).join(', ')}, '.', LEFT(TO_BASE64(UNHEX(SHA2(CONCAT('${salt}t', n), 256))), 22))`;
 
 export interface SeedProgress { (label: string, done: number, total: number): void }
 
@@ -104,6 +113,17 @@ function validationsSql(tenantId: string, from: number, to: number, total: numbe
     batch_id: batches > 0 ? `IF(${h('b')} % 10 < 3 AND ${live} = ${batchLive}, CONCAT('bat_', ${ulid(`${start} + ${b} * ${perBatch} * ${step}`, `CONCAT('b', ${b})`)}), NULL)` : 'NULL',
     batch_row_count: '1',
   };
+  if (p.sealed) {
+    Object.assign(cols, {
+      vpa: 'NULL',
+      expected_name: 'NULL',
+      registered_name: 'NULL',
+      vpa_ciphertext: `IF(${vpa}, ${sealedLike('v')}, NULL)`,
+      expected_name_ciphertext: sealedLike('e'),
+      registered_name_ciphertext: `IF(st = 'completed', ${sealedLike('r')}, NULL)`,
+      metadata_ciphertext: `IF(${h('f')} % 10 < 3, ${sealedLike('m', 3)}, NULL)`,
+    });
+  }
   return `INSERT INTO validations (${Object.keys(cols).join(', ')})
     SELECT ${Object.values(cols).join(', ')} FROM (SELECT n, ${status} AS st FROM (SELECT k + ${from} AS n FROM bench_numbers WHERE k < ${to - from}) y) x`;
 }

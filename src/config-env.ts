@@ -69,7 +69,7 @@ export const envSchema = z.object({
   SWEEPER_STUCK_AFTER_MS: int(500, 86_400_000).default(120_000),
   SWEEPER_BATCH_SIZE: int(1, 10_000).default(500),
   RETENTION_DAYS: int(31, 3650).default(180),
-  RETENTION_PAGE_SIZE: int(1, 5000).default(500),
+  RETENTION_PAGE_SIZE: int(1, 5000).default(100),
   RETENTION_PAUSE_MS: int(0, 60_000).default(20),
   RETENTION_SCAN_INTERVAL_MS: int(1000, 86_400_000).default(3_600_000),
 

@@ -140,7 +140,8 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
 
   let sweeper: ValidationSweeper | null = null;
   if (config.sweeper.enabled) {
-    const retention = createRetentionSweep({ db, logger, ...config.retention, failUnfinished: processor.failMany, onPurged: createPurgeCounter(c.metrics) });
+    const purgeCounter = createPurgeCounter(c.metrics);
+    const retention = createRetentionSweep({ db, logger, ...config.retention, failUnfinished: processor.failMany, onPurged: purgeCounter('retention') });
     sweeper = createValidationSweeper({
       db,
       redis: c.producerRedis,
@@ -155,7 +156,7 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
       maxWaiting: config.batches.feedMaxWaiting,
       batches: createBatchSweep({ db, redis: c.producerRedis, feedQueue: c.feedQueue, logger, abandonedAfterMs: config.batches.abandonedAfterMs, completion: batchCompletion }),
       tasks: [webhookSweepTask({ db, queue: c.webhookQueue, logger, overdueAfterMs: config.sweeper.stuckAfterMs, batchSize: config.sweeper.batchSize })],
-      leaderWork: [retention.run, createErasureRunner({ db, cipher, logger, pageSize: config.retention.pageSize, pauseMs: config.retention.pauseMs, failUnfinished: processor.failMany }).run],
+      leaderWork: [retention.run, createErasureRunner({ db, cipher, logger, pageSize: config.retention.pageSize, pauseMs: config.retention.pauseMs, failUnfinished: processor.failMany, onPurged: purgeCounter('erasure') }).run],
     });
     sweeper.start();
   }

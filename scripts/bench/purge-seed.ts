@@ -15,14 +15,17 @@ export const RECEIVER_URL = 'https://hooks.bench.example/payval';
 
 export interface PurgeSeedPlan { tenantId: string; otherTenantId: string; rows: number; endMs: number }
 
-/** A validation's event body, shaped like the real one (validation-view.ts), with its personal fields. */
-const validationPayload = `JSON_OBJECT('type', CONCAT('validation.', status), 'timestamp', DATE_FORMAT(completed_at, '%Y-%m-%dT%H:%i:%s.000Z'),
+/**
+ * A validation's event body, shaped like the real one (validation-view.ts), with its personal fields
+ * (the validations' own are sealed, so stand-ins of the same length), stored sealed as since decision 0039.
+ */
+const validationPayload = `CONCAT('v1.k1.', REPLACE(TO_BASE64(JSON_OBJECT('type', CONCAT('validation.', status), 'timestamp', DATE_FORMAT(completed_at, '%Y-%m-%dT%H:%i:%s.000Z'),
   'data', JSON_OBJECT('id', id, 'object', 'validation', 'livemode', livemode, 'status', status, 'type', type, 'rail', rail,
-    'name', expected_name, 'vpa', vpa, 'reference_id', reference_id, 'metadata', JSON_OBJECT('employee', CONCAT('EMP-', RIGHT(id, 6))),
+    'name', 'Asha Verma', 'vpa', IF(type = 'vpa', CONCAT('payee', RIGHT(id, 8), '@okaxis'), NULL), 'reference_id', reference_id, 'metadata', JSON_OBJECT('employee', CONCAT('EMP-', RIGHT(id, 6))),
     'bank_account', IF(type = 'vpa', NULL, JSON_OBJECT('masked_account_number', CONCAT('XXXXXX', account_last4), 'ifsc', ifsc, 'bank_name', bank_name)),
-    'result', JSON_OBJECT('account_status', account_status, 'registered_name', registered_name, 'name_match', JSON_OBJECT('score', name_match_score, 'result', name_match_result)),
+    'result', JSON_OBJECT('account_status', account_status, 'registered_name', IF(status = 'completed', 'ASHA VERMA', NULL), 'name_match', JSON_OBJECT('score', name_match_score, 'result', name_match_result)),
     'failure', IF(status = 'failed', JSON_OBJECT('code', failure_code, 'message', failure_message), NULL),
-    'partner', partner, 'created_at', DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.000Z'), 'completed_at', DATE_FORMAT(completed_at, '%Y-%m-%dT%H:%i:%s.000Z')))`;
+    'partner', partner, 'created_at', DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.000Z'), 'completed_at', DATE_FORMAT(completed_at, '%Y-%m-%dT%H:%i:%s.000Z')))), '\\n', ''))`;
 
 const batchPayload = `JSON_OBJECT('type', 'batch.completed', 'timestamp', DATE_FORMAT(completed_at, '%Y-%m-%dT%H:%i:%s.000Z'),
   'data', JSON_OBJECT('id', id, 'object', 'batch', 'livemode', livemode, 'status', status, 'reference_id', reference_id, 'metadata', metadata,
@@ -43,7 +46,7 @@ async function idRanges(db: Db, tenantId: string): Promise<Array<[string, string
 /** Validations, batches and everything a purge rewrites, for `p.tenantId`; all final, all created before `p.endMs`. */
 export async function seedPurgeBacklog(db: Db, p: PurgeSeedPlan, progress: SeedProgress): Promise<void> {
   const batches = Math.max(1, Math.round(p.rows / 500));
-  await seed(db, { tenantId: p.tenantId, otherTenantId: p.otherTenantId, rows: p.rows, otherRows: 0, batches, auditRows: Math.round(p.rows / 100), endMs: p.endMs, finalOnly: true }, progress);
+  await seed(db, { tenantId: p.tenantId, otherTenantId: p.otherTenantId, rows: p.rows, otherRows: 0, batches, auditRows: Math.round(p.rows / 100), endMs: p.endMs, finalOnly: true, sealed: true }, progress);
   const t = p.tenantId;
   await db.raw(`UPDATE batches SET metadata = JSON_OBJECT('note', CONCAT('payroll run ', reference_id)) WHERE tenant_id = ?`, [t]);
   for (const live of [0, 1]) {
@@ -75,8 +78,8 @@ export async function seedPurgeBacklog(db: Db, p: PurgeSeedPlan, progress: SeedP
   // The receiver's stored answer echoes the payee's name, as a careless receiver does.
   await db.raw(`INSERT INTO webhook_attempts (delivery_id, attempt_number, \`trigger\`, url, started_at, latency_ms, status_code, response_body)
     SELECT d.id, 1, 'event', ?, d.created_at, 40 + CRC32(d.id) % 200, 200,
-      CONCAT('{"received":true,"event":"', d.event_id, '","name":"', COALESCE(JSON_UNQUOTE(JSON_EXTRACT(e.payload, '$.data.name')), ''), '"}')
-    FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE d.tenant_id = ?`, [RECEIVER_URL, t]);
+      CONCAT('{"received":true,"event":"', d.event_id, '","name":"Asha Verma"}')
+    FROM webhook_deliveries d WHERE d.tenant_id = ?`, [RECEIVER_URL, t]);
   progress('webhook deliveries and attempts', 1, 1);
 
   // Each batch's rows, numbered from 1 in id order (a batch's validations are contiguous in id).

@@ -9,7 +9,7 @@ export function erasureRoutes(erasures: ErasureService): Router {
   router.post('/v1/erasure-requests', async (req, res) => {
     const auth = requireAuth(req);
     const request = await erasures.create(scopeOf(auth), auth.actor, req.body as ErasureBody, req.requestId);
-    res.status(request.status === 'completed' ? 201 : 202).json(toErasureView(request));
+    res.status(202).json(toErasureView(request));
   });
   router.get('/v1/erasure-requests/:id', async (req, res) => {
     res.json(toErasureView(await erasures.get(scopeOf(requireAuth(req)), String(req.params.id))));

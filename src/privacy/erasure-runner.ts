@@ -1,8 +1,12 @@
-// Carries out erasure requests as a duty of the sweeper's leader: a page of a request's validations
-// per short transaction — unfinished ones failed first (`validation.erased`, through the worker's final
-// step, so batch counters and events stay exact), then purged with their events, their batch rows'
-// references and the idempotent answers that would replay them. Progress is the items' `done` flag,
-// so a restart resumes where the last page committed.
+// Carries out erasure requests as a duty of the sweeper's leader. First the find (erasure-find.ts)
+// turns the payee's blind indexes into items, a bounded step at a time; then a page of items per short
+// transaction: unfinished validations failed first (`validation.erased`, through the worker's final
+// step, so batch counters and events stay exact), their batch rows' references nulled range by range
+// outside the transaction, then the rows purged with their events and the idempotent answers that
+// would replay them. Progress is the find cursor and the items' `done` flag, so a restart resumes
+// where the last step committed. Requests take turns (a bounded number of steps each, round-robin
+// from where the last run stopped), and one whose step fails is logged and passed over until its
+// next turn, so neither a large request nor a broken one holds up the others.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withTransaction, type Db, type Trx } from '../platform/db.js';
@@ -11,8 +15,16 @@ import type { FieldCipher } from '../platform/field-cipher.js';
 import { appendAudit } from '../platform/audit-store.js';
 import { fromRow } from '../validations/validation-store.js';
 import { toValidationView } from '../validations/validation-view.js';
-import { purgeValidations } from './purge-store.js';
-import { addCounts, completeRequest, markItemsDone, pendingItems, processingRequests, type ErasureRequest } from './erasure-store.js';
+import { purgeBatchRowsOf, purgeValidations } from './purge-store.js';
+import { findStep } from './erasure-find.js';
+import type { PurgeTable } from './privacy-metrics.js';
+import { addCounts, completeRequest, markItemsDone, pendingItems, processingRequests, readRequest, type ErasureRequest } from './erasure-store.js';
+
+/** Steps one request takes in a turn before the next request's turn. */
+const STEPS_PER_TURN = 50;
+/** Requests read per turn of the round. */
+const REQUESTS_PER_READ = 20;
+const isFinal = (s: string) => s === 'completed' || s === 'failed';
 
 export interface ErasureRunnerDeps {
   db: Db;
@@ -21,6 +33,7 @@ export interface ErasureRunnerDeps {
   pageSize: number;
   pauseMs: number;
   failUnfinished(ids: readonly string[], code: string): Promise<void>;
+  onPurged?(table: PurgeTable, n: number): void;
 }
 
 /**
@@ -46,35 +59,51 @@ async function rewriteIdempotentAnswers(trx: Trx, cipher: FieldCipher, tenantId:
 export function createErasureRunner(deps: ErasureRunnerDeps) {
   const { db } = deps;
 
-  /** One page of a request; false when nothing is left to do for it now. */
+  /** One page of a request's items; false when nothing is left to do for it now. */
   async function page(r: ErasureRequest): Promise<boolean> {
     const ids = await pendingItems(db, r.id, deps.pageSize);
     if (ids.length === 0) return false;
     const unfinished: string[] = await db('validations').whereIn('id', ids).whereIn('status', ['queued', 'processing']).pluck('id');
     if (unfinished.length > 0) await deps.failUnfinished(unfinished, 'validation.erased');
-    const batchRowsOf: Array<{ id: string; batch_id: string; batch_row_count: number }> = await db('validations')
+    const rows: Array<{ id: string; status: string; batch_id: string | null; batch_row_count: number }> = await db('validations')
       .whereIn('id', ids)
-      .whereNotNull('batch_id')
       .whereNull('purged_at')
-      .select('id', 'batch_id', 'batch_row_count');
+      .select('id', 'status', 'batch_id', 'batch_row_count');
+    // The rows' own references first, outside the purge transaction (a crash in between only repeats this).
+    const byBatch = new Map<string, string[]>();
+    for (const v of rows.filter((b) => b.batch_id && isFinal(b.status))) byBatch.set(v.batch_id!, [...(byBatch.get(v.batch_id!) ?? []), v.id]);
+    for (const [batchId, vids] of byBatch) await purgeBatchRowsOf(db, batchId, vids);
     const now = new Date();
-    const progressed = await withTransaction(db, async (trx) => {
+    const outcome = await withTransaction(db, async (trx) => {
       const result = await purgeValidations(trx, r.tenantId, ids, now);
       const purged = new Set(result.purged);
-      // The rows' own references: a batch_rows scan of each batch (no index on validation_id; erasure is rare).
-      const byBatch = new Map<string, string[]>();
-      for (const v of batchRowsOf.filter((b) => purged.has(b.id))) byBatch.set(v.batch_id, [...(byBatch.get(v.batch_id) ?? []), v.id]);
-      for (const [batchId, vids] of byBatch) await trx('batch_rows').where({ batch_id: batchId }).whereIn('validation_id', vids).update({ reference_id: null });
-      const batchRows = batchRowsOf.filter((b) => purged.has(b.id)).reduce((n, b) => n + Number(b.batch_row_count), 0);
+      const batchRows = rows.filter((b) => b.batch_id && purged.has(b.id)).reduce((n, b) => n + Number(b.batch_row_count), 0);
       const idempotencyRecords = await rewriteIdempotentAnswers(trx, deps.cipher, r.tenantId, result.purged);
       // Rows purged before (retention, an earlier request) are done too; a row still unfinished is retried.
       const still = new Set(result.unfinished);
       const done = ids.filter((id) => !still.has(id));
       await markItemsDone(trx, r.id, done);
       await addCounts(trx, r.id, { purgedValidations: result.purged.length, unfinishedFailed: unfinished.filter((id) => purged.has(id)).length, batchRows, webhookEvents: result.events, idempotencyRecords });
-      return done.length > 0;
+      return { progressed: done.length > 0, purged: result.purged.length, batchRows, events: result.events };
     });
-    return progressed;
+    deps.onPurged?.('validations', outcome.purged);
+    deps.onPurged?.('batch_rows', outcome.batchRows);
+    deps.onPurged?.('webhook_events', outcome.events);
+    return outcome.progressed;
+  }
+
+  /** One step of a request: `more` when it moved on, `idle` when it must wait, `done` when it completed. */
+  async function step(id: string): Promise<'more' | 'idle' | 'done'> {
+    const r = await readRequest(db, id);
+    if (!r || r.status !== 'processing') return 'done';
+    if (r.payeeIndexes && !r.foundAt) {
+      const found = await findStep(db, r);
+      return found === 'wait' ? 'idle' : 'more';
+    }
+    if (await page(r)) return 'more';
+    if ((await pendingItems(db, r.id, 1)).length > 0) return 'idle';
+    await finish(r);
+    return 'done';
   }
 
   async function finish(r: ErasureRequest): Promise<void> {
@@ -88,6 +117,7 @@ export function createErasureRunner(deps: ErasureRunnerDeps) {
         targetType: 'erasure_request',
         targetId: r.id,
         details: {
+          matched_validations: c.matchedValidations,
           validations: c.purgedValidations,
           unfinished_failed: c.unfinishedFailed,
           batch_rows: c.batchRows,
@@ -100,16 +130,31 @@ export function createErasureRunner(deps: ErasureRunnerDeps) {
     if (done) deps.logger.info({ erasureRequestId: r.id, tenantId: r.tenantId, validations: done.purgedValidations }, 'erasure request completed');
   }
 
-  /** Works through every open request until none is left or `shouldStop`. */
+  /** A request's turn: up to STEPS_PER_TURN steps, resting between them as long as each took. */
+  async function turn(r: ErasureRequest, shouldStop: () => boolean): Promise<void> {
+    for (let n = 0; n < STEPS_PER_TURN && !shouldStop(); n++) {
+      const started = Date.now();
+      if ((await step(r.id)) !== 'more') return;
+      await sleep(Math.max(deps.pauseMs, Date.now() - started));
+    }
+  }
+
+  let after = '';
+  /** Gives the next open requests a turn each, round-robin from where the last run stopped, until `shouldStop`. */
   async function run(shouldStop: () => boolean): Promise<void> {
-    for (const r of await processingRequests(db, 20)) {
-      for (;;) {
-        if (shouldStop()) return;
-        const started = Date.now();
-        if (!(await page(r))) break;
-        await sleep(Math.max(deps.pauseMs, Date.now() - started));
+    let requests = await processingRequests(db, after, REQUESTS_PER_READ);
+    if (requests.length === 0 && after !== '') {
+      after = '';
+      requests = await processingRequests(db, after, REQUESTS_PER_READ);
+    }
+    for (const r of requests) {
+      if (shouldStop()) return;
+      after = r.id;
+      try {
+        await turn(r, shouldStop);
+      } catch (err) {
+        deps.logger.warn({ err, erasureRequestId: r.id, tenantId: r.tenantId }, 'erasure request step failed; the other requests go on, this one is retried on its next turn');
       }
-      if ((await pendingItems(db, r.id, 1)).length === 0) await finish(r);
     }
   }
 

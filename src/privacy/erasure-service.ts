@@ -1,6 +1,7 @@
-// POST /v1/erasure-requests: finds every validation of one payee in the tenant through its blind index
-// (singles and batch rows; their webhook events and idempotent answers follow from them), records the
-// request with the validations' ids — never the payee — and leaves the purge to the leader's runner.
+// POST /v1/erasure-requests: records the request with the payee's blind indexes — never the payee —
+// and leaves the rest to the leader's runner (erasure-runner.ts), which finds every validation of the
+// payee in the tenant (singles and batch rows; their webhook events and idempotent answers follow from
+// them) a bounded step at a time and purges them. The request's own work is a constant.
 // A live key erases both modes' data (test data can hold real payees); a test key only test data, so
 // a key that lives in a developer's laptop cannot destroy live payout records.
 
@@ -13,7 +14,7 @@ import { isValidAccountNumber, normalizeAccountNumber } from '../bank-data/accou
 import { isIfscFormat } from '../bank-data/ifsc-directory.js';
 import { isValidVpa, normalizeVpa } from '../bank-data/vpa.js';
 import { payeeBlindIndex, type BlindIndexer, type IndexedPayee } from '../validations/new-validation.js';
-import { findErasureRequest, findPayeeValidations, insertErasureRequest, type ErasureRequest } from './erasure-store.js';
+import { findErasureRequest, insertErasureRequest, type ErasureRequest } from './erasure-store.js';
 
 export interface ErasureBody {
   type: 'bank_account' | 'vpa';
@@ -43,31 +44,38 @@ export function erasurePayee(body: ErasureBody): IndexedPayee {
   return { type: 'bank_account', accountNumber, ifsc };
 }
 
-export function createErasureService(deps: { db: Db; blindIndex: BlindIndexer }) {
+/**
+ * `previousBlindIndex`: the indexer of BLIND_INDEX_PREVIOUS_KEY while a blind-index key change is under
+ * way: rows `payval keys reindex` has not reached yet are still stored under it.
+ */
+export function createErasureService(deps: { db: Db; blindIndex: BlindIndexer; previousBlindIndex?: BlindIndexer | null }) {
   const { db } = deps;
+  const indexers = [deps.blindIndex, ...(deps.previousBlindIndex ? [deps.previousBlindIndex] : [])];
 
   async function create(scope: ModeScope, actor: string, body: ErasureBody, requestId: string | null): Promise<ErasureRequest> {
     const payee = erasurePayee(body);
-    const modes = scope.livemode ? [true, false] : [false];
-    const ids = await findPayeeValidations(db, scope.tenantId, modes, payeeBlindIndex(deps.blindIndex, scope.tenantId, payee));
+    const payeeIndexes = [...new Set(indexers.map((ix) => payeeBlindIndex(ix, scope.tenantId, payee)))];
     const now = new Date();
     const request: ErasureRequest = {
       id: newId('ers'),
       tenantId: scope.tenantId,
       livemode: scope.livemode,
       type: payee.type,
-      status: ids.length === 0 ? 'completed' : 'processing',
-      matchedValidations: ids.length,
+      status: 'processing',
+      matchedValidations: 0,
       purgedValidations: 0,
       unfinishedFailed: 0,
       batchRows: 0,
       webhookEvents: 0,
       idempotencyRecords: 0,
       createdAt: now,
-      completedAt: ids.length === 0 ? now : null,
+      completedAt: null,
+      payeeIndexes,
+      findCursor: null,
+      foundAt: null,
     };
     await withTransaction(db, async (trx) => {
-      await insertErasureRequest(trx, { ...request, actor, requestId }, ids);
+      await insertErasureRequest(trx, { ...request, actor, requestId });
       await appendAudit(trx, {
         tenantId: scope.tenantId,
         actor,
@@ -75,7 +83,7 @@ export function createErasureService(deps: { db: Db; blindIndex: BlindIndexer })
         targetType: 'erasure_request',
         targetId: request.id,
         requestId,
-        details: { type: payee.type, livemode: scope.livemode, matched_validations: ids.length },
+        details: { type: payee.type, livemode: scope.livemode },
       });
     });
     return request;

@@ -1,5 +1,5 @@
-// erasure_requests and their items. A request stores ids and counts only: the payee it was about
-// exists nowhere once its validations are purged.
+// erasure_requests and their items. A request stores ids and counts; the payee's blind indexes only
+// while it is being found (cleared on completion), so the payee exists nowhere once it is done.
 
 import type { Db, Trx } from '../platform/db.js';
 
@@ -17,6 +17,11 @@ export interface ErasureRequest {
   idempotencyRecords: number;
   createdAt: Date;
   completedAt: Date | null;
+  /** The payee's blind indexes while the request still has to find its validations; null once done (or found at creation, before the runner searched). */
+  payeeIndexes: string[] | null;
+  /** How far the find got: `s:<validation id>` among single validations, then `b:<batch id>` among batches. */
+  findCursor: string | null;
+  foundAt: Date | null;
 }
 
 const fromRow = (r: Record<string, any>): ErasureRequest => ({
@@ -33,26 +38,12 @@ const fromRow = (r: Record<string, any>): ErasureRequest => ({
   idempotencyRecords: Number(r.idempotency_records),
   createdAt: r.created_at,
   completedAt: r.completed_at ?? null,
+  payeeIndexes: r.payee_indexes ? String(r.payee_indexes).split(',') : null,
+  findCursor: r.find_cursor ?? null,
+  foundAt: r.found_at ?? null,
 });
 
-const CHUNK = 500;
-
-/**
- * The validations of one payee in a tenant, by blind index, in the given modes: single validations
- * through the unique key (batch_id, account_blind_index) with batch_id NULL, batch rows through the
- * same key, a chunk of the tenant's batches at a time. Purged rows have no index left and never match.
- */
-export async function findPayeeValidations(db: Db, tenantId: string, modes: readonly boolean[], blindIndex: string): Promise<string[]> {
-  const ids: string[] = await db('validations').where({ tenant_id: tenantId, account_blind_index: blindIndex }).whereNull('batch_id').whereIn('livemode', modes).pluck('id');
-  const batchIds: string[] = await db('batches').where({ tenant_id: tenantId }).whereIn('livemode', modes).orderBy('id').pluck('id');
-  for (let i = 0; i < batchIds.length; i += CHUNK) {
-    const chunk = batchIds.slice(i, i + CHUNK);
-    ids.push(...((await db('validations').whereIn('batch_id', chunk).where({ account_blind_index: blindIndex }).pluck('id')) as string[]));
-  }
-  return ids.sort();
-}
-
-export async function insertErasureRequest(trx: Trx, r: ErasureRequest & { actor: string; requestId: string | null }, validationIds: readonly string[]): Promise<void> {
+export async function insertErasureRequest(trx: Trx, r: ErasureRequest & { actor: string; requestId: string | null }): Promise<void> {
   await trx('erasure_requests').insert({
     id: r.id,
     tenant_id: r.tenantId,
@@ -62,12 +53,11 @@ export async function insertErasureRequest(trx: Trx, r: ErasureRequest & { actor
     actor: r.actor,
     request_id: r.requestId,
     matched_validations: r.matchedValidations,
+    payee_indexes: r.payeeIndexes ? r.payeeIndexes.join(',') : null,
+    find_cursor: r.findCursor,
     created_at: r.createdAt,
     completed_at: r.completedAt,
   });
-  for (let i = 0; i < validationIds.length; i += CHUNK) {
-    await trx('erasure_request_items').insert(validationIds.slice(i, i + CHUNK).map((id) => ({ request_id: r.id, validation_id: id })));
-  }
 }
 
 /** Scoped read: another tenant's request does not exist for this one. */
@@ -76,8 +66,32 @@ export async function findErasureRequest(db: Db, tenantId: string, id: string): 
   return row ? fromRow(row) : undefined;
 }
 
-export async function processingRequests(db: Db, limit: number): Promise<ErasureRequest[]> {
-  return (await db('erasure_requests').where({ status: 'processing' }).orderBy('id').limit(limit)).map(fromRow);
+/** Open requests after `afterId` in id order: the runner walks them round-robin, so one that keeps failing delays nobody. */
+export async function processingRequests(db: Db, afterId: string, limit: number): Promise<ErasureRequest[]> {
+  return (await db('erasure_requests').where({ status: 'processing' }).where('id', '>', afterId).orderBy('id').limit(limit)).map(fromRow);
+}
+
+export async function readRequest(db: Db, id: string): Promise<ErasureRequest | undefined> {
+  const row = await db('erasure_requests').where({ id }).first();
+  return row ? fromRow(row) : undefined;
+}
+
+/**
+ * Records one step of the find: the validations it found become items, and the cursor moves on, in
+ * one transaction; the cursor guard makes a repeated step (two runners, a retry) a no-op.
+ */
+export async function recordFound(db: Db, r: ErasureRequest, validationIds: readonly string[], cursor: string | null, foundAt: Date | null): Promise<void> {
+  await db.transaction(async (trx) => {
+    const moved = await trx('erasure_requests')
+      .where({ id: r.id, status: 'processing' })
+      .where((w) => (r.findCursor === null ? w.whereNull('find_cursor') : w.where('find_cursor', r.findCursor)))
+      .whereNull('found_at')
+      .update({ find_cursor: cursor, found_at: foundAt, matched_validations: trx.raw('matched_validations + ?', [validationIds.length]) });
+    if (Number(moved) !== 1) return;
+    for (let i = 0; i < validationIds.length; i += 500) {
+      await trx('erasure_request_items').insert(validationIds.slice(i, i + 500).map((id) => ({ request_id: r.id, validation_id: id })));
+    }
+  });
 }
 
 export async function pendingItems(db: Db, requestId: string, limit: number): Promise<string[]> {
@@ -107,7 +121,7 @@ export async function addCounts(db: Db | Trx, requestId: string, c: Partial<Eras
 }
 
 export async function completeRequest(trx: Trx, requestId: string, now: Date): Promise<ErasureRequest | undefined> {
-  const n = await trx('erasure_requests').where({ id: requestId, status: 'processing' }).update({ status: 'completed', completed_at: now });
+  const n = await trx('erasure_requests').where({ id: requestId, status: 'processing' }).update({ status: 'completed', completed_at: now, payee_indexes: null });
   if (Number(n) !== 1) return undefined;
   return fromRow(await trx('erasure_requests').where({ id: requestId }).first());
 }

@@ -89,7 +89,16 @@ export const KEPT_TEXT_COLUMNS: Record<string, Record<string, string>> = {
   tenant_settings: { tenant_id: 'id' },
   api_keys: { id: 'id', tenant_id: 'id', key_hash: 'hash of the key', display_prefix: 'key prefix', mode: 'enum' },
   retention_cursors: { tenant_id: 'id', table_name: 'table name', through_id: 'id' },
-  erasure_requests: { id: 'id', tenant_id: 'id', type: 'enum (the payee itself is never stored)', status: 'enum', actor: 'id', request_id: 'id' },
+  erasure_requests: {
+    id: 'id',
+    tenant_id: 'id',
+    type: 'enum (the payee itself is never stored)',
+    status: 'enum',
+    actor: 'id',
+    request_id: 'id',
+    payee_indexes: "the payee's keyed blind indexes (HMACs, as validations store them), only while the request runs: cleared when it completes",
+    find_cursor: 'id',
+  },
   erasure_request_items: { request_id: 'id', validation_id: 'id' },
   usage_counters: { tenant_id: 'id', rail: 'enum', partner: 'partner name', kind: 'enum' },
   tenant_quota: { tenant_id: 'id', month: 'YYYY-MM', reached_month: 'YYYY-MM' },
@@ -113,26 +122,10 @@ const EVENT_OBJECTS: Record<string, string> = { validation: 'validation', batch:
 
 /**
  * A purged event's body: the event's type and time, and which object it was about — nothing else.
- * Given the event's own `type` and `created_at` columns it never reads the payload (which is sealed
- * since decision 0039); otherwise it takes them from a payload in clear. The stub is written in clear:
- * it names ids only.
+ * Made from the event's own columns, never its payload (sealed since decision 0039, and personal in
+ * any case). The stub is written in clear: it names ids only.
  */
-export function purgedEventPayload(payload: string, objectId: string, livemode: boolean, now: Date, event?: { type: string; createdAt: Date }): string {
-  let type: unknown = null;
-  let timestamp: unknown = null;
-  let object: unknown = null;
-  if (event) {
-    ({ type } = event);
-    timestamp = event.createdAt.toISOString();
-    object = EVENT_OBJECTS[event.type.split('.')[0]!] ?? null;
-  } else {
-    try {
-      const parsed = JSON.parse(payload) as { type?: unknown; timestamp?: unknown; data?: { object?: unknown } };
-      ({ type, timestamp } = parsed);
-      object = parsed.data?.object ?? null;
-    } catch {
-      // Not JSON (sealed, or never written so): the stub still says what it was about.
-    }
-  }
-  return JSON.stringify({ type, timestamp, data: { id: objectId, object, livemode, purged_at: now.toISOString() } });
+export function purgedEventPayload(event: { objectId: string; livemode: boolean; type: string; createdAt: Date }, now: Date): string {
+  const object = EVENT_OBJECTS[event.type.split('.')[0]!] ?? null;
+  return JSON.stringify({ type: event.type, timestamp: event.createdAt.toISOString(), data: { id: event.objectId, object, livemode: event.livemode, purged_at: now.toISOString() } });
 }

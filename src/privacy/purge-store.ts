@@ -63,7 +63,7 @@ export async function purgeEventsOf(trx: Trx, tenantId: string, objectIds: reado
   const eventIds = events.map((e) => e.id);
   // One statement for the page: each event gets its own stub, made from its columns (the payload is sealed).
   const cases = events.map(() => 'WHEN ? THEN ?').join(' ');
-  const binds = events.flatMap((e) => [e.id, purgedEventPayload('', e.object_id, Boolean(e.livemode), now, { type: e.type, createdAt: e.created_at })]);
+  const binds = events.flatMap((e) => [e.id, purgedEventPayload({ objectId: e.object_id, livemode: Boolean(e.livemode), type: e.type, createdAt: e.created_at }, now)]);
   await trx.raw(`UPDATE webhook_events SET payload = CASE id ${cases} END, purged_at = ? WHERE id IN (${eventIds.map(() => '?').join(',')})`, [...binds, now, ...eventIds]);
   const deliveries: string[] = (await trx('webhook_deliveries').whereIn('event_id', eventIds).select('id')).map((d: { id: string }) => d.id);
   if (deliveries.length > 0) {
@@ -77,14 +77,32 @@ export async function purgeEventsOf(trx: Trx, tenantId: string, objectIds: reado
   return events.length;
 }
 
-/** Nulls one range of a batch's row references, in its own short statement (a million-row batch takes many). */
-export async function purgeBatchRowRange(db: Db | Trx, batchId: string, afterRow: number, throughRow: number): Promise<number> {
-  return db('batch_rows')
+/**
+ * Nulls one range of a batch's row references, in its own short statement (a million-row batch takes
+ * many); with `validationIds`, only the rows of those validations (erasure).
+ */
+export async function purgeBatchRowRange(db: Db | Trx, batchId: string, afterRow: number, throughRow: number, validationIds?: readonly string[]): Promise<number> {
+  const q = db('batch_rows')
     .where({ batch_id: batchId })
     .where('row_number', '>', afterRow)
     .where('row_number', '<=', throughRow)
-    .whereNotNull('reference_id')
-    .update({ reference_id: null });
+    .whereNotNull('reference_id');
+  if (validationIds) q.whereIn('validation_id', validationIds);
+  return q.update({ reference_id: null });
+}
+
+export const BATCH_ROW_RANGE = 2000;
+
+/**
+ * Nulls the references of the rows of `validationIds` in one batch, range by range outside any other
+ * transaction: batch_rows has no index on validation_id, and one statement over a large batch would
+ * lock all of it. Safe to repeat.
+ */
+export async function purgeBatchRowsOf(db: Db, batchId: string, validationIds: readonly string[]): Promise<void> {
+  const last = Number((await db('batch_rows').where({ batch_id: batchId }).max({ n: 'row_number' }).first())?.n ?? -1);
+  for (let after = -1; after < last; after += BATCH_ROW_RANGE) {
+    await purgeBatchRowRange(db, batchId, after, Math.min(last, after + BATCH_ROW_RANGE), validationIds);
+  }
 }
 
 /** Purges a final batch's own fields and stubs its events; its rows are purged range by range before. */

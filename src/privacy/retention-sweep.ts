@@ -10,8 +10,9 @@ import { withTransaction } from '../platform/db.js';
 import type { Logger } from '../platform/logger.js';
 import { appendAudit } from '../platform/audit-store.js';
 import { retentionBound } from './retention-policy.js';
-import { purgeBatch, purgeBatchRowRange, purgeValidations } from './purge-store.js';
+import { BATCH_ROW_RANGE, purgeBatch, purgeBatchRowRange, purgeValidations } from './purge-store.js';
 import { readCursor, writeCursor, type RetentionTable } from './retention-cursors.js';
+import type { PurgeTable } from './privacy-metrics.js';
 
 export interface RetentionSweepDeps {
   db: Db;
@@ -25,7 +26,7 @@ export interface RetentionSweepDeps {
   scanEveryMs: number;
   /** Fails unfinished validations through the worker's final step (batch counters, events); ids of one tenant. */
   failUnfinished(ids: readonly string[], code: string): Promise<void>;
-  onPurged?(table: 'validations' | 'batches' | 'batch_rows' | 'webhook_events', n: number): void;
+  onPurged?(table: PurgeTable, n: number): void;
   /** The clock retention is measured against (tests move it forward). */
   now?: () => Date;
 }
@@ -37,8 +38,6 @@ interface Scope {
   /** Counts purged in this pass, audited when the scope is done. */
   purged: { validations: number; batches: number; unfinishedFailed: number };
 }
-
-const BATCH_ROW_RANGE = 2000;
 
 export function createRetentionSweep(deps: RetentionSweepDeps) {
   const { db } = deps;
@@ -152,7 +151,15 @@ export function createRetentionSweep(deps: RetentionSweepDeps) {
       const s = queue[0]!;
       const started = Date.now();
       const now = deps.now?.() ?? new Date();
-      const more = (await validationsPage(s, now)) || (await batchStep(s, now, shouldStop));
+      let more: boolean;
+      try {
+        more = (await validationsPage(s, now)) || (await batchStep(s, now, shouldStop));
+      } catch (err) {
+        // One scope that keeps failing must not hold up every other tenant's retention: it is passed
+        // over in this pass (what it purged so far is audited) and tried again at the next scan.
+        deps.logger.warn({ err, tenantId: s.tenantId, livemode: s.livemode }, 'retention failed for a tenant; moving on to the next');
+        more = false;
+      }
       if (!more) {
         queue.shift();
         await finishScope(s);

@@ -82,6 +82,9 @@ export interface ProcessorDeps {
   usage: UsageMeter;
 }
 
+/** Concurrent final steps of `failMany` (connections it may hold at once). */
+const FAIL_MANY_AT_ONCE = 8;
+
 export function createValidationProcessor(deps: ProcessorDeps) {
   const { db, cipher, logger } = deps;
   const telemetry = deps.telemetry ?? NO_TELEMETRY;
@@ -204,7 +207,10 @@ export function createValidationProcessor(deps: ProcessorDeps) {
   return {
     /** Fails unfinished rows from outside a job (retention, erasure) through the same final step: batch counters and events stay exact. */
     failMany: async (ids: readonly string[], code: string): Promise<void> => {
-      await Promise.all(ids.map((id) => steps.fail(id, code, null)));
+      // A few at a time: each is a transaction of its own, and a page can hold hundreds.
+      for (let i = 0; i < ids.length; i += FAIL_MANY_AT_ONCE) {
+        await Promise.all(ids.slice(i, i + FAIL_MANY_AT_ONCE).map((id) => steps.fail(id, code, null)));
+      }
     },
     /** A MySQL error leaves without its statement or values: BullMQ logs and stores what is thrown. */
     process: (id: string, ctx: AttemptContext): Promise<ProcessOutcome> =>

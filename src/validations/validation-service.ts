@@ -1,5 +1,5 @@
 import type { Logger } from '../platform/logger.js';
-import type { Db } from '../platform/db.js';
+import { withTransaction, type Db } from '../platform/db.js';
 import type { FieldCipher } from '../platform/field-cipher.js';
 import type { IdempotencyStore, StoredResponse } from '../platform/idempotency.js';
 import type { AuthContext } from '../platform/http-context.js';
@@ -135,8 +135,8 @@ export function createValidationService(deps: ServiceDeps) {
    * After a `?wait=` request finished, a replay of its Idempotency-Key should return what the client
    * actually received (the final object), not the 202 stored at creation. Best effort.
    */
-  async function recordFinalResponse(scope: ModeScope, key: string, status: number, body: unknown): Promise<void> {
-    await idempotency.complete(db, scope, key, { status, body }).catch((err: unknown) => {
+  async function recordFinalResponse(scope: ModeScope, key: string, status: number, body: { id: string }): Promise<void> {
+    await storeFinalAnswer(db, idempotency, scope, key, { status, body }).catch((err: unknown) => {
       logger.warn({ err }, 'could not update the stored idempotent response');
     });
   }
@@ -145,3 +145,18 @@ export function createValidationService(deps: ServiceDeps) {
 }
 
 export type ValidationService = ReturnType<typeof createValidationService>;
+
+/**
+ * Stores a `?wait=` request's final answer as its key's replay, unless the validation was purged
+ * meanwhile (an erasure can run between the read of the answer and this write). The share lock on the
+ * validation waits for a purge in progress, whose own rewrite of the stored answer then stands.
+ * False when nothing was stored.
+ */
+export async function storeFinalAnswer(db: Db, idempotency: IdempotencyStore, scope: ModeScope, key: string, response: { status: number; body: { id: string } }): Promise<boolean> {
+  return withTransaction(db, async (trx) => {
+    const row = await trx('validations').where({ id: response.body.id, tenant_id: scope.tenantId }).forShare().first('purged_at');
+    if (!row || row.purged_at !== null) return false;
+    await idempotency.complete(trx, scope, key, response);
+    return true;
+  });
+}

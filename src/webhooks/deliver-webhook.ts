@@ -126,6 +126,10 @@ export function createWebhookDeliverer(deps: DeliverDeps) {
     const attemptNumber = d.attempts + 1;
     const outcome = await withTransactionThen(db, async (trx, defer) => {
       const now = new Date();
+      // A purge (retention, erasure) that ran while this attempt was in flight nulled the receivers'
+      // echoes: this one is not kept either. The share lock waits for a purge in progress.
+      const event = await trx('webhook_events').where({ id: d.eventId }).forShare().first('purged_at');
+      const purged = !event || event.purged_at !== null;
       await insertAttempt(trx, {
         deliveryId: d.id,
         attemptNumber,
@@ -134,7 +138,7 @@ export function createWebhookDeliverer(deps: DeliverDeps) {
         startedAt,
         latencyMs: r.latencyMs,
         statusCode: r.statusCode,
-        responseBody: r.body,
+        responseBody: purged ? null : r.body,
         error: r.error,
         errorMessage: r.errorMessage,
       });

@@ -5,13 +5,13 @@
 // and log line.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
 import type { Runtime } from '../../src/runtime.js';
 import { createTenantService } from '../../src/tenants/tenant-service.js';
 import { requestFingerprint } from '../../src/platform/idempotency.js';
 import { bankAccount, createTestContext, eventually, type TestContext } from '../helpers/test-stack.js';
+import { erasureClient, type V } from '../helpers/erasure-client.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
-import { findPersonalData } from '../helpers/personal-data-scan.js';
+import { findPersonalData, uniqueAccount, uniqueLetters } from '../helpers/personal-data-scan.js';
 
 const T = { timeout: 120_000 };
 let ctx: TestContext;
@@ -28,45 +28,7 @@ after(async () => {
   await ctx.close();
 });
 
-const letters = (n: number) => Array.from({ length: n }, () => String.fromCharCode(97 + randomInt(26))).join('');
-const account = (suffix = '7652') => `${randomInt(10_000_000, 99_999_999)}${suffix}`;
-type V = Record<string, any>;
-
-function client(apiKey: string) {
-  const http = ctx.http(rt);
-  const auth = { Authorization: `Bearer ${apiKey}` };
-  return {
-    http,
-    auth,
-    async create(body: Record<string, unknown>, idem?: string): Promise<V> {
-      const req = http.post('/v1/validations').set(auth);
-      if (idem) req.set('Idempotency-Key', idem);
-      const res = await req.send(body);
-      assert.equal(res.status, 202, JSON.stringify(res.body));
-      return res.body as V;
-    },
-    async final(id: string): Promise<V> {
-      return eventually(async () => {
-        const v = (await http.get(`/v1/validations/${id}`).set(auth)).body as V;
-        return v.status === 'completed' || v.status === 'failed' ? v : null;
-      }, `validation ${id} final`, 30_000);
-    },
-    async batchDone(id: string): Promise<void> {
-      await eventually(async () => (await http.get(`/v1/batches/${id}`).set(auth)).body.status === 'completed', `batch ${id}`, 30_000);
-    },
-    async erase(body: Record<string, unknown>): Promise<V> {
-      const res = await http.post('/v1/erasure-requests').set(auth).send(body);
-      assert.ok(res.status === 202 || res.status === 201, JSON.stringify(res.body));
-      return res.body as V;
-    },
-    async erased(id: string): Promise<V> {
-      return eventually(async () => {
-        const r = (await http.get(`/v1/erasure-requests/${id}`).set(auth)).body as V;
-        return r.status === 'completed' ? r : null;
-      }, `erasure ${id}`, 30_000);
-    },
-  };
-}
+const client = (apiKey: string) => erasureClient(ctx, rt, apiKey);
 
 describe('erasure requests', () => {
   it('find one payee across singles, batches, events and replays in both modes, and purge it there only', T, async () => {
@@ -77,20 +39,20 @@ describe('erasure requests', () => {
     const test = client(aTest.apiKey);
     const other = client(b.apiKey);
 
-    const acct = account();
-    const vpa = `${letters(9)}.erase@okaxis`;
-    const names = [`Qadir ${letters(7)}`, `Qadir ${letters(7)}`, `Qadir ${letters(7)}`];
-    const holder = `ZEBEDIAH ${letters(8).toUpperCase()}`;
-    const refs = [`ref-${letters(10)}`, `row-${letters(10)}`, `csv-${letters(10)}`];
-    const echoed = `echo ${letters(12)}`;
-    const keep = { acct: account('4411'), name: `Keepme ${letters(6)}` };
+    const acct = uniqueAccount();
+    const vpa = `${uniqueLetters(9)}.erase@okaxis`;
+    const names = [`Qadir ${uniqueLetters(7)}`, `Qadir ${uniqueLetters(7)}`, `Qadir ${uniqueLetters(7)}`];
+    const holder = `ZEBEDIAH ${uniqueLetters(8).toUpperCase()}`;
+    const refs = [`ref-${uniqueLetters(10)}`, `row-${uniqueLetters(10)}`, `csv-${uniqueLetters(10)}`];
+    const echoed = `echo ${uniqueLetters(12)}`;
+    const keep = { acct: uniqueAccount('4411'), name: `Keepme ${uniqueLetters(6)}` };
 
     const endpoint = await live.http.post('/v1/webhook-endpoints').set(live.auth).send({ url: receiver.url, events: ['validation.completed', 'validation.failed'] });
     assert.equal(endpoint.status, 201);
     receiver.setMode({ kind: 'status', status: 200, body: echoed });
     const sandbox = ctx.sim.provider('sandbox');
     sandbox.setFaults({ answerName: holder });
-    const idem = `erase-${letters(8)}`;
+    const idem = `erase-${uniqueLetters(8)}`;
     const s1 = await live.create(bankAccount(acct, { name: names[0], reference_id: refs[0], metadata: { note: names[0] } }), idem);
     const s2 = await live.create({ type: 'vpa', vpa, rail: 'UPI', name: names[1] });
     const t1 = await test.create(bankAccount(acct, { name: names[2] }));
@@ -117,8 +79,10 @@ describe('erasure requests', () => {
     // A test key erases only test data.
     const testOnly = await test.erase({ type: 'bank_account', bank_account: { account_number: acct, ifsc: 'hdfc0000001' } });
     assert.deepEqual(testOnly.modes, ['test']);
-    assert.equal(testOnly.counts.matched_validations, 1);
-    await test.erased(testOnly.id);
+    // The request is answered at once; the runner finds and purges.
+    assert.equal(testOnly.status, 'processing');
+    assert.equal(testOnly.counts.matched_validations, 0);
+    assert.equal((await test.erased(testOnly.id)).counts.matched_validations, 1);
     assert.ok((await rt.db('validations').where({ id: t1.id }).first()).purged_at);
     assert.equal((await rt.db('validations').where({ id: s1.id }).first()).purged_at, null, 'live data untouched by a test key');
     assert.equal((await test.http.get(`/v1/erasure-requests/${testOnly.id}`).set(live.auth)).status, 200, 'a live key reads a test request');
@@ -128,11 +92,15 @@ describe('erasure requests', () => {
     const byAccount = await live.erase({ type: 'bank_account', bank_account: { account_number: spaced, ifsc: 'HDFC0000001' } });
     assert.equal(byAccount.status, 'processing');
     assert.deepEqual(byAccount.modes, ['live', 'test']);
-    assert.equal(byAccount.counts.matched_validations, 3, 'the single, the JSON batch’s shared row and the CSV row (the test one is gone already)');
     const byVpa = await live.erase({ type: 'vpa', vpa: vpa.toUpperCase() });
     const done = await live.erased(byAccount.id);
+    // The single, the JSON batch’s shared row and the CSV row (the test one is gone already).
     assert.deepEqual(done.counts, { matched_validations: 3, purged_validations: 3, unfinished_failed: 0, batch_rows: 3, webhook_events: 1, idempotency_records: 1 });
     assert.equal((await live.erased(byVpa.id)).counts.purged_validations, 1);
+    // Counted by reason: 1 test row, 3 account rows and 1 VPA row, all by erasure.
+    const metrics = await rt.metrics.metrics();
+    assert.match(metrics, /payval_personal_data_purged_total\{table="validations",reason="erasure",role="all"\} 5\n/);
+    assert.match(metrics, /payval_personal_data_purged_total\{table="batch_rows",reason="erasure",role="all"\} 3\n/);
 
     // Purged where it was, untouched elsewhere.
     const aRows = (await rt.db('validations').where({ tenant_id: a.tenantId })) as V[];
@@ -168,17 +136,17 @@ describe('erasure requests', () => {
     assert.equal(bView.name, 'Other Tenant');
     assert.equal(bView.bank_account.masked_account_number, `XXXXXX${acct.slice(-4)}`);
 
-    // Asking again finds nothing: completed at once.
-    const again = await live.erase({ type: 'bank_account', bank_account: { account_number: acct, ifsc: 'HDFC0000001' } });
-    assert.equal(again.status, 'completed');
+    // Asking again finds nothing, and the request keeps no trace of the payee.
+    const again = await live.erased((await live.erase({ type: 'bank_account', bank_account: { account_number: acct, ifsc: 'HDFC0000001' } })).id);
     assert.equal(again.counts.matched_validations, 0);
+    assert.deepEqual((await rt.db('erasure_requests').where({ tenant_id: a.tenantId }).whereNotNull('payee_indexes').pluck('id')) as string[], []);
   });
 
   it('fails a validation still in progress before purging it; another tenant’s request is a 404', T, async () => {
     const a = await ctx.createTenant('Pending', { mode: 'live' });
     const b = await ctx.createTenant('Nosy', { mode: 'live' });
     const live = client(a.apiKey);
-    const acct = account();
+    const acct = uniqueAccount();
     ctx.sim.setLatency(60_000);
     try {
       const v = await live.create(bankAccount(acct, { name: 'Slow Payee' }));

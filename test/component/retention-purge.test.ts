@@ -5,7 +5,6 @@
 // moved forward past the cutoff, the one thing a test cannot wait for.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
 import type { Runtime } from '../../src/runtime.js';
 import { createRetentionSweep } from '../../src/privacy/retention-sweep.js';
 import { newId } from '../../src/platform/ids.js';
@@ -13,7 +12,7 @@ import { newValidationRow } from '../../src/validations/validation-store.js';
 import { openEventPayload } from '../../src/webhooks/webhook-payload.js';
 import { bankAccount, createTestContext, eventually, type TestContext } from '../helpers/test-stack.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
-import { findPersonalData } from '../helpers/personal-data-scan.js';
+import { findPersonalData, uniqueAccount, uniqueLetters } from '../helpers/personal-data-scan.js';
 
 const DAY = 86_400_000;
 const T = { timeout: 120_000 };
@@ -32,9 +31,7 @@ after(async () => {
   await ctx.close();
 });
 
-const letters = (n: number) => Array.from({ length: n }, () => String.fromCharCode(97 + randomInt(26))).join('');
-const uniqueName = () => `Qadir ${letters(7)}`;
-const account = (suffix = '7652') => `${randomInt(10_000_000, 99_999_999)}${suffix}`;
+const uniqueName = () => `Qadir ${uniqueLetters(7)}`;
 type V = Record<string, any>;
 
 async function liveTenant(name: string) {
@@ -82,15 +79,15 @@ describe('retention', () => {
     assert.equal((await b.http.get('/v1/settings').set(b.auth)).body.retention_days, 180, 'the service default');
 
     // What must disappear: every value below is unique to tenant A's old rows.
-    const oldHolder = `ZEBEDIAH ${letters(8).toUpperCase()}`;
-    const acct1 = account();
-    const acct2 = account('4411');
-    const vpa1 = `${letters(9)}.pay@okaxis`;
-    const vpa2 = `${letters(9)}.batch@okicici`;
+    const oldHolder = `ZEBEDIAH ${uniqueLetters(8).toUpperCase()}`;
+    const acct1 = uniqueAccount();
+    const acct2 = uniqueAccount('4411');
+    const vpa1 = `${uniqueLetters(9)}.pay@okaxis`;
+    const vpa2 = `${uniqueLetters(9)}.batch@okicici`;
     const names = [uniqueName(), uniqueName(), uniqueName(), uniqueName()];
-    const refs = [`ref-${letters(10)}`, `row-${letters(10)}`, `row-${letters(10)}`];
-    const meta = [`note ${letters(10)}`, `batchnote ${letters(10)}`];
-    const echoed = `echo ${letters(12)}`;
+    const refs = [`ref-${uniqueLetters(10)}`, `row-${uniqueLetters(10)}`, `row-${uniqueLetters(10)}`];
+    const meta = [`note ${uniqueLetters(10)}`, `batchnote ${uniqueLetters(10)}`];
+    const echoed = `echo ${uniqueLetters(12)}`;
 
     const endpoint = await a.http.post('/v1/webhook-endpoints').set(a.auth).send({ url: receiver.url, events: ['validation.completed', 'validation.failed', 'batch.completed'] });
     assert.equal(endpoint.status, 201);
@@ -115,11 +112,11 @@ describe('retention', () => {
     const bOld = await b.create(bankAccount(acct1, { name: 'Kept Name' }));
     await b.final(bOld.id);
     // An old row still unfinished (planted just before the sweep, below, as a worker would hold it).
-    const stuck = { id: newId('val'), vpa: `${letters(9)}.stuck@okaxis`, name: uniqueName() };
+    const stuck = { id: newId('val'), vpa: `${uniqueLetters(9)}.stuck@okaxis`, name: uniqueName() };
     await new Promise((r) => setTimeout(r, 5)); // ids carry milliseconds: the cutoff's own millisecond is after it
     const cutoff = Date.now();
     await new Promise((r) => setTimeout(r, 20));
-    const fresh = await a.create(bankAccount(account(), { name: 'Fresh Payee', reference_id: 'fresh-ref' }));
+    const fresh = await a.create(bankAccount(uniqueAccount(), { name: 'Fresh Payee', reference_id: 'fresh-ref' }));
 
     // From here on receivers answer without echoing anything (the echo above is what must be purged).
     receiver.setMode({ kind: 'ok' });

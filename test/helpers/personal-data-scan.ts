@@ -3,6 +3,7 @@
 // value under the test's prefix (BullMQ's job data and event streams included), and every log line.
 // Values are searched as written, in upper and lower case and JSON-escaped.
 
+import { randomInt } from 'node:crypto';
 import type { Db } from '../../src/platform/db.js';
 import type { TestContext } from './test-stack.js';
 
@@ -40,3 +41,8 @@ export async function findPersonalData(db: Db, ctx: Pick<TestContext, 'dumpRedis
   }
   return [...new Set(found)];
 }
+
+/** Random lower-case letters: a name or VPA no other test (or run) uses, so a scan's hit is this test's. */
+export const uniqueLetters = (n: number): string => Array.from({ length: n }, () => String.fromCharCode(97 + randomInt(26))).join('');
+/** A random 12-digit account number ending in `suffix`. */
+export const uniqueAccount = (suffix = '7652'): string => `${randomInt(10_000_000, 99_999_999)}${suffix}`;

@@ -16,7 +16,9 @@ export type ReceiverMode =
   | { kind: 'ok'; status?: number }
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'hang' }
-  | { kind: 'slow'; ms: number };
+  | { kind: 'slow'; ms: number }
+  /** Answers `body` with 200 only when `releaseHeld()` is called: an attempt kept in flight for as long as a test needs. */
+  | { kind: 'held'; body: string };
 
 /**
  * A real HTTP receiver on loopback that verifies every delivery with the public `standardwebhooks`
@@ -26,6 +28,7 @@ export async function startWebhookReceiver(secrets: string[] = []) {
   const received: ReceivedWebhook[] = [];
   let mode: ReceiverMode = { kind: 'ok' };
   const hanging = new Set<() => void>();
+  const held: Array<() => void> = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -54,6 +57,10 @@ export async function startWebhookReceiver(secrets: string[] = []) {
         res.on('close', () => hanging.delete(end));
         return;
       }
+      if (m.kind === 'held') {
+        held.push(() => res.writeHead(200, { 'content-type': 'text/plain' }).end(m.body));
+        return;
+      }
       if (m.kind === 'slow') {
         setTimeout(() => res.writeHead(200).end('ok'), m.ms);
         return;
@@ -79,7 +86,16 @@ export async function startWebhookReceiver(secrets: string[] = []) {
     byId(id: string) {
       return received.filter((r) => r.headers['webhook-id'] === id);
     },
+    /** Answers every request `held` mode kept waiting; how many it answered. */
+    releaseHeld(): number {
+      const n = held.length;
+      for (const answer of held.splice(0)) answer();
+      return n;
+    },
+    /** Requests `held` mode is keeping waiting now. */
+    heldCount: () => held.length,
     async close() {
+      for (const answer of held.splice(0)) answer();
       for (const end of hanging) end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

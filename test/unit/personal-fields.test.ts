@@ -58,10 +58,9 @@ describe('event payloads', () => {
   it('a purged event stub comes from the event columns, never the sealed payload', () => {
     const at = new Date('2026-12-01T10:00:00.123Z');
     const now = new Date('2027-06-01T00:00:00Z');
-    const stub = JSON.parse(purgedEventPayload('v1.k1.a.b.c', 'val_1', true, now, { type: 'validation.completed', createdAt: at }));
+    const stub = JSON.parse(purgedEventPayload({ objectId: 'val_1', livemode: true, type: 'validation.completed', createdAt: at }, now));
     assert.deepEqual(stub, { type: 'validation.completed', timestamp: at.toISOString(), data: { id: 'val_1', object: 'validation', livemode: true, purged_at: now.toISOString() } });
-    assert.equal(JSON.parse(purgedEventPayload('', 'bat_1', false, now, { type: 'batch.completed', createdAt: at })).data.object, 'batch');
-    // Without the columns, a body in clear still names its type.
-    assert.equal(JSON.parse(purgedEventPayload(JSON.stringify({ type: 'batch.completed', timestamp: 't', data: { object: 'batch' } }), 'bat_1', false, now)).type, 'batch.completed');
+    assert.equal(JSON.parse(purgedEventPayload({ objectId: 'bat_1', livemode: false, type: 'batch.completed', createdAt: at }, now)).data.object, 'batch');
+    assert.equal(JSON.parse(purgedEventPayload({ objectId: 'we_1', livemode: false, type: 'other.kind', createdAt: at }, now)).data.object, null);
   });
 });

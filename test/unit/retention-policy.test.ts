@@ -37,10 +37,8 @@ describe('purge plan', () => {
     for (const c of ['account_ciphertext', 'account_blind_index', 'vpa', 'expected_name', 'registered_name', 'metadata', 'reference_id']) assert.equal(v[c], null, c);
   });
 
-  it('stubs an event body down to its type, time and object', () => {
-    const payload = JSON.stringify({ type: 'validation.completed', timestamp: '2026-01-01T00:00:00.000Z', data: { id: 'val_X', object: 'validation', vpa: 'ravi@okaxis', name: 'Ravi', metadata: { a: 'b' } } });
-    const stub = JSON.parse(purgedEventPayload(payload, 'val_X', true, new Date('2026-06-01T00:00:00.000Z')));
+  it('stubs an event down to its type, time and object, from its columns alone', () => {
+    const stub = JSON.parse(purgedEventPayload({ objectId: 'val_X', livemode: true, type: 'validation.completed', createdAt: new Date('2026-01-01T00:00:00.000Z') }, new Date('2026-06-01T00:00:00.000Z')));
     assert.deepEqual(stub, { type: 'validation.completed', timestamp: '2026-01-01T00:00:00.000Z', data: { id: 'val_X', object: 'validation', livemode: true, purged_at: '2026-06-01T00:00:00.000Z' } });
-    assert.doesNotMatch(purgedEventPayload('not json ravi@okaxis', 'val_Y', false, new Date()), /ravi/);
   });
 });
