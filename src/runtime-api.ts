@@ -8,7 +8,6 @@ import { createValidationService } from './validations/validation-service.js';
 import { createCompletionListener, type CompletionListener } from './validations/completion-notifier.js';
 import { createWebhookService } from './webhooks/webhook-service.js';
 import { createErasureService } from './privacy/erasure-service.js';
-import { createBlindIndexer } from './platform/blind-index.js';
 import { createConsoleServices } from './console/console-services.js';
 import { createUsageService } from './usage/usage-service.js';
 import { createQuotaStatus } from './usage/quota-status.js';
@@ -39,8 +38,7 @@ export async function startApiRole(c: SharedClients): Promise<{ app: Express; co
     config, db, cipher, failFastRedis: rateLimitRedis, redis: c.producerRedis, batches,
     queues: [c.queue, c.sliceQueue, c.rowQueue, c.feedQueue, c.webhookQueue],
   });
-  const previousBlindIndex = config.crypto.previousBlindIndexKey ? createBlindIndexer(config.crypto.previousBlindIndexKey) : null;
-  const erasures = createErasureService({ db, blindIndex, previousBlindIndex });
+  const erasures = createErasureService({ db, cipher });
   const usage = createUsageService({ db, offsetMinutes: config.usage.offsetMinutes, quota });
   const app = buildApp({ config, logger, db, rateLimitRedis, healthRedis: c.producerRedis, validations, batches, webhooks, settings, erasures, usage, quota, metrics: c.metrics, console: consoleDeps });
   return { app, completions };

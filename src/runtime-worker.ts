@@ -25,6 +25,7 @@ import { startBatchFeedWorker, type BatchFeedWorker } from '../workers/batch-fee
 import { createRetentionSweep } from './privacy/retention-sweep.js';
 import { createErasureRunner } from './privacy/erasure-runner.js';
 import { createPurgeCounter } from './privacy/privacy-metrics.js';
+import { createBlindIndexer } from './platform/blind-index.js';
 import { createUsageMeter } from './usage/usage-meter.js';
 import { createUsageMetrics } from './usage/usage-metrics.js';
 import { createQuotaGate } from './usage/quota-gate.js';
@@ -141,6 +142,8 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
   let sweeper: ValidationSweeper | null = null;
   if (config.sweeper.enabled) {
     const purgeCounter = createPurgeCounter(c.metrics);
+    // Erasure looks a payee up under the blind-index key being replaced too, until the reindex is done.
+    const blindIndexers = [c.blindIndex, ...(config.crypto.previousBlindIndexKey ? [createBlindIndexer(config.crypto.previousBlindIndexKey)] : [])];
     const retention = createRetentionSweep({ db, logger, ...config.retention, failUnfinished: processor.failMany, onPurged: purgeCounter('retention') });
     sweeper = createValidationSweeper({
       db,
@@ -156,7 +159,7 @@ export async function startWorkerRole(c: SharedClients): Promise<WorkerRole> {
       maxWaiting: config.batches.feedMaxWaiting,
       batches: createBatchSweep({ db, redis: c.producerRedis, feedQueue: c.feedQueue, logger, abandonedAfterMs: config.batches.abandonedAfterMs, completion: batchCompletion }),
       tasks: [webhookSweepTask({ db, queue: c.webhookQueue, logger, overdueAfterMs: config.sweeper.stuckAfterMs, batchSize: config.sweeper.batchSize })],
-      leaderWork: [retention.run, createErasureRunner({ db, cipher, logger, pageSize: config.retention.pageSize, pauseMs: config.retention.pauseMs, failUnfinished: processor.failMany, onPurged: purgeCounter('erasure') }).run],
+      leaderWork: [retention.run, createErasureRunner({ db, cipher, logger, pageSize: config.retention.pageSize, pauseMs: config.retention.pauseMs, failUnfinished: processor.failMany, blindIndexers, onPurged: purgeCounter('erasure') }).run],
     });
     sweeper.start();
   }

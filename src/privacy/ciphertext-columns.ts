@@ -12,6 +12,7 @@ import { endpointSecretAad, tenantSecretAad } from '../webhooks/secret-ring.js';
 import { idempotencySecretAad } from '../webhooks/webhook-idempotency.js';
 import { idempotencyBodyAad } from '../platform/idempotency.js';
 import { totpAad } from '../users/session-service.js';
+import { erasurePayeeAad } from './erasure-store.js';
 import { wholeOrJsonField, wholeValue, type CiphertextCodec } from './ciphertext-codec.js';
 import type { StoredRow } from './lifecycle-step.js';
 
@@ -80,6 +81,12 @@ export const CIPHERTEXT_TABLES: readonly CiphertextTable[] = [
       { column: 'secret_ciphertext', aad: (r) => tenantSecretAad({ tenantId: str(r, 'tenant_id'), livemode: live(r) }) },
       { column: 'previous_secret_ciphertext', aad: (r) => tenantSecretAad({ tenantId: str(r, 'tenant_id'), livemode: live(r) }) },
     ],
+  },
+  {
+    // The payee of an erasure request still running (cleared when it completes).
+    table: 'erasure_requests',
+    key: ['id'],
+    fields: [{ column: 'payee_ciphertext', aad: (r) => erasurePayeeAad(str(r, 'id')) }],
   },
   {
     table: 'users',

@@ -1,22 +1,52 @@
 // The find of an erasure request, one bounded step at a time in the leader's runner: the payee's
 // single validations through the unique key (batch_id, account_blind_index) with batch_id NULL, a
 // page at a time; then the tenant's batches in id order, a chunk at a time, each looked up through the
-// same key. A batch still accepting rows stops the walk until its upload ends (or is failed by the
-// batch sweep): rows it has yet to insert could be the payee's. Purged rows have no index and never
-// match. The payee's indexes are those of the current blind-index key and, while a key change is under
-// way (BLIND_INDEX_PREVIOUS_KEY, before `payval keys reindex` finished), of the previous one.
+// same key. Only what existed when the request was made: singles and batches created before it (plus
+// a second for clocks), though a batch still accepting its upload then is waited for — the rows it has
+// yet to store were sent before the request. Purged rows have no index and never match. The payee's
+// indexes come from the runner at each step, under the keys it has then (a blind-index key change can
+// happen while a request runs).
 
 import type { Db } from '../platform/db.js';
+import { idAtTime } from '../platform/ids.js';
 import { recordFound, type ErasureRequest } from './erasure-store.js';
 
 const SINGLES_PAGE = 500;
 const BATCH_CHUNK = 100;
+/** Clocks of the processes that made the ids may differ a little from the one that made the request. */
+const CLOCK_MARGIN_MS = 1000;
 
 export type FindStep = 'more' | 'wait' | 'found';
 
 const modesOf = (r: ErasureRequest): boolean[] => (r.livemode ? [true, false] : [false]);
+const bound = (prefix: string, r: ErasureRequest): string => idAtTime(prefix, new Date(r.createdAt.getTime() + CLOCK_MARGIN_MS));
+const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The next batches of the tenant after `afterId`, both modes merged in id order, through the (tenant, mode, id) index. */
+/**
+ * The next single validations of the payee after `afterId`: one ordered range of the unique key per
+ * index (so the plan never falls back to a scan of the tenant), merged, the first SINGLES_PAGE of them.
+ */
+async function nextSingles(db: Db, r: ErasureRequest, indexes: readonly string[], afterId: string): Promise<string[]> {
+  const perIndex = await Promise.all(
+    indexes.map(
+      (index) =>
+        db
+          .from(db.raw('?? FORCE INDEX (??)', ['validations', 'validations_batch_payee_uq']))
+          .whereNull('batch_id')
+          .where('account_blind_index', index)
+          .where('id', '>', afterId)
+          .where('id', '<', bound('val', r))
+          .where({ tenant_id: r.tenantId })
+          .whereIn('livemode', modesOf(r))
+          .orderBy('id')
+          .limit(SINGLES_PAGE)
+          .pluck('id') as Promise<string[]>,
+    ),
+  );
+  return [...new Set(perIndex.flat())].sort(byId).slice(0, SINGLES_PAGE);
+}
+
+/** The next batches of the tenant after `afterId` made before the request, both modes merged in id order, through the (tenant, mode, id) index. */
 async function nextBatches(db: Db, r: ErasureRequest, afterId: string): Promise<Array<{ id: string; status: string }>> {
   const perMode = await Promise.all(
     modesOf(r).map((livemode) =>
@@ -24,6 +54,7 @@ async function nextBatches(db: Db, r: ErasureRequest, afterId: string): Promise<
         .from(db.raw('?? FORCE INDEX (??)', ['batches', 'batches_scope_id_idx']))
         .where({ tenant_id: r.tenantId, livemode })
         .where('id', '>', afterId)
+        .where('id', '<', bound('bat', r))
         .orderBy('id')
         .limit(BATCH_CHUNK)
         .select('id', 'status'),
@@ -31,24 +62,18 @@ async function nextBatches(db: Db, r: ErasureRequest, afterId: string): Promise<
   );
   return perMode
     .flat()
-    .sort((a, b) => (a.id < b.id ? -1 : 1))
+    .sort((a, b) => byId(a.id, b.id))
     .slice(0, BATCH_CHUNK);
 }
 
-/** One step of `r`'s find: `more` when it moved on, `wait` when a batch still accepting rows holds it, `found` when done. */
-export async function findStep(db: Db, r: ErasureRequest, now = new Date()): Promise<FindStep> {
-  const indexes = r.payeeIndexes ?? [];
+/**
+ * One step of `r`'s find for the payee's blind `indexes`: `more` when it moved on, `wait` when a batch
+ * still accepting its upload holds it, `found` when done.
+ */
+export async function findStep(db: Db, r: ErasureRequest, indexes: readonly string[], now = new Date()): Promise<FindStep> {
   const cursor = r.findCursor ?? 's:';
   if (cursor.startsWith('s:')) {
-    const ids: string[] = await db('validations')
-      .whereNull('batch_id')
-      .whereIn('account_blind_index', indexes)
-      .where({ tenant_id: r.tenantId })
-      .whereIn('livemode', modesOf(r))
-      .where('id', '>', cursor.slice(2))
-      .orderBy('id')
-      .limit(SINGLES_PAGE)
-      .pluck('id');
+    const ids = await nextSingles(db, r, indexes, cursor.slice(2));
     await recordFound(db, r, ids, ids.length < SINGLES_PAGE ? 'b:' : `s:${ids.at(-1)}`, null);
     return 'more';
   }

@@ -18,7 +18,8 @@ import { toValidationView } from '../validations/validation-view.js';
 import { purgeBatchRowsOf, purgeValidations } from './purge-store.js';
 import { findStep } from './erasure-find.js';
 import type { PurgeTable } from './privacy-metrics.js';
-import { addCounts, completeRequest, markItemsDone, pendingItems, processingRequests, readRequest, type ErasureRequest } from './erasure-store.js';
+import { addCounts, completeRequest, erasurePayeeAad, markItemsDone, pendingItems, processingRequests, readRequest, type ErasureRequest } from './erasure-store.js';
+import { payeeBlindIndex, type BlindIndexer, type IndexedPayee } from '../validations/new-validation.js';
 
 /** Steps one request takes in a turn before the next request's turn. */
 const STEPS_PER_TURN = 50;
@@ -33,6 +34,11 @@ export interface ErasureRunnerDeps {
   pageSize: number;
   pauseMs: number;
   failUnfinished(ids: readonly string[], code: string): Promise<void>;
+  /**
+   * The blind indexers a payee is looked up with: BLIND_INDEX_KEY's and, during a key change,
+   * BLIND_INDEX_PREVIOUS_KEY's (rows `payval keys reindex` has not reached yet are under it).
+   */
+  blindIndexers: readonly BlindIndexer[];
   onPurged?(table: PurgeTable, n: number): void;
 }
 
@@ -59,20 +65,30 @@ async function rewriteIdempotentAnswers(trx: Trx, cipher: FieldCipher, tenantId:
 export function createErasureRunner(deps: ErasureRunnerDeps) {
   const { db } = deps;
 
-  /** One page of a request's items; false when nothing is left to do for it now. */
-  async function page(r: ErasureRequest): Promise<boolean> {
+  const rest = (startedAt: number) => sleep(Math.max(deps.pauseMs, Date.now() - startedAt));
+
+  /** The payee's blind indexes under the keys this process has now. */
+  function indexesOf(r: ErasureRequest): string[] {
+    const payee = JSON.parse(deps.cipher.decrypt(r.payeeCiphertext!, erasurePayeeAad(r.id))) as IndexedPayee;
+    return [...new Set(deps.blindIndexers.map((ix) => payeeBlindIndex(ix, r.tenantId, payee)))];
+  }
+
+  /** One page of a request's items; false when nothing is left to do for it now (or `shouldStop`). */
+  async function page(r: ErasureRequest, shouldStop: () => boolean): Promise<boolean> {
     const ids = await pendingItems(db, r.id, deps.pageSize);
     if (ids.length === 0) return false;
     const unfinished: string[] = await db('validations').whereIn('id', ids).whereIn('status', ['queued', 'processing']).pluck('id');
     if (unfinished.length > 0) await deps.failUnfinished(unfinished, 'validation.erased');
     const rows: Array<{ id: string; status: string; batch_id: string | null; batch_row_count: number }> = await db('validations')
       .whereIn('id', ids)
-      .whereNull('purged_at')
       .select('id', 'status', 'batch_id', 'batch_row_count');
-    // The rows' own references first, outside the purge transaction (a crash in between only repeats this).
+    // The rows' own references first, outside the purge transaction (a crash in between only repeats
+    // this), also of rows retention purged meanwhile.
     const byBatch = new Map<string, string[]>();
     for (const v of rows.filter((b) => b.batch_id && isFinal(b.status))) byBatch.set(v.batch_id!, [...(byBatch.get(v.batch_id!) ?? []), v.id]);
-    for (const [batchId, vids] of byBatch) await purgeBatchRowsOf(db, batchId, vids);
+    for (const [batchId, vids] of byBatch) {
+      if (!(await purgeBatchRowsOf(db, batchId, vids, { rest, shouldStop }))) return false;
+    }
     const now = new Date();
     const outcome = await withTransaction(db, async (trx) => {
       const result = await purgeValidations(trx, r.tenantId, ids, now);
@@ -93,15 +109,16 @@ export function createErasureRunner(deps: ErasureRunnerDeps) {
   }
 
   /** One step of a request: `more` when it moved on, `idle` when it must wait, `done` when it completed. */
-  async function step(id: string): Promise<'more' | 'idle' | 'done'> {
+  async function step(id: string, shouldStop: () => boolean): Promise<'more' | 'idle' | 'done'> {
     const r = await readRequest(db, id);
     if (!r || r.status !== 'processing') return 'done';
-    if (r.payeeIndexes && !r.foundAt) {
-      const found = await findStep(db, r);
-      return found === 'wait' ? 'idle' : 'more';
+    if (r.payeeCiphertext && !r.foundAt) {
+      if ((await findStep(db, r, indexesOf(r))) !== 'wait') return 'more';
+      // Waiting for an upload to end: what was found so far is purged meanwhile.
+      return (await page(r, shouldStop)) ? 'more' : 'idle';
     }
-    if (await page(r)) return 'more';
-    if ((await pendingItems(db, r.id, 1)).length > 0) return 'idle';
+    if (await page(r, shouldStop)) return 'more';
+    if (shouldStop() || (await pendingItems(db, r.id, 1)).length > 0) return 'idle';
     await finish(r);
     return 'done';
   }
@@ -134,8 +151,8 @@ export function createErasureRunner(deps: ErasureRunnerDeps) {
   async function turn(r: ErasureRequest, shouldStop: () => boolean): Promise<void> {
     for (let n = 0; n < STEPS_PER_TURN && !shouldStop(); n++) {
       const started = Date.now();
-      if ((await step(r.id)) !== 'more') return;
-      await sleep(Math.max(deps.pauseMs, Date.now() - started));
+      if ((await step(r.id, shouldStop)) !== 'more') return;
+      await rest(started);
     }
   }
 

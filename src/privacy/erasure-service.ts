@@ -1,7 +1,7 @@
-// POST /v1/erasure-requests: records the request with the payee's blind indexes — never the payee —
-// and leaves the rest to the leader's runner (erasure-runner.ts), which finds every validation of the
-// payee in the tenant (singles and batch rows; their webhook events and idempotent answers follow from
-// them) a bounded step at a time and purges them. The request's own work is a constant.
+// POST /v1/erasure-requests: records the request — the payee under the field cipher, cleared when the
+// request completes — and leaves the rest to the leader's runner (erasure-runner.ts), which finds every
+// validation of the payee in the tenant (singles and batch rows; their webhook events and idempotent
+// answers follow from them) a bounded step at a time and purges them. The request's own work is a constant.
 // A live key erases both modes' data (test data can hold real payees); a test key only test data, so
 // a key that lives in a developer's laptop cannot destroy live payout records.
 
@@ -13,8 +13,9 @@ import type { ModeScope } from '../platform/mode-scope.js';
 import { isValidAccountNumber, normalizeAccountNumber } from '../bank-data/account-number.js';
 import { isIfscFormat } from '../bank-data/ifsc-directory.js';
 import { isValidVpa, normalizeVpa } from '../bank-data/vpa.js';
-import { payeeBlindIndex, type BlindIndexer, type IndexedPayee } from '../validations/new-validation.js';
-import { findErasureRequest, insertErasureRequest, type ErasureRequest } from './erasure-store.js';
+import type { IndexedPayee } from '../validations/new-validation.js';
+import type { FieldCipher } from '../platform/field-cipher.js';
+import { erasurePayeeAad, findErasureRequest, insertErasureRequest, type ErasureRequest } from './erasure-store.js';
 
 export interface ErasureBody {
   type: 'bank_account' | 'vpa';
@@ -44,20 +45,15 @@ export function erasurePayee(body: ErasureBody): IndexedPayee {
   return { type: 'bank_account', accountNumber, ifsc };
 }
 
-/**
- * `previousBlindIndex`: the indexer of BLIND_INDEX_PREVIOUS_KEY while a blind-index key change is under
- * way: rows `payval keys reindex` has not reached yet are still stored under it.
- */
-export function createErasureService(deps: { db: Db; blindIndex: BlindIndexer; previousBlindIndex?: BlindIndexer | null }) {
+export function createErasureService(deps: { db: Db; cipher: FieldCipher }) {
   const { db } = deps;
-  const indexers = [deps.blindIndex, ...(deps.previousBlindIndex ? [deps.previousBlindIndex] : [])];
 
   async function create(scope: ModeScope, actor: string, body: ErasureBody, requestId: string | null): Promise<ErasureRequest> {
     const payee = erasurePayee(body);
-    const payeeIndexes = [...new Set(indexers.map((ix) => payeeBlindIndex(ix, scope.tenantId, payee)))];
+    const id = newId('ers');
     const now = new Date();
     const request: ErasureRequest = {
-      id: newId('ers'),
+      id,
       tenantId: scope.tenantId,
       livemode: scope.livemode,
       type: payee.type,
@@ -70,7 +66,7 @@ export function createErasureService(deps: { db: Db; blindIndex: BlindIndexer; p
       idempotencyRecords: 0,
       createdAt: now,
       completedAt: null,
-      payeeIndexes,
+      payeeCiphertext: deps.cipher.encrypt(JSON.stringify(payee), erasurePayeeAad(id)),
       findCursor: null,
       foundAt: null,
     };

@@ -1,5 +1,5 @@
-// erasure_requests and their items. A request stores ids and counts; the payee's blind indexes only
-// while it is being found (cleared on completion), so the payee exists nowhere once it is done.
+// erasure_requests and their items. A request stores ids and counts; the payee, under the field cipher,
+// only while it runs (cleared on completion), so the payee exists nowhere once it is done.
 
 import type { Db, Trx } from '../platform/db.js';
 
@@ -17,12 +17,15 @@ export interface ErasureRequest {
   idempotencyRecords: number;
   createdAt: Date;
   completedAt: Date | null;
-  /** The payee's blind indexes while the request still has to find its validations; null once done (or found at creation, before the runner searched). */
-  payeeIndexes: string[] | null;
+  /** The payee under the field cipher while the request runs; null once done (and on requests whose validations were found at creation). */
+  payeeCiphertext: string | null;
   /** How far the find got: `s:<validation id>` among single validations, then `b:<batch id>` among batches. */
   findCursor: string | null;
   foundAt: Date | null;
 }
+
+/** AAD of a request's sealed payee: it opens only as that request's. */
+export const erasurePayeeAad = (requestId: string): string => `erasure_requests.payee:${requestId}`;
 
 const fromRow = (r: Record<string, any>): ErasureRequest => ({
   id: r.id,
@@ -38,7 +41,7 @@ const fromRow = (r: Record<string, any>): ErasureRequest => ({
   idempotencyRecords: Number(r.idempotency_records),
   createdAt: r.created_at,
   completedAt: r.completed_at ?? null,
-  payeeIndexes: r.payee_indexes ? String(r.payee_indexes).split(',') : null,
+  payeeCiphertext: r.payee_ciphertext ?? null,
   findCursor: r.find_cursor ?? null,
   foundAt: r.found_at ?? null,
 });
@@ -53,7 +56,7 @@ export async function insertErasureRequest(trx: Trx, r: ErasureRequest & { actor
     actor: r.actor,
     request_id: r.requestId,
     matched_validations: r.matchedValidations,
-    payee_indexes: r.payeeIndexes ? r.payeeIndexes.join(',') : null,
+    payee_ciphertext: r.payeeCiphertext,
     find_cursor: r.findCursor,
     created_at: r.createdAt,
     completed_at: r.completedAt,
@@ -121,7 +124,7 @@ export async function addCounts(db: Db | Trx, requestId: string, c: Partial<Eras
 }
 
 export async function completeRequest(trx: Trx, requestId: string, now: Date): Promise<ErasureRequest | undefined> {
-  const n = await trx('erasure_requests').where({ id: requestId, status: 'processing' }).update({ status: 'completed', completed_at: now, payee_indexes: null });
+  const n = await trx('erasure_requests').where({ id: requestId, status: 'processing' }).update({ status: 'completed', completed_at: now, payee_ciphertext: null });
   if (Number(n) !== 1) return undefined;
   return fromRow(await trx('erasure_requests').where({ id: requestId }).first());
 }

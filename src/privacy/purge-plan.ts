@@ -96,7 +96,7 @@ export const KEPT_TEXT_COLUMNS: Record<string, Record<string, string>> = {
     status: 'enum',
     actor: 'id',
     request_id: 'id',
-    payee_indexes: "the payee's keyed blind indexes (HMACs, as validations store them), only while the request runs: cleared when it completes",
+    payee_ciphertext: 'the payee under the field cipher, only while the request runs: cleared when it completes',
     find_cursor: 'id',
   },
   erasure_request_items: { request_id: 'id', validation_id: 'id' },

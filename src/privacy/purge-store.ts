@@ -96,13 +96,23 @@ export const BATCH_ROW_RANGE = 2000;
 /**
  * Nulls the references of the rows of `validationIds` in one batch, range by range outside any other
  * transaction: batch_rows has no index on validation_id, and one statement over a large batch would
- * lock all of it. Safe to repeat.
+ * lock all of it. `rest` runs after each range (a million-row batch takes 500); false when `shouldStop`
+ * ended it early. Safe to repeat.
  */
-export async function purgeBatchRowsOf(db: Db, batchId: string, validationIds: readonly string[]): Promise<void> {
+export async function purgeBatchRowsOf(
+  db: Db,
+  batchId: string,
+  validationIds: readonly string[],
+  o: { rest?: (startedAt: number) => Promise<void>; shouldStop?: () => boolean } = {},
+): Promise<boolean> {
   const last = Number((await db('batch_rows').where({ batch_id: batchId }).max({ n: 'row_number' }).first())?.n ?? -1);
   for (let after = -1; after < last; after += BATCH_ROW_RANGE) {
+    if (o.shouldStop?.()) return false;
+    const started = Date.now();
     await purgeBatchRowRange(db, batchId, after, Math.min(last, after + BATCH_ROW_RANGE), validationIds);
+    await o.rest?.(started);
   }
+  return true;
 }
 
 /** Purges a final batch's own fields and stubs its events; its rows are purged range by range before. */

@@ -68,7 +68,7 @@ async function appWith(opts: { queueRedisUrl?: string; limiterRedisUrl?: string;
   const validations = createValidationService({ ...shared, queue, completions: null, checkWebhookUrl: webhooks.checkOneOffUrl, settings });
   const batches = createBatchService({ ...shared, feedQueue, maxRows: config.batches.maxRows, settings });
   const console = createConsoleServices({ config, db, cipher: shared.cipher, failFastRedis: limiterRedis, redis: limiterRedis, batches, queues: [queue, webhookQueue] });
-  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches, webhooks, settings, erasures: createErasureService({ db, blindIndex: createBlindIndexer(config.crypto.blindIndexKey) }), metrics: createMetricsRegistry('api'), console });
+  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches, webhooks, settings, erasures: createErasureService({ db, cipher }), metrics: createMetricsRegistry('api'), console });
   return {
     http: supertest(app),
     async close() {

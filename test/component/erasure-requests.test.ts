@@ -139,7 +139,7 @@ describe('erasure requests', () => {
     // Asking again finds nothing, and the request keeps no trace of the payee.
     const again = await live.erased((await live.erase({ type: 'bank_account', bank_account: { account_number: acct, ifsc: 'HDFC0000001' } })).id);
     assert.equal(again.counts.matched_validations, 0);
-    assert.deepEqual((await rt.db('erasure_requests').where({ tenant_id: a.tenantId }).whereNotNull('payee_indexes').pluck('id')) as string[], []);
+    assert.deepEqual((await rt.db('erasure_requests').where({ tenant_id: a.tenantId }).whereNotNull('payee_ciphertext').pluck('id')) as string[], []);
   });
 
   it('fails a validation still in progress before purging it; another tenant’s request is a 404', T, async () => {

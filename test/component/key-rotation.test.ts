@@ -147,6 +147,9 @@ describe('payval keys rotate', () => {
     // Queued under k1 and left without a job: nothing works on it until the runtime without k1 starts.
     const queuedOnly = await ctx.start({ ...ONLY_K1, ROLE: 'api' });
     pendingId = await single(queuedOnly, {}, `${randomInt(10_000_000, 99_999_999)}3333`);
+    // An erasure request still running holds its payee sealed; no leader runs it until after the rotation.
+    const erasure = await ctx.http(queuedOnly).post('/v1/erasure-requests').set(auth()).send({ type: 'vpa', vpa: 'nobody.rotating@okaxis' });
+    assert.equal(erasure.status, 202, JSON.stringify(erasure.body));
     await queuedOnly.stop();
     await ctx.flushRedis();
 
