@@ -2,8 +2,9 @@
 // single validations through the unique key (batch_id, account_blind_index) with batch_id NULL, a
 // page at a time; then the tenant's batches in id order, a chunk at a time, each looked up through the
 // same key. Only what existed when the request was made: singles and batches created before it (plus
-// a second for clocks), though a batch still accepting its upload then is waited for — the rows it has
-// yet to store were sent before the request. Purged rows have no index and never match. The payee's
+// a second for clocks; the find starts a few seconds after the request, once anything made before it
+// has committed), though a batch still accepting its upload then is waited for — the rows it has yet
+// to store were sent before the request. Purged rows have no index and never match. The payee's
 // indexes come from the runner at each step, under the keys it has then (a blind-index key change can
 // happen while a request runs).
 
@@ -21,29 +22,24 @@ export type FindStep = 'more' | 'wait' | 'found';
 const modesOf = (r: ErasureRequest): boolean[] => (r.livemode ? [true, false] : [false]);
 const bound = (prefix: string, r: ErasureRequest): string => idAtTime(prefix, new Date(r.createdAt.getTime() + CLOCK_MARGIN_MS));
 const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** How long after the request the find starts: a single whose id was made before it may still be committing. */
+export const SETTLE_MS = 5000;
 
 /**
  * The next single validations of the payee after `afterId`: one ordered range of the unique key per
  * index (so the plan never falls back to a scan of the tenant), merged, the first SINGLES_PAGE of them.
+ * One statement, so one snapshot: a row `payval keys reindex` moves from one index to the other
+ * meanwhile is seen under exactly one of them.
  */
 async function nextSingles(db: Db, r: ErasureRequest, indexes: readonly string[], afterId: string): Promise<string[]> {
-  const perIndex = await Promise.all(
-    indexes.map(
-      (index) =>
-        db
-          .from(db.raw('?? FORCE INDEX (??)', ['validations', 'validations_batch_payee_uq']))
-          .whereNull('batch_id')
-          .where('account_blind_index', index)
-          .where('id', '>', afterId)
-          .where('id', '<', bound('val', r))
-          .where({ tenant_id: r.tenantId })
-          .whereIn('livemode', modesOf(r))
-          .orderBy('id')
-          .limit(SINGLES_PAGE)
-          .pluck('id') as Promise<string[]>,
-    ),
-  );
-  return [...new Set(perIndex.flat())].sort(byId).slice(0, SINGLES_PAGE);
+  const modes = modesOf(r);
+  const range = `(SELECT id FROM validations FORCE INDEX (validations_batch_payee_uq)
+    WHERE batch_id IS NULL AND account_blind_index = ? AND id > ? AND id < ? AND tenant_id = ? AND livemode IN (${modes.map(() => '?').join(', ')})
+    ORDER BY id LIMIT ${SINGLES_PAGE})`;
+  const sql = `${indexes.map(() => range).join(' UNION ALL ')} ORDER BY id LIMIT ${SINGLES_PAGE}`;
+  const binds = indexes.flatMap((index) => [index, afterId, bound('val', r), r.tenantId, ...modes]);
+  const [rows] = (await db.raw(sql, binds)) as [Array<{ id: string }>];
+  return rows.map((row) => row.id);
 }
 
 /** The next batches of the tenant after `afterId` made before the request, both modes merged in id order, through the (tenant, mode, id) index. */
@@ -70,7 +66,8 @@ async function nextBatches(db: Db, r: ErasureRequest, afterId: string): Promise<
  * One step of `r`'s find for the payee's blind `indexes`: `more` when it moved on, `wait` when a batch
  * still accepting its upload holds it, `found` when done.
  */
-export async function findStep(db: Db, r: ErasureRequest, indexes: readonly string[], now = new Date()): Promise<FindStep> {
+export async function findStep(db: Db, r: ErasureRequest, indexes: readonly string[], now = new Date(), settleMs = SETTLE_MS): Promise<FindStep> {
+  if (now.getTime() < r.createdAt.getTime() + settleMs) return 'wait';
   const cursor = r.findCursor ?? 's:';
   if (cursor.startsWith('s:')) {
     const ids = await nextSingles(db, r, indexes, cursor.slice(2));

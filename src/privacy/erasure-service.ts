@@ -57,7 +57,7 @@ export function createErasureService(deps: { db: Db; cipher: FieldCipher }) {
       tenantId: scope.tenantId,
       livemode: scope.livemode,
       type: payee.type,
-      status: 'processing',
+      status: 'finding',
       matchedValidations: 0,
       purgedValidations: 0,
       unfinishedFailed: 0,
@@ -104,7 +104,8 @@ export function toErasureView(r: ErasureRequest) {
     object: 'erasure_request' as const,
     livemode: r.livemode,
     type: r.type,
-    status: r.status,
+    // `finding` is a phase of `processing` to the client.
+    status: r.status === 'completed' ? ('completed' as const) : ('processing' as const),
     modes: r.livemode ? ['live', 'test'] : ['test'],
     counts: {
       matched_validations: r.matchedValidations,

@@ -1,5 +1,8 @@
 // erasure_requests and their items. A request stores ids and counts; the payee, under the field cipher,
-// only while it runs (cleared on completion), so the payee exists nowhere once it is done.
+// only while its validations are being found (cleared when the find ends), so the payee exists nowhere
+// once the request is past that. Statuses: `finding` → `processing` → `completed`; the API shows
+// `finding` as `processing`. Workers of the release before ran only `processing` requests, whose
+// validations were found at creation: a rolling upgrade leaves `finding` ones to the new leader.
 
 import type { Db, Trx } from '../platform/db.js';
 
@@ -8,7 +11,7 @@ export interface ErasureRequest {
   tenantId: string;
   livemode: boolean;
   type: 'bank_account' | 'vpa';
-  status: 'processing' | 'completed';
+  status: 'finding' | 'processing' | 'completed';
   matchedValidations: number;
   purgedValidations: number;
   unfinishedFailed: number;
@@ -17,7 +20,7 @@ export interface ErasureRequest {
   idempotencyRecords: number;
   createdAt: Date;
   completedAt: Date | null;
-  /** The payee under the field cipher while the request runs; null once done (and on requests whose validations were found at creation). */
+  /** The payee under the field cipher while the request is `finding`; null after. */
   payeeCiphertext: string | null;
   /** How far the find got: `s:<validation id>` among single validations, then `b:<batch id>` among batches. */
   findCursor: string | null;
@@ -70,8 +73,8 @@ export async function findErasureRequest(db: Db, tenantId: string, id: string): 
 }
 
 /** Open requests after `afterId` in id order: the runner walks them round-robin, so one that keeps failing delays nobody. */
-export async function processingRequests(db: Db, afterId: string, limit: number): Promise<ErasureRequest[]> {
-  return (await db('erasure_requests').where({ status: 'processing' }).where('id', '>', afterId).orderBy('id').limit(limit)).map(fromRow);
+export async function openRequests(db: Db, afterId: string, limit: number): Promise<ErasureRequest[]> {
+  return (await db('erasure_requests').whereIn('status', ['finding', 'processing']).where('id', '>', afterId).orderBy('id').limit(limit)).map(fromRow);
 }
 
 export async function readRequest(db: Db, id: string): Promise<ErasureRequest | undefined> {
@@ -81,15 +84,19 @@ export async function readRequest(db: Db, id: string): Promise<ErasureRequest | 
 
 /**
  * Records one step of the find: the validations it found become items, and the cursor moves on, in
- * one transaction; the cursor guard makes a repeated step (two runners, a retry) a no-op.
+ * one transaction; the cursor guard makes a repeated step (two runners, a retry) a no-op. With
+ * `foundAt` the find is over: the request becomes `processing` and its payee is cleared.
  */
 export async function recordFound(db: Db, r: ErasureRequest, validationIds: readonly string[], cursor: string | null, foundAt: Date | null): Promise<void> {
   await db.transaction(async (trx) => {
     const moved = await trx('erasure_requests')
-      .where({ id: r.id, status: 'processing' })
+      .where({ id: r.id, status: 'finding' })
       .where((w) => (r.findCursor === null ? w.whereNull('find_cursor') : w.where('find_cursor', r.findCursor)))
-      .whereNull('found_at')
-      .update({ find_cursor: cursor, found_at: foundAt, matched_validations: trx.raw('matched_validations + ?', [validationIds.length]) });
+      .update({
+        find_cursor: cursor,
+        matched_validations: trx.raw('matched_validations + ?', [validationIds.length]),
+        ...(foundAt ? { found_at: foundAt, status: 'processing', payee_ciphertext: null } : {}),
+      });
     if (Number(moved) !== 1) return;
     for (let i = 0; i < validationIds.length; i += 500) {
       await trx('erasure_request_items').insert(validationIds.slice(i, i + 500).map((id) => ({ request_id: r.id, validation_id: id })));

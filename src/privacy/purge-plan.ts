@@ -92,11 +92,11 @@ export const KEPT_TEXT_COLUMNS: Record<string, Record<string, string>> = {
   erasure_requests: {
     id: 'id',
     tenant_id: 'id',
-    type: 'enum (the payee itself is never stored)',
+    type: 'enum',
     status: 'enum',
     actor: 'id',
     request_id: 'id',
-    payee_ciphertext: 'the payee under the field cipher, only while the request runs: cleared when it completes',
+    payee_ciphertext: "the payee under the field cipher, only while the request is finding its validations (seconds): cleared when the find ends",
     find_cursor: 'id',
   },
   erasure_request_items: { request_id: 'id', validation_id: 'id' },

@@ -37,7 +37,12 @@ interface Scope {
   days: number;
   /** Counts purged in this pass, audited when the scope is done. */
   purged: { validations: number; batches: number; unfinishedFailed: number };
+  /** Failed steps in this pass. */
+  failures: number;
 }
+
+/** Failed steps after which a scope waits for the next scan. */
+const FAILURES_PER_PASS = 3;
 
 export function createRetentionSweep(deps: RetentionSweepDeps) {
   const { db } = deps;
@@ -50,7 +55,7 @@ export function createRetentionSweep(deps: RetentionSweepDeps) {
       .orderBy('tenants.id')
       .select('tenants.id', 'tenant_settings.retention_days');
     return rows.flatMap((r) =>
-      [true, false].map((livemode) => ({ tenantId: r.id, livemode, days: r.retention_days ?? deps.defaultDays, purged: { validations: 0, batches: 0, unfinishedFailed: 0 } })),
+      [true, false].map((livemode) => ({ tenantId: r.id, livemode, days: r.retention_days ?? deps.defaultDays, purged: { validations: 0, batches: 0, unfinishedFailed: 0 }, failures: 0 })),
     );
   }
 
@@ -155,10 +160,15 @@ export function createRetentionSweep(deps: RetentionSweepDeps) {
       try {
         more = (await validationsPage(s, now)) || (await batchStep(s, now, shouldStop));
       } catch (err) {
-        // One scope that keeps failing must not hold up every other tenant's retention: it is passed
-        // over in this pass (what it purged so far is audited) and tried again at the next scan.
-        deps.logger.warn({ err, tenantId: s.tenantId, livemode: s.livemode }, 'retention failed for a tenant; moving on to the next');
-        more = false;
+        // A scope that fails goes to the back of the queue and this run ends (the next kick goes on):
+        // one tenant that keeps failing holds up nobody, and after FAILURES_PER_PASS it waits for the
+        // next scan; a short outage costs each scope a failure, not the pass.
+        s.failures++;
+        queue.shift();
+        if (s.failures < FAILURES_PER_PASS) queue.push(s);
+        else await finishScope(s);
+        deps.logger.warn({ err, tenantId: s.tenantId, livemode: s.livemode, failures: s.failures }, 'retention failed for a tenant; the others go first');
+        return;
       }
       if (!more) {
         queue.shift();

@@ -62,12 +62,12 @@ describe('erasure, hardened', () => {
     const row = () => rt.db('erasure_requests').where({ id }).first() as Promise<V>;
     // Turns of a runner of our own (the runtime's leader may take turns too; both stop at the same place).
     const runner = createErasureRunner({
-      db: rt.db, cipher: rt.cipher, logger: ctx.logger, pageSize: 100, pauseMs: 0, failUnfinished: rt.failValidations!, blindIndexers: [createBlindIndexer(rt.config.crypto.blindIndexKey)],
+      db: rt.db, cipher: rt.cipher, logger: ctx.logger, pageSize: 100, pauseMs: 0, failUnfinished: rt.failValidations!, blindIndexers: [createBlindIndexer(rt.config.crypto.blindIndexKey)], settleMs: 0,
     });
     await runner.run(() => false);
     await runner.run(() => false);
     const waiting = await row();
-    assert.equal(waiting.status, 'processing');
+    assert.equal(waiting.status, 'finding');
     assert.equal(waiting.found_at, null, 'still waiting at the batch');
     assert.equal(waiting.matched_validations, 1);
     assert.ok(await purgedAt(single.id), 'the single found before the batch is purged meanwhile');
