@@ -16,6 +16,7 @@ import { earlyAnswerDrain } from './platform/early-answer-drain.js';
 import { createAuthFailureThrottle } from './tenants/auth-failure-throttle.js';
 import { healthRoutes } from './platform/health-routes.js';
 import { metricsRoute } from './platform/metrics.js';
+import { httpMetrics } from './platform/ops-metrics.js';
 import type { Registry } from 'prom-client';
 import { authMiddleware } from './tenants/auth-middleware.js';
 import { cachedKeyLookup } from './tenants/key-cache.js';
@@ -85,6 +86,7 @@ export function buildApp(deps: AppDeps): Express {
 
   app.use(requestId);
   app.use(accessLog(logger));
+  app.use(httpMetrics(deps.metrics));
   app.use(earlyAnswerDrain({ maxBytes: config.http.drainMaxBytes, timeoutMs: config.http.drainTimeoutMs }));
   app.use(securityHeaders());
 
@@ -159,6 +161,7 @@ export function buildHealthApp(db: Db, redis: Redis, metrics: Registry, metricsT
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestId);
+  app.use(httpMetrics(metrics));
   app.use(healthRoutes(db, redis));
   app.use(metricsRoute(metrics, metricsToken));
   return app;

@@ -15,6 +15,7 @@ import { countDecryptionFailures } from './platform/cipher-metrics.js';
 import { createBlindIndexer } from './platform/blind-index.js';
 import { createIdempotencyStore } from './platform/idempotency.js';
 import { createMetricsRegistry } from './platform/metrics.js';
+import { dependencyMetrics, queueMetrics } from './platform/ops-metrics.js';
 import { listenOn } from './platform/listen.js';
 import { buildHealthApp } from './app.js';
 import { createUrlGuard } from './webhooks/url-guard.js';
@@ -174,6 +175,8 @@ async function openSharedClients(
   const feedQueue = createBatchFeedQueue(producerRedis, prefix, (err) => logger.warn({ err }, 'batch feed queue connection error'));
   const webhookQueue = createWebhookQueue(producerRedis, prefix, (err) => logger.warn({ err }, 'webhook queue connection error'));
   const metrics = createMetricsRegistry(config.role);
+  queueMetrics(metrics, [queue, sliceQueue, rowQueue, feedQueue, webhookQueue]);
+  dependencyMetrics(metrics, db, producerRedis);
   const cipher = countDecryptionFailures(createFieldCipher({ keys: config.crypto.keys, activeKeyId: config.crypto.activeKeyId }), metrics, Object.keys(config.crypto.keys));
   return {
     config,

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Db } from './db.js';
 import { withTimeout } from './with-timeout.js';
 
-async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<'ok' | 'down'> {
+/** Whether `check` settles well within `timeoutMs`; shared by /readyz and payval_dependency_up. */
+export async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<'ok' | 'down'> {
   try {
     await withTimeout(check(), timeoutMs, 'probe timed out');
     return 'ok';

@@ -17,6 +17,7 @@ import { createFieldCipher } from '../../src/platform/field-cipher.js';
 import { createBlindIndexer } from '../../src/platform/blind-index.js';
 import { bankAccount, createTestContext, eventually, type TestContext } from '../helpers/test-stack.js';
 import { createErasureService } from '../../src/privacy/erasure-service.js';
+import { dependencyMetrics, queueMetrics } from '../../src/platform/ops-metrics.js';
 import type { Runtime } from '../../src/runtime.js';
 
 // Port 1 on loopback refuses connections: a dependency that is down.
@@ -67,8 +68,12 @@ async function appWith(opts: { queueRedisUrl?: string; limiterRedisUrl?: string;
   const settings = createTenantSettings(db, { reuseMaxAgeSeconds: config.reuse.defaultMaxAgeSeconds, nameMatch: config.nameMatch, retentionDays: config.retention.defaultDays });
   const validations = createValidationService({ ...shared, queue, completions: null, checkWebhookUrl: webhooks.checkOneOffUrl, settings });
   const batches = createBatchService({ ...shared, feedQueue, maxRows: config.batches.maxRows, settings });
+  // The operator metrics as a runtime registers them: queues and dependencies read when scraped.
+  const metrics = createMetricsRegistry('api');
+  queueMetrics(metrics, [queue, feedQueue, webhookQueue]);
+  dependencyMetrics(metrics, db, limiterRedis);
   const console = createConsoleServices({ config, db, cipher: shared.cipher, failFastRedis: limiterRedis, redis: limiterRedis, batches, queues: [queue, webhookQueue] });
-  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches, webhooks, settings, erasures: createErasureService({ db, cipher }), metrics: createMetricsRegistry('api'), console });
+  const app = buildApp({ config, logger, db, rateLimitRedis: limiterRedis, healthRedis: limiterRedis, validations, batches, webhooks, settings, erasures: createErasureService({ db, cipher }), metrics, console });
   return {
     http: supertest(app),
     async close() {
@@ -97,6 +102,14 @@ describe('dependency outages answer 503 with Retry-After, never hang', () => {
       assert.equal(ready.status, 503);
       assert.deepEqual(ready.body.checks, { mysql: 'ok', redis: 'down' });
       assert.equal((await a.http.get('/healthz')).status, 200);
+      // A scrape answers at once and says so; the queues, read from Redis, have no series.
+      const scrapeStarted = Date.now();
+      const metrics = await a.http.get('/metrics');
+      assert.equal(metrics.status, 200);
+      assert.ok(Date.now() - scrapeStarted < 3000, 'scrape hung');
+      assert.match(metrics.text, /payval_dependency_up\{dependency="redis",role="api"\} 0\n/);
+      assert.match(metrics.text, /payval_dependency_up\{dependency="mysql",role="api"\} 1\n/);
+      assert.doesNotMatch(metrics.text, /payval_queue_jobs\{/);
     } finally {
       await a.close();
     }
@@ -112,6 +125,7 @@ describe('dependency outages answer 503 with Retry-After, never hang', () => {
       const ready = await a.http.get('/readyz');
       assert.equal(ready.status, 503);
       assert.deepEqual(ready.body.checks, { mysql: 'down', redis: 'ok' });
+      assert.match((await a.http.get('/metrics')).text, /payval_dependency_up\{dependency="mysql",role="api"\} 0\n/);
     } finally {
       await a.close();
     }
