@@ -13,6 +13,8 @@ import { probe } from './health-routes.js';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 const PROBE_TIMEOUT_MS = 1000;
+/** A scrape's gauges share one reading of the queues; the next scrape reads afresh. */
+const READING_REUSE_MS = 1000;
 
 /**
  * The route an answer belongs to, as a template: the OpenAPI path for /v1 (`/v1/validations/{id}`),
@@ -60,38 +62,53 @@ interface CountableQueue {
 
 const QUEUE_STATES = ['wait', 'prioritized', 'active', 'delayed', 'paused'] as const;
 
+interface QueueReading { queue: string; counts: Record<string, number>; ageSeconds: number }
+
+/** One queue's counts by state and the age of its next job; null when Redis did not answer in time. */
+async function readQueue(q: CountableQueue): Promise<QueueReading | null> {
+  try {
+    const counts = await withTimeout(q.getJobCounts(...QUEUE_STATES.map((s) => (s === 'wait' ? 'waiting' : s))), PROBE_TIMEOUT_MS, 'queue counts timed out');
+    const next = await withTimeout(Promise.all([q.getJobs(['wait'], 0, 0, true), q.getJobs(['prioritized'], 0, 0, true)]), PROBE_TIMEOUT_MS, 'queue heads timed out');
+    const stamps = next.flat().map((j) => j?.timestamp).filter((t): t is number => typeof t === 'number');
+    const byState = Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[s === 'wait' ? 'waiting' : s] ?? 0]));
+    return { queue: q.name, counts: byState, ageSeconds: stamps.length ? Math.max(0, (Date.now() - Math.min(...stamps)) / 1000) : 0 };
+  } catch {
+    // Redis unreachable: no series for this queue in this scrape; payval_dependency_up says why.
+    return null;
+  }
+}
+
 /**
  * `payval_queue_jobs{queue,state}` and `payval_queue_oldest_age_seconds{queue}`: jobs by state, and how
- * long the next job to be taken (the oldest waiting, or the first by priority) has been waiting.
+ * long the next job to be taken (the oldest waiting, or the first by priority) has been waiting. Both
+ * gauges of one scrape share one reading of Redis.
  */
 export function queueMetrics(registry: Registry, queues: readonly CountableQueue[]): void {
-  const ages = new Gauge({
-    name: 'payval_queue_oldest_age_seconds',
-    help: 'Age of the next job a worker would take from the queue (0 when none waits)',
-    labelNames: ['queue'],
-    registers: [registry],
-  });
+  let reading: { at: number; result: Promise<Array<QueueReading | null>> } | null = null;
+  const read = () => {
+    if (!reading || Date.now() - reading.at > READING_REUSE_MS) reading = { at: Date.now(), result: Promise.all(queues.map(readQueue)) };
+    return reading.result;
+  };
   new Gauge({
     name: 'payval_queue_jobs',
     help: 'Jobs in each BullMQ queue by state (wait and prioritized are the work waiting for a worker)',
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
+      const readings = await read();
       this.reset();
-      ages.reset();
-      await Promise.all(
-        queues.map(async (q) => {
-          try {
-            const counts = await withTimeout(q.getJobCounts(...QUEUE_STATES.map((s) => (s === 'wait' ? 'waiting' : s))), PROBE_TIMEOUT_MS, 'queue counts timed out');
-            for (const s of QUEUE_STATES) this.set({ queue: q.name, state: s }, counts[s === 'wait' ? 'waiting' : s] ?? 0);
-            const next = await withTimeout(Promise.all([q.getJobs(['wait'], 0, 0, true), q.getJobs(['prioritized'], 0, 0, true)]), PROBE_TIMEOUT_MS, 'queue heads timed out');
-            const stamps = next.flat().map((j) => j?.timestamp).filter((t): t is number => typeof t === 'number');
-            ages.set({ queue: q.name }, stamps.length ? Math.max(0, (Date.now() - Math.min(...stamps)) / 1000) : 0);
-          } catch {
-            // Redis unreachable: no series for this queue in this scrape; payval_dependency_up says why.
-          }
-        }),
-      );
+      for (const r of readings) if (r) for (const s of QUEUE_STATES) this.set({ queue: r.queue, state: s }, r.counts[s]!);
+    },
+  });
+  new Gauge({
+    name: 'payval_queue_oldest_age_seconds',
+    help: 'Age of the next job a worker would take from the queue (0 when none waits)',
+    labelNames: ['queue'],
+    registers: [registry],
+    async collect() {
+      const readings = await read();
+      this.reset();
+      for (const r of readings) if (r) this.set({ queue: r.queue }, r.ageSeconds);
     },
   });
 }

@@ -69,5 +69,10 @@ describe('operator metrics', () => {
     assert.equal(series(text, 'payval_queue_oldest_age_seconds', 'queue="webhooks"'), 0);
     assert.equal(series(text, 'payval_dependency_up', 'dependency="mysql"'), 1);
     assert.equal(series(text, 'payval_dependency_up', 'dependency="redis"'), 1);
+    // A process's very first scrape already has the ages (both gauges share the scrape's one reading).
+    const fresh = await ctx.start({ ROLE: 'api' });
+    const first = await fresh.metrics.metrics();
+    assert.ok(series(first, 'payval_queue_oldest_age_seconds', 'queue="validations"')! > 0, 'the first scrape shows the age');
+    assert.equal(series(first, 'payval_queue_jobs', 'queue="validations",state="wait"'), series(text, 'payval_queue_jobs', 'queue="validations",state="wait"'));
   });
 });
