@@ -61,16 +61,18 @@ interface CountableQueue {
 }
 
 const QUEUE_STATES = ['wait', 'prioritized', 'active', 'delayed', 'paused'] as const;
+/** BullMQ's getJobCounts names the wait list `waiting`. */
+const countName = (s: (typeof QUEUE_STATES)[number]): string => (s === 'wait' ? 'waiting' : s);
 
 interface QueueReading { queue: string; counts: Record<string, number>; ageSeconds: number }
 
 /** One queue's counts by state and the age of its next job; null when Redis did not answer in time. */
 async function readQueue(q: CountableQueue): Promise<QueueReading | null> {
   try {
-    const counts = await withTimeout(q.getJobCounts(...QUEUE_STATES.map((s) => (s === 'wait' ? 'waiting' : s))), PROBE_TIMEOUT_MS, 'queue counts timed out');
+    const counts = await withTimeout(q.getJobCounts(...QUEUE_STATES.map(countName)), PROBE_TIMEOUT_MS, 'queue counts timed out');
     const next = await withTimeout(Promise.all([q.getJobs(['wait'], 0, 0, true), q.getJobs(['prioritized'], 0, 0, true)]), PROBE_TIMEOUT_MS, 'queue heads timed out');
     const stamps = next.flat().map((j) => j?.timestamp).filter((t): t is number => typeof t === 'number');
-    const byState = Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[s === 'wait' ? 'waiting' : s] ?? 0]));
+    const byState = Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[countName(s)] ?? 0]));
     return { queue: q.name, counts: byState, ageSeconds: stamps.length ? Math.max(0, (Date.now() - Math.min(...stamps)) / 1000) : 0 };
   } catch {
     // Redis unreachable: no series for this queue in this scrape; payval_dependency_up says why.

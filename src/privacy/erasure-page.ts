@@ -12,6 +12,7 @@ import { toValidationView } from '../validations/validation-view.js';
 import { purgeBatchRowsOf, purgeValidations } from './purge-store.js';
 import { addCounts, markItemsDone, pendingItems, type ErasureRequest } from './erasure-store.js';
 import type { PurgeTable } from './privacy-metrics.js';
+import { isFinal, type ValidationStatus } from '../validations/validation-types.js';
 
 export interface ErasurePageDeps {
   db: Db;
@@ -20,8 +21,6 @@ export interface ErasurePageDeps {
   failUnfinished(ids: readonly string[], code: string): Promise<void>;
   onPurged?(table: PurgeTable, n: number): void;
 }
-
-const isFinal = (s: string) => s === 'completed' || s === 'failed';
 
 /**
  * A replay of an erased validation's request answers with the purged object, not the payee. The
@@ -53,7 +52,7 @@ export async function purgePage(deps: ErasurePageDeps, r: ErasureRequest, o: { r
   if (pending.length === 0) return false;
   const unfinished: string[] = await db('validations').whereIn('id', pending).whereIn('status', ['queued', 'processing']).pluck('id');
   if (unfinished.length > 0) await deps.failUnfinished(unfinished, 'validation.erased');
-  const rows: Array<{ id: string; status: string; batch_id: string | null; batch_row_count: number }> = await db('validations')
+  const rows: Array<{ id: string; status: ValidationStatus; batch_id: string | null; batch_row_count: number }> = await db('validations')
     .whereIn('id', pending)
     .select('id', 'status', 'batch_id', 'batch_row_count');
   const batchOf = new Map(rows.map((v) => [v.id, v.batch_id]));

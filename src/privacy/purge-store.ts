@@ -4,8 +4,8 @@
 
 import type { Db, Trx } from '../platform/db.js';
 import { purgedEventPayload, purgedValues } from './purge-plan.js';
+import { isFinal, type ValidationStatus } from '../validations/validation-types.js';
 
-const isFinalStatus = (s: string): boolean => s === 'completed' || s === 'failed';
 
 export interface PurgedValidations {
   /** Rows purged now. */
@@ -23,15 +23,15 @@ export interface PurgedValidations {
  */
 export async function purgeValidations(trx: Trx, tenantId: string, ids: readonly string[], now: Date): Promise<PurgedValidations> {
   if (ids.length === 0) return { purged: [], unfinished: [], events: 0 };
-  const rows: Array<{ id: string; livemode: number | boolean; status: string; account_blind_index: string | null }> = await trx('validations')
+  const rows: Array<{ id: string; livemode: number | boolean; status: ValidationStatus; account_blind_index: string | null }> = await trx('validations')
     .where({ tenant_id: tenantId })
     .whereIn('id', ids)
     .whereNull('purged_at')
     .orderBy('id')
     .forUpdate()
     .select('id', 'livemode', 'status', 'account_blind_index');
-  const final = rows.filter((r) => isFinalStatus(r.status));
-  const unfinished = rows.filter((r) => !isFinalStatus(r.status)).map((r) => r.id);
+  const final = rows.filter((r) => isFinal(r.status));
+  const unfinished = rows.filter((r) => !isFinal(r.status)).map((r) => r.id);
   if (final.length === 0) return { purged: [], unfinished, events: 0 };
   const purged = final.map((r) => r.id);
   await trx('validations').whereIn('id', purged).update(purgedValues('validations', now));

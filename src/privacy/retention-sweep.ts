@@ -13,6 +13,7 @@ import { retentionBound } from './retention-policy.js';
 import { BATCH_ROW_RANGE, purgeBatch, purgeBatchRowRange, purgeValidations } from './purge-store.js';
 import { readCursor, writeCursor, type RetentionTable } from './retention-cursors.js';
 import type { PurgeTable } from './privacy-metrics.js';
+import { isFinal, type ValidationStatus } from '../validations/validation-types.js';
 
 export interface RetentionSweepDeps {
   db: Db;
@@ -62,7 +63,7 @@ export function createRetentionSweep(deps: RetentionSweepDeps) {
   /** One page of validations past retention; false when there is nothing (more) to do now. */
   async function validationsPage(s: Scope, now: Date): Promise<boolean> {
     const cursor = (await readCursor(db, s.tenantId, s.livemode, 'validations')) ?? '';
-    const page: Array<{ id: string; status: string }> = await db
+    const page: Array<{ id: string; status: ValidationStatus }> = await db
       .from(db.raw('?? FORCE INDEX (??)', ['validations', 'validations_scope_id_idx']))
       .where({ tenant_id: s.tenantId, livemode: s.livemode })
       .where('id', '>', cursor)
@@ -72,7 +73,7 @@ export function createRetentionSweep(deps: RetentionSweepDeps) {
       .select('id', 'status');
     if (page.length === 0) return false;
     // A row still unfinished this long after it was created is abandoned: it fails (its batch counts it) before it is purged.
-    const unfinished = page.filter((r) => r.status !== 'completed' && r.status !== 'failed').map((r) => r.id);
+    const unfinished = page.filter((r) => !isFinal(r.status)).map((r) => r.id);
     if (unfinished.length > 0) {
       await deps.failUnfinished(unfinished, 'validation.expired');
       s.purged.unfinishedFailed += unfinished.length;
